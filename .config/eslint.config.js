@@ -1,0 +1,33 @@
+// Lint for src/ (workerd) and test/ (workerd tests + Node stand-ins), type-aware.
+// Promise-safety rules are errors: a floating promise in a Worker is lost work.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", ".wrangler/**", ".data/**", ".bench/**", "drizzle/meta/**", "**/*.js", "**/*.mjs"] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        project: ["./tsconfig.json", "./test/tsconfig.json", "./test/tsconfig.node.json"],
+        tsconfigRootDir: root,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-empty": ["error", { allowEmptyCatch: false }],
+    },
+  },
+  {
+    // Tests assert on loosely-typed wire data; keep type-safety rules but allow non-null assertions there.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-non-null-assertion": "off" },
+  },
+);

@@ -1,0 +1,51 @@
+/**
+ * `npm run bench`: one table, also written to .bench/results.json.
+ *  (a) in-isolate cost per request of the pipeline vs a bare Hono route (workerd);
+ *  (b) requests per second through `wrangler dev` for /healthz vs a bare Hono worker;
+ *  (c) database and Redis round trips per request, counted exactly at the stand-ins;
+ *  (d) the deploy bundle, minified and gzip.
+ * Ratios come from one run, so the noisy shared machine affects both sides alike.
+ * Later issues add rows through `Row`.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startDevServer, repoRoot } from "../stack/dev-server.ts";
+import { startStack } from "../stack/launcher.ts";
+import { ensureDevVars } from "../stack/secrets.ts";
+import { measureIsolate } from "./isolate.ts";
+import { measureThroughput } from "./throughput.ts";
+import { measureRoundTrips } from "./round-trips.ts";
+import { measureBundle } from "./bundle.ts";
+import { printTable, type Row } from "./table.ts";
+
+const rows: Row[] = [];
+const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
+const stack = await startStack({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  redisUrl: process.env.REDIS_URL || undefined,
+  upstashToken: secrets.UPSTASH_REDIS_REST_TOKEN ?? "",
+  resendApiKey: secrets.RESEND_API_KEY ?? "",
+});
+const app = await startDevServer({ stack });
+const bench = await startDevServer({
+  stack,
+  configPath: join(repoRoot, "test/bench/wrangler.toml"),
+  extraVars: { BENCH_FENCE_URL: `${stack.resend.url}/__rampart/stats` },
+});
+try {
+  rows.push(...(await measureIsolate(bench.url)));
+  rows.push(...(await measureThroughput(app.url, bench.url)));
+  rows.push(...(await measureRoundTrips(app.url, stack)));
+  rows.push(...(await measureBundle()));
+} finally {
+  await bench.stop();
+  await app.stop();
+  await stack.close();
+}
+
+printTable(rows);
+mkdirSync(join(repoRoot, ".bench"), { recursive: true });
+const out = join(repoRoot, ".bench/results.json");
+writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), backends: { postgres: stack.neon.backend, redis: stack.upstash.backend }, rows }, null, 2));
+console.log(`\nwritten to ${out}`);
+if (rows.some((r) => r.ok === false)) process.exitCode = 1;

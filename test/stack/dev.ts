@@ -1,0 +1,47 @@
+/**
+ * `npm run dev`: the API on http://127.0.0.1:8787 (PORT to change), with embedded
+ * PGlite persisted under .data/, an embedded Upstash-protocol store and miniflare R2,
+ * or the real Postgres/Redis when DATABASE_URL / REDIS_URL are set.
+ * First run writes development secrets to .dev.vars.
+ */
+import { join } from "node:path";
+import { repoRoot, startDevServer } from "./dev-server.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+const started = Date.now();
+const server = await startDevServer({
+  port,
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  redisUrl: process.env.REDIS_URL || undefined,
+  pgliteDataDir: join(repoRoot, ".data/pglite"),
+  inheritOutput: true,
+  onEmail: (m) => {
+    const links = `${m.html ?? ""} ${m.text ?? ""}`.match(/https?:\/\/[^\s"'<>]+/g) ?? [];
+    console.log(`\n📧 email to ${m.to.join(", ")}: ${m.subject}${links.map((l) => `\n   ${l}`).join("")}`);
+  },
+});
+
+const { neon, upstash } = server.stack;
+console.log(`
+Rampart is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+  API       ${server.url}
+  docs      ${server.url}/docs
+  Postgres  ${neon.backend === "pglite" ? "embedded PGlite (.data/pglite)" : "DATABASE_URL"} via the Neon gateway ${neon.url}
+  Redis     ${upstash.backend === "embedded" ? "embedded store" : "REDIS_URL"} via the Upstash gateway ${upstash.url}
+  email     captured at ${server.stack.resend.url}/__rampart/messages
+Press Ctrl+C to stop.`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error("shutdown failed:", err);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * Two projects share one global setup (the stand-ins):
+ * - `workers`: every *.test.ts runs inside workerd with the production drivers,
+ *   the worker's bindings pointed at the stand-ins;
+ * - `node`: *.node.test.ts drives the real dev server from outside (headless Chromium, smoke runs).
+ */
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import "./setup/provided.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const globalSetup = ["test/setup/global-setup.ts"];
+
+export default defineConfig({
+  root,
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: inject("workerVars") },
+          })),
+        ],
+        test: {
+          name: "workers",
+          root,
+          globalSetup,
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.node.test.ts", "node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "node",
+          root,
+          globalSetup,
+          environment: "node",
+          include: ["test/**/*.node.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
