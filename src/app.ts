@@ -1,0 +1,66 @@
+/**
+ * The whole request pipeline, in order, and every module router (ARCHITECTURE.md
+ * "One request, in order"). Read top to bottom: this is what a request goes through.
+ *
+ *   1. edge      request id → secure headers (P1 HSTS, P2) → config → HTTPS/TLS (P1)
+ *   2. waf       (slot) linear-time checks on method, path, query, headers; no I/O (P3)
+ *   3. route     Hono matches; unknown path 404, other method 405 + Allow (P3).
+ *                Per route, declared with it (defineRoute): content type 415,
+ *                body limit 413, JSON 400 (P3)
+ *   4–6. guards  (slots, per route via defineRoute's `guards`) authenticate,
+ *                rate limit (P4), authorize (P9)
+ *   7. handler   after zod validation (422 `validation_failed`)
+ *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { createRouter, openApiDocument } from "./http/openapi";
+import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
+import { httpsOnly, loadConfig, normalizeThrown, onError, requestIdStage, secureResponseHeaders } from "./pipeline/edge";
+import { buildMethodIndex, routeNotMatched } from "./pipeline/request";
+
+/** A module's router and where it is mounted. */
+export interface AppModule {
+  /** Mount point, e.g. `/v1/auth`; `/` for routes declared with full paths. */
+  readonly basePath: string;
+  readonly router: OpenAPIHono<AppEnv>;
+}
+
+/** Options of {@link createApp}. */
+export interface CreateAppOptions {
+  /** Extra modules, mounted after the built-in ones (tests mount probe modules here). */
+  readonly modules?: readonly AppModule[];
+}
+
+/**
+ * Builds the app. Everything costly (middleware, regexes, the method index,
+ * schemas) is built here, once per isolate; a request only runs the stages.
+ *
+ * @example
+ * ```ts
+ * const app = createApp();
+ * export default { fetch: app.fetch };
+ * ```
+ */
+export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+
+  // 1. Edge. Registered outermost first: the first two finish every response.
+  app.use(requestIdStage());
+  app.use(secureResponseHeaders([{ prefix: DOCS_PATH, policy: DOCS_CSP }]));
+  app.use(normalizeThrown());
+  app.use(loadConfig());
+  app.use(httpsOnly());
+
+  // 2. WAF (P3): app.use(waf(...)) goes here: after HTTPS, before any route work.
+
+  // 3–7. Modules, in the order of API.md. Their routes carry their own body stages and guards.
+  app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
+  for (const module of options.modules ?? []) app.route(module.basePath, module.router);
+
+  // 3. No route matched: 404, or 405 with Allow derived from the routes just mounted.
+  app.notFound(routeNotMatched(buildMethodIndex(app.routes)));
+  // 8. Errors.
+  app.onError(onError);
+  return app;
+}

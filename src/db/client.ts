@@ -1,0 +1,88 @@
+/**
+ * Neon clients. The one place that applies NEON_HTTP_ENDPOINT (HTTP `/sql`) and
+ * NEON_WS_PROXY (WebSocket mode) to the driver. Nothing here knows what answers
+ * at those URLs; when they are unset the driver's own Neon defaults apply.
+ *
+ * The driver keeps both settings in global `neonConfig`. So that two configs in
+ * one isolate (tests) cannot swap each other's endpoint between a request's
+ * `await`s, the global settings are functions that look the endpoint up by the
+ * connection string's host and port.
+ */
+import { neon, neonConfig, Pool, type NeonQueryFunction } from "@neondatabase/serverless";
+import type { Config } from "../env";
+
+/** The database part of the config. */
+export type DatabaseConfig = Config["database"];
+
+type Endpoint = Exclude<typeof neonConfig.fetchEndpoint, string>;
+type Proxy = Exclude<typeof neonConfig.wsProxy, string>;
+
+const driverEndpoint = neonConfig.fetchEndpoint;
+const driverProxy = neonConfig.wsProxy;
+const endpoints = new Map<string, string>();
+const proxies = new Map<string, string>();
+const keyOf = (host: string, port: number | string): string => `${host}:${String(port)}`;
+
+const resolveEndpoint: Endpoint = (host, port, options) =>
+  endpoints.get(keyOf(host, port)) ?? (typeof driverEndpoint === "function" ? driverEndpoint(host, port, options) : driverEndpoint);
+const resolveProxy: Proxy = (host, port) => {
+  const proxy = proxies.get(keyOf(host, port));
+  // A configured proxy may carry its own query (`…/v2?x=y`): keep it after `address`.
+  if (proxy !== undefined) {
+    const [base, query] = proxy.split("?", 2);
+    return `${base ?? proxy}?address=${host}:${String(port)}${query ? `&${query}` : ""}`;
+  }
+  return typeof driverProxy === "function" ? driverProxy(host, port) : `${driverProxy}?address=${host}:${String(port)}`;
+};
+neonConfig.fetchEndpoint = resolveEndpoint;
+neonConfig.wsProxy = resolveProxy;
+
+// The driver parses the connection string with an http: scheme for HTTP (port "" when
+// absent), and with pg's parser for WebSockets (port 5432 when absent): key alike.
+function hostKey(connectionString: string, defaultPort: string): string {
+  const url = new URL(connectionString.replace(/^postgres(?:ql)?:/, "http:"));
+  return keyOf(url.hostname, url.port === "" ? defaultPort : url.port);
+}
+
+/** Per-call options of {@link createSql}. */
+export interface SqlOptions {
+  /** Aborts the HTTP request (timeouts). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A Neon HTTP query function: one HTTP round trip per query or `sql.transaction([...])`.
+ *
+ * @example
+ * ```ts
+ * const sql = createSql(config.database, { signal: AbortSignal.timeout(1000) });
+ * await sql.query("select 1");
+ * ```
+ */
+export function createSql(db: DatabaseConfig, options: SqlOptions = {}): NeonQueryFunction<false, false> {
+  const key = hostKey(db.url, "");
+  if (db.httpEndpoint === undefined) endpoints.delete(key);
+  else endpoints.set(key, db.httpEndpoint);
+  return neon(db.url, options.signal === undefined ? {} : { fetchOptions: { signal: options.signal } });
+}
+
+/**
+ * A WebSocket `Pool`, for the rare transaction that must read before it decides.
+ * Create it inside the request and `end()` it there: Workers forbid sharing I/O
+ * objects across requests. TLS inside the WebSocket is only skipped for a ws://
+ * proxy, which config validation allows on loopback only.
+ */
+export function createPool(db: DatabaseConfig): Pool {
+  const key = hostKey(db.url, "5432");
+  if (db.wsProxy === undefined) {
+    proxies.delete(key);
+  } else {
+    const proxy = new URL(db.wsProxy);
+    const secure = proxy.protocol === "wss:";
+    proxies.set(key, `${proxy.host}${proxy.pathname === "/" ? "" : proxy.pathname}${proxy.search}`);
+    neonConfig.useSecureWebSocket = secure;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = secure ? "password" : false;
+  }
+  return new Pool({ connectionString: db.url });
+}

@@ -1,0 +1,190 @@
+/**
+ * The worker's bindings and its configuration. Raw bindings are strings from
+ * wrangler.toml [vars] and secrets; `getConfig` parses them once per env object
+ * with zod into a frozen, typed `Config`. An invalid configuration never yields a
+ * partial config: every request then fails with a 500, and the reason is logged once.
+ */
+import { z } from "zod";
+import { log } from "./lib/log";
+import { err, ok, type Result } from "./lib/result";
+import { isSafeServiceUrl, parseLocalDevOrigin, parseUrl } from "./lib/urls";
+
+/** Names of the string bindings (vars and secrets) the worker reads. */
+export const BINDING_NAMES = [
+  "APP_ENV", "MIN_TLS_VERSION", "READY_TIMEOUT_MS", "LOCAL_DEV_ORIGIN",
+  "SECURITY_CONTACT", "SECURITY_POLICY_URL", "SECURITY_CANONICAL_URL", "SECURITY_PREFERRED_LANGUAGES", "SECURITY_TXT_EXPIRES",
+  "DATABASE_URL", "NEON_HTTP_ENDPOINT", "NEON_WS_PROXY", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN",
+  "RESEND_API_KEY", "RESEND_BASE_URL",
+  "JWT_SIGNING_KEY", "DATA_ENCRYPTION_KEYS", "URL_SIGNING_SECRET", "STRIPE_WEBHOOK_SECRETS", "IDENTIFIER_HASH_SECRET",
+] as const;
+
+/** What the runtime hands the worker. Strings are unvalidated until `getConfig`. */
+export type Bindings = { readonly [K in (typeof BINDING_NAMES)[number]]?: string } & {
+  /** R2 bucket for evidence files (P14). */
+  readonly EVIDENCE: R2Bucket;
+  /** Static files of swagger-ui-dist, for /docs. */
+  readonly ASSETS: Fetcher;
+};
+
+/** Per-request values set by the pipeline. */
+export interface Variables {
+  /** Set by the first stage; echoed in `X-Request-Id` and every problem. */
+  requestId: string;
+  /** Set by the config stage; always a complete, valid config. */
+  config: Config;
+}
+
+/** The Hono environment of the whole app. */
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}
+
+/** TLS versions in the order `request.cf.tlsVersion` names them. */
+export const TLS_VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
+/** A TLS version name. */
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
+
+const text = z.string().trim().min(1);
+const secret = (minLength: number) => z.string().min(minLength);
+const url = (secure: string, insecure: string) =>
+  text.refine((v) => { const u = parseUrl(v); return u !== undefined && isSafeServiceUrl(u, secure, insecure); }, {
+    message: `must be a ${secure}// URL (${insecure}// only on a loopback host), without credentials`,
+  });
+const httpsUrl = text.refine((v) => parseUrl(v)?.protocol === "https:", { message: "must be an https:// URL" });
+const contactUri = text.refine((v) => /^(?:mailto:[^\s@]+@[^\s@]+|tel:\+?[0-9-]+)$/.test(v) || parseUrl(v)?.protocol === "https:", {
+  message: "must be a mailto:, tel: or https:// URI",
+});
+// RFC 5646 language tags, comma separated (RFC 9116 §2.5.8).
+const LANGUAGE_LIST = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*(?:\s*,\s*[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)*$/;
+
+const schema = z
+  .object({
+    APP_ENV: z.enum(["production", "staging", "development", "test"]),
+    MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
+    READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
+    LOCAL_DEV_ORIGIN: text
+      .refine((v) => parseLocalDevOrigin(v) !== undefined, {
+        message: "must be http://localhost, http://127.0.0.1 or http://[::1] with an explicit port and nothing else",
+      })
+      .optional(),
+    SECURITY_CONTACT: text.transform((v) => v.split(/\s*,\s*/)).pipe(z.array(contactUri).min(1)),
+    SECURITY_POLICY_URL: httpsUrl,
+    SECURITY_CANONICAL_URL: httpsUrl,
+    SECURITY_PREFERRED_LANGUAGES: text.regex(LANGUAGE_LIST, "must be comma-separated language tags"),
+    SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }),
+    DATABASE_URL: text.refine((v) => /^postgres(?:ql)?:$/.test(parseUrl(v)?.protocol ?? ""), { message: "must be a postgres:// URL" }),
+    NEON_HTTP_ENDPOINT: url("https:", "http:").optional(),
+    NEON_WS_PROXY: url("wss:", "ws:").optional(),
+    UPSTASH_REDIS_REST_URL: url("https:", "http:"),
+    UPSTASH_REDIS_REST_TOKEN: secret(1),
+    RESEND_API_KEY: secret(1),
+    RESEND_BASE_URL: url("https:", "http:").optional(),
+    JWT_SIGNING_KEY: secret(1),
+    DATA_ENCRYPTION_KEYS: secret(1),
+    URL_SIGNING_SECRET: secret(32),
+    STRIPE_WEBHOOK_SECRETS: secret(1),
+    IDENTIFIER_HASH_SECRET: secret(32),
+  })
+  // Plain http can only ever be opened on a developer's machine.
+  .refine((v) => v.LOCAL_DEV_ORIGIN === undefined || v.APP_ENV === "development" || v.APP_ENV === "test", {
+    path: ["LOCAL_DEV_ORIGIN"],
+    message: "may only be set when APP_ENV is development or test",
+  });
+
+/** The validated configuration. Secrets are kept apart so nothing logs them by accident. */
+export interface Config {
+  readonly appEnv: "production" | "staging" | "development" | "test";
+  readonly minTlsVersion: TlsVersion;
+  readonly readyTimeoutMs: number;
+  /** The one origin allowed over plain http, e.g. `http://127.0.0.1:8787`. */
+  readonly localDevOrigin: string | undefined;
+  readonly securityTxt: {
+    readonly contacts: readonly string[];
+    /** RFC 3339, UTC, seconds precision. */
+    readonly expires: string;
+    readonly expiresAtMs: number;
+    readonly policy: string;
+    readonly canonical: string;
+    readonly preferredLanguages: string;
+  };
+  readonly database: { readonly url: string; readonly httpEndpoint: string | undefined; readonly wsProxy: string | undefined };
+  readonly redis: { readonly url: string; readonly token: string };
+  readonly email: { readonly apiKey: string; readonly baseUrl: string | undefined };
+  readonly secrets: {
+    readonly jwtSigningKey: string;
+    readonly dataEncryptionKeys: string;
+    readonly urlSigningSecret: string;
+    readonly stripeWebhookSecrets: string;
+    readonly identifierHashSecret: string;
+  };
+}
+
+/** One reason the configuration was refused: the binding and the rule, never the value. */
+export interface ConfigIssue {
+  readonly binding: string;
+  readonly message: string;
+}
+
+const cache = new WeakMap<object, Result<Config, readonly ConfigIssue[]>>();
+
+/**
+ * Parses the bindings into a `Config`, once per env object (WeakMap cache), so the
+ * per-request cost is one map lookup. A failure is cached and logged once too.
+ *
+ * @example
+ * ```ts
+ * const config = getConfig(c.env);
+ * if (!config.ok) throw new ConfigUnavailableError();
+ * ```
+ */
+export function getConfig(env: Bindings): Result<Config, readonly ConfigIssue[]> {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const result = parseConfig(env);
+  if (!result.ok) log.error("config_invalid", { issues: result.error });
+  cache.set(env, result);
+  return result;
+}
+
+/** Parses without caching or logging (for tests of the rules). */
+export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[]> {
+  const raw: Record<string, unknown> = {};
+  for (const name of BINDING_NAMES) {
+    const value = env[name];
+    // An empty var means "not set", as wrangler passes `--var X:` through as "".
+    if (value !== undefined && value !== "") raw[name] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    return err(parsed.error.issues.map((issue) => ({ binding: issue.path.join(".") || "(root)", message: issue.message })));
+  }
+  const v = parsed.data;
+  const expiresAtMs = Date.parse(v.SECURITY_TXT_EXPIRES);
+  return ok(
+    Object.freeze({
+      appEnv: v.APP_ENV,
+      minTlsVersion: v.MIN_TLS_VERSION,
+      readyTimeoutMs: v.READY_TIMEOUT_MS,
+      localDevOrigin: v.LOCAL_DEV_ORIGIN === undefined ? undefined : parseLocalDevOrigin(v.LOCAL_DEV_ORIGIN),
+      securityTxt: {
+        contacts: v.SECURITY_CONTACT,
+        expires: new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        expiresAtMs,
+        policy: v.SECURITY_POLICY_URL,
+        canonical: v.SECURITY_CANONICAL_URL,
+        preferredLanguages: v.SECURITY_PREFERRED_LANGUAGES,
+      },
+      database: { url: v.DATABASE_URL, httpEndpoint: v.NEON_HTTP_ENDPOINT, wsProxy: v.NEON_WS_PROXY },
+      redis: { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN },
+      email: { apiKey: v.RESEND_API_KEY, baseUrl: v.RESEND_BASE_URL },
+      secrets: {
+        jwtSigningKey: v.JWT_SIGNING_KEY,
+        dataEncryptionKeys: v.DATA_ENCRYPTION_KEYS,
+        urlSigningSecret: v.URL_SIGNING_SECRET,
+        stripeWebhookSecrets: v.STRIPE_WEBHOOK_SECRETS,
+        identifierHashSecret: v.IDENTIFIER_HASH_SECRET,
+      },
+    }),
+  );
+}

@@ -1,0 +1,102 @@
+/**
+ * The one table of error codes (like supabase's errorcode.go): each stable
+ * snake_case code maps to its HTTP status, a short title and a generic detail.
+ * Wire text stays generic; the rich reason goes to the log, never to the client.
+ * Later issues add codes here (waf_blocked, rate_limited, invalid_credentials, ...).
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** Status, title and default detail of one error code. */
+export interface ErrorSpec {
+  readonly status: ContentfulStatusCode;
+  readonly title: string;
+  readonly detail: string;
+}
+
+/** Every error code the API can answer with. */
+export const ERROR_CODES = {
+  bad_request: { status: 400, title: "Bad request", detail: "The request could not be understood." },
+  https_required: { status: 400, title: "HTTPS required", detail: "This API is only served over HTTPS; the request was not processed." },
+  invalid_json: { status: 400, title: "Invalid JSON", detail: "The request body is not valid JSON." },
+  validation_failed: { status: 422, title: "Validation failed", detail: "One or more fields are invalid; see errors." },
+  not_found: { status: 404, title: "Not found", detail: "No resource exists at this path." },
+  method_not_allowed: { status: 405, title: "Method not allowed", detail: "This path does not support the request method; see the Allow header." },
+  payload_too_large: { status: 413, title: "Payload too large", detail: "The request body exceeds the limit of this route." },
+  unsupported_media_type: { status: 415, title: "Unsupported media type", detail: "The request body must be sent with a content type this route accepts." },
+  tls_version_too_low: { status: 426, title: "TLS version too low", detail: "The connection used a TLS version below the minimum this API accepts." },
+  internal_error: { status: 500, title: "Internal error", detail: "An unexpected error occurred. Quote the request id when reporting it." },
+  not_ready: { status: 503, title: "Not ready", detail: "A dependency of this service is unavailable." },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A stable error code, e.g. `not_found`. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Base of every problem `type` URI: `type` = base + code. The URI identifies the
+ * problem kind and is stable across deployments; it is not fetched by clients
+ * (RFC 9457 §3.1.1 allows non-resolvable type URIs).
+ */
+export const PROBLEM_TYPE_BASE = "https://rampart.dev/problems/";
+
+/** One field-level validation error, as listed in a `validation_failed` problem. */
+export interface FieldError {
+  /** Where the field is: `body`, `query`, `path`, `header` or `cookie`. */
+  readonly in: string;
+  /** Dotted path inside that part, e.g. `members.0.email`; empty for the whole part. */
+  readonly path: string;
+  readonly message: string;
+  /** The validator's issue code, e.g. `invalid_type`, `too_small`. */
+  readonly code: string;
+}
+
+/** What an {@link AppError} may add to its problem: all of it is safe to show a client. */
+export interface AppErrorOptions {
+  /** A specific, client-safe detail replacing the code's generic one. */
+  readonly detail?: string;
+  readonly errors?: readonly FieldError[];
+  /** RFC 9457 extension members, e.g. `{ checks: {...} }`. Never internal state. */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  /** Response headers the problem needs (`Allow`, `Upgrade`, `Retry-After`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The internal cause, for the log only. */
+  readonly cause?: unknown;
+}
+
+/**
+ * An expected, client-facing failure. Throw it anywhere in the pipeline; the
+ * error stage turns it into `application/problem+json` without logging it as a bug.
+ *
+ * @example
+ * ```ts
+ * throw new AppError("payload_too_large", { detail: "The limit is 65536 bytes." });
+ * ```
+ */
+export class AppError extends Error {
+  override readonly name = "AppError";
+  readonly code: ErrorCode;
+  readonly options: AppErrorOptions;
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    super(code, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.options = options;
+  }
+}
+
+/** Maps a bare HTTP status (from a library's HTTPException) to the closest code. */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 422:
+      return "validation_failed";
+    default:
+      return status >= 400 && status < 500 ? "bad_request" : "internal_error";
+  }
+}

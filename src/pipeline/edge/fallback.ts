@@ -1,0 +1,67 @@
+/**
+ * Stage 8, the error path: every failure leaves as RFC 9457 problem+json.
+ * Expected failures (`AppError`, library HTTP exceptions) map through the code
+ * table; anything else is a bug: logged once, as one structured line with the
+ * stack, and answered with a 500 that carries only the request id.
+ */
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../../env";
+import { AppError, codeForStatus } from "../../http/errors";
+import { problem } from "../../http/problem";
+import { log } from "../../lib/log";
+import { ConfigUnavailableError } from "./config";
+
+/** Wraps a thrown non-Error value so Hono's error handler (Errors only) sees it. */
+export class NonErrorThrown extends Error {
+  override readonly name = "NonErrorThrown";
+  readonly thrown: unknown;
+  constructor(thrown: unknown) {
+    super(`non-Error value thrown: ${typeof thrown}`);
+    this.thrown = thrown;
+  }
+}
+
+/**
+ * Hono rethrows anything that is not an `Error` past every error handler, which
+ * would end in a bare 500 without our headers. Registered right inside the header
+ * stages, this turns such a throw into an Error that the error stage handles.
+ */
+export function normalizeThrown(): MiddlewareHandler<AppEnv> {
+  return async function normalizeThrown(_c, next) {
+    try {
+      await next();
+    } catch (thrown) {
+      throw thrown instanceof Error ? thrown : new NonErrorThrown(thrown);
+    }
+  };
+}
+
+function logUnexpected(c: Context<AppEnv>, error: Error): void {
+  log.error("unhandled_error", {
+    request_id: c.get("requestId"),
+    method: c.req.method,
+    path: c.req.path,
+    error,
+  });
+}
+
+/**
+ * The app's `onError`.
+ *
+ * @example
+ * ```ts
+ * app.onError(onError);
+ * ```
+ */
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof AppError) {
+    if (error.code === "internal_error") logUnexpected(c, error);
+    return problem(c, error.code, error.options);
+  }
+  // Already logged once when the configuration was parsed.
+  if (error instanceof ConfigUnavailableError) return problem(c, "internal_error");
+  if (error instanceof HTTPException && error.status < 500) return problem(c, codeForStatus(error.status));
+  logUnexpected(c, error);
+  return problem(c, "internal_error");
+};

@@ -1,0 +1,106 @@
+/**
+ * P1 HTTPS only. A plain-http request is never served: GET/HEAD are redirected
+ * (308, method and body preserved by the client) to the same URL over https, any
+ * other method is refused with 400 before its body is read. A request negotiated
+ * below the minimum TLS version (`request.cf.tlsVersion`, when the platform reports
+ * it) is refused with 426. The single exception is the configured local dev origin
+ * (loopback only; see `parseLocalDevOrigin`), which has no TLS to check.
+ */
+import type { MiddlewareHandler } from "hono";
+import { AppError } from "../../http/errors";
+import { TLS_VERSIONS, type AppEnv, type TlsVersion } from "../../env";
+import { err, ok, type Result } from "../../lib/result";
+
+/** What the transport check needs from a request. */
+export interface TransportFacts {
+  readonly url: string;
+  readonly method: string;
+  /** `request.cf.tlsVersion`; absent when the runtime does not report it. */
+  readonly tlsVersion: unknown;
+}
+
+/** What the transport check needs from the config. */
+export interface TransportPolicy {
+  readonly minTlsVersion: TlsVersion;
+  readonly localDevOrigin: string | undefined;
+}
+
+/** Why a request is refused at the transport level. */
+export type TransportRefusal =
+  | { readonly kind: "plain_http_redirect"; readonly location: string }
+  | { readonly kind: "plain_http_refused" }
+  | { readonly kind: "tls_too_low"; readonly negotiated: string; readonly minimum: TlsVersion };
+
+// `TLSv1`, `TLSv1.2`, ... → minor version; future `TLSv1.4` ranks above 1.3.
+const TLS_NAME = /^TLSv1(?:\.(\d{1,2}))?$/;
+const rankOf = (name: string): number | undefined => {
+  const match = TLS_NAME.exec(name);
+  return match ? Number(match[1] ?? 0) : undefined;
+};
+const MIN_RANKS: Readonly<Record<TlsVersion, number>> = Object.fromEntries(
+  TLS_VERSIONS.map((v) => [v, rankOf(v) ?? 0]),
+) as Record<TlsVersion, number>;
+
+/**
+ * Decides whether a request's transport is acceptable. Pure: no I/O, no clock.
+ *
+ * @example
+ * ```ts
+ * checkTransport({ url: "http://api.example/x", method: "GET", tlsVersion: undefined }, policy);
+ * // → err({ kind: "plain_http_redirect", location: "https://api.example/x" })
+ * ```
+ */
+export function checkTransport(facts: TransportFacts, policy: TransportPolicy): Result<void, TransportRefusal> {
+  if (!facts.url.startsWith("https:")) {
+    if (policy.localDevOrigin !== undefined && facts.url.startsWith(`${policy.localDevOrigin}/`)) return ok(undefined);
+    if (facts.method !== "GET" && facts.method !== "HEAD") return err({ kind: "plain_http_refused" });
+    const target = new URL(facts.url);
+    target.protocol = "https:";
+    // The http port means nothing for https: use the default port.
+    target.port = "";
+    return err({ kind: "plain_http_redirect", location: target.href });
+  }
+  const negotiated = facts.tlsVersion;
+  if (negotiated === undefined || negotiated === null || negotiated === "") return ok(undefined);
+  // Unknown names (SSLv3, garbage) rank as too low: fail closed.
+  const rank = typeof negotiated === "string" ? rankOf(negotiated) : undefined;
+  if (rank !== undefined && rank >= MIN_RANKS[policy.minTlsVersion]) return ok(undefined);
+  return err({ kind: "tls_too_low", negotiated: String(negotiated), minimum: policy.minTlsVersion });
+}
+
+/** The `Upgrade` value naming the protocol a refused client must use, e.g. `TLS/1.3`. */
+export function upgradeFor(minimum: TlsVersion): string {
+  return `TLS/1.${MIN_RANKS[minimum]}`;
+}
+
+/**
+ * The HTTPS stage. Runs before any body is read or any route is matched.
+ *
+ * @example
+ * ```ts
+ * app.use(httpsOnly());
+ * ```
+ */
+export function httpsOnly(): MiddlewareHandler<AppEnv> {
+  return async function httpsOnly(c, next) {
+    const raw = c.req.raw;
+    const verdict = checkTransport({ url: raw.url, method: raw.method, tlsVersion: raw.cf?.tlsVersion }, c.var.config);
+    if (verdict.ok) {
+      // Awaited, not returned: a returned rejected promise is briefly unhandled.
+      await next();
+      return;
+    }
+    const refusal = verdict.error;
+    switch (refusal.kind) {
+      case "plain_http_redirect":
+        return c.redirect(refusal.location, 308);
+      case "plain_http_refused":
+        throw new AppError("https_required");
+      case "tls_too_low":
+        throw new AppError("tls_version_too_low", {
+          detail: `This API requires ${refusal.minimum} or newer.`,
+          headers: { Upgrade: upgradeFor(refusal.minimum) },
+        });
+    }
+  };
+}

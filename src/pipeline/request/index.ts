@@ -1,0 +1,37 @@
+/**
+ * Stage 3 after the route matched: content type, body limit, JSON parse, in that
+ * order (cheap header checks first, then the bounded read, then the parse).
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../env";
+import { limitBody } from "./body-limit";
+import { requireMediaType } from "./content-type";
+import { parseJsonBody } from "./json-body";
+
+export { DEFAULT_BODY_LIMIT, limitBody } from "./body-limit";
+export { hasBody, requireMediaType } from "./content-type";
+export { parseJsonBody } from "./json-body";
+export { buildMethodIndex, routeNotMatched, type MethodIndex, type RegisteredRoute } from "./method";
+
+/** What a route declares about its body. */
+export interface BodyPolicy {
+  /** Accepted media types, e.g. `["application/json"]`. */
+  readonly mediaTypes: readonly string[];
+  readonly maxBytes: number;
+  /** Parse the body as JSON (routes that declare a JSON body); else it is only bounded. */
+  readonly parseJson: boolean;
+}
+
+/**
+ * The body stages for one route, in order.
+ *
+ * @example
+ * ```ts
+ * requestBody({ mediaTypes: ["application/json"], maxBytes: 65536, parseJson: true });
+ * ```
+ */
+export function requestBody(policy: BodyPolicy): MiddlewareHandler<AppEnv>[] {
+  const stages = [requireMediaType(policy.mediaTypes), limitBody(policy.maxBytes)];
+  if (policy.parseJson) stages.push(parseJsonBody());
+  return stages;
+}

@@ -1,0 +1,2 @@
+/** Redis access (Upstash REST). */
+export { createRedis, type RedisConfig, type RedisOptions } from "./client";
