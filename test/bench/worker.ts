@@ -7,7 +7,7 @@
  *   measures the fences alone, to be subtracted.
  */
 import { Hono } from "hono";
-import { createApp } from "../../src/app.ts";
+import { createApp } from "../../src/app";
 
 interface BenchEnv {
   BENCH_FENCE_URL: string;
