@@ -2,7 +2,7 @@
  * The whole request pipeline, in order, and every module router (ARCHITECTURE.md
  * "One request, in order"). Read top to bottom: this is what a request goes through.
  *
- *   1. edge      request id → secure headers (P1 HSTS, P2) → config → HTTPS/TLS (P1)
+ *   1. edge      request id → config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2)
  *   2. waf       (slot) linear-time checks on method, path, query, headers; no I/O (P3)
  *   3. route     Hono matches; unknown path 404, other method 405 + Allow (P3).
  *                Per route, declared with it (defineRoute): content type 415,
@@ -16,7 +16,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { createRouter, openApiDocument } from "./http/openapi";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
-import { httpsOnly, loadConfig, normalizeThrown, onError, requestIdStage, secureResponseHeaders } from "./pipeline/edge";
+import { edge, onError } from "./pipeline/edge";
 import { buildMethodIndex, routeNotMatched } from "./pipeline/request";
 
 /** A module's router and where it is mounted. */
@@ -45,12 +45,9 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
-  // 1. Edge. Registered outermost first: the first two finish every response.
-  app.use(requestIdStage());
-  app.use(secureResponseHeaders([{ prefix: DOCS_PATH, policy: DOCS_CSP }]));
-  app.use(normalizeThrown());
-  app.use(loadConfig());
-  app.use(httpsOnly());
+  // 1. Edge, outermost: request id, config, HTTPS/TLS; on the way out every
+  //    response gets the secure headers and the request id, errors included.
+  app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError }));
 
   // 2. WAF (P3): app.use(waf(...)) goes here: after HTTPS, before any route work.
 

@@ -16,5 +16,8 @@ export type Result<T, E> =
 /** A successful verdict. */
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
 
+/** The successful verdict with no value: one shared object, as hot paths return it per request. */
+export const PASS: Result<void, never> = Object.freeze({ ok: true, value: undefined });
+
 /** A refused verdict. */
 export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

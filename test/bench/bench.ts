@@ -5,7 +5,8 @@
  *  (c) database and Redis round trips per request, counted exactly at the stand-ins;
  *  (d) the deploy bundle, minified and gzip.
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
- * Later issues add rows through `Row`.
+ * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
+ * the named groups (isolate, throughput, round-trips, bundle).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +19,12 @@ import { measureRoundTrips } from "./round-trips.ts";
 import { measureBundle } from "./bundle.ts";
 import { printTable, type Row } from "./table.ts";
 
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle"] as const;
+const asked = process.argv.slice(2);
+const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
+if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
+const runs = (group: (typeof GROUPS)[number]): boolean => asked.length === 0 || asked.includes(group);
+
 const rows: Row[] = [];
 const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
 const stack = await startStack({
@@ -27,16 +34,12 @@ const stack = await startStack({
   resendApiKey: secrets.RESEND_API_KEY ?? "",
 });
 const app = await startDevServer({ stack });
-const bench = await startDevServer({
-  stack,
-  configPath: join(repoRoot, "test/bench/wrangler.toml"),
-  extraVars: { BENCH_FENCE_URL: `${stack.resend.url}/__rampart/stats` },
-});
+const bench = await startDevServer({ stack, configPath: join(repoRoot, "test/bench/wrangler.toml") });
 try {
-  rows.push(...(await measureIsolate(bench.url)));
-  rows.push(...(await measureThroughput(app.url, bench.url)));
-  rows.push(...(await measureRoundTrips(app.url, stack)));
-  rows.push(...(await measureBundle()));
+  if (runs("isolate")) rows.push(...(await measureIsolate(bench.url)));
+  if (runs("throughput")) rows.push(...(await measureThroughput(app.url, bench.url)));
+  if (runs("round-trips")) rows.push(...(await measureRoundTrips(app.url, stack)));
+  if (runs("bundle")) rows.push(...(await measureBundle()));
 } finally {
   await bench.stop();
   await app.stop();

@@ -37,6 +37,8 @@ export interface DevServerOptions {
   readonly configPath?: string;
   /** Extra worker vars (the benchmark's fence URL). */
   readonly extraVars?: Readonly<Record<string, string>>;
+  /** Extra `wrangler dev` arguments (e.g. `--inspector-port` for profiling). */
+  readonly extraArgs?: readonly string[];
   /** Reuse an already running stack instead of starting one (it is then not closed by stop()). */
   readonly stack?: Stack;
 }
@@ -84,6 +86,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     "--ip", "127.0.0.1", "--port", String(port),
     "--persist-to", join(repoRoot, ".data/wrangler"),
     "--show-interactive-dev-session=false",
+    ...(options.extraArgs ?? []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   // Own process group, so stop() ends wrangler and its workerd children together (TOOLCHAIN.md §2).

@@ -4,8 +4,6 @@
  * allowlisted files; the initializer is an external script served here, so the
  * page's CSP needs no inline script or style.
  */
-import type { CspDirectives } from "../../pipeline/edge";
-
 /** Path prefix of the page and its files (its own CSP applies below it). */
 export const DOCS_PATH = "/docs";
 
@@ -14,16 +12,9 @@ export const DOCS_PATH = "/docs";
  * and styles from this origin only; images also as data: URIs (Swagger UI's CSS
  * embeds its icons that way); fetches only to this origin (the document).
  */
-export const DOCS_CSP: CspDirectives = {
-  defaultSrc: ["'none'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", "data:"],
-  connectSrc: ["'self'"],
-  baseUri: ["'none'"],
-  formAction: ["'none'"],
-  frameAncestors: ["'none'"],
-};
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The page. No inline script or style; a data: favicon keeps the browser from asking for one. */
 export const DOCS_HTML = `<!doctype html>

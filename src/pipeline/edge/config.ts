@@ -1,12 +1,12 @@
 /**
- * The config stage: hands every later stage the parsed configuration. Parsing
- * happens once per env object (see `getConfig`); an invalid configuration turns
- * every request into a 500 whose cause was already logged once, at parse time.
+ * The parsed configuration, per env object (parsed once per isolate, see env.ts).
+ * An invalid configuration refuses every request with a 500; what is wrong was
+ * logged once, when it was parsed, by name and never by value.
  */
-import type { MiddlewareHandler } from "hono";
-import { getConfig, type AppEnv } from "../../env";
+import type { Context } from "hono";
+import { getConfig, type AppEnv, type Config } from "../../env";
 
-/** Thrown when the configuration is invalid; the error stage answers 500 without logging again. */
+/** Thrown when the configuration does not parse; answered as a bare 500. */
 export class ConfigUnavailableError extends Error {
   override readonly name = "ConfigUnavailableError";
   constructor() {
@@ -14,19 +14,10 @@ export class ConfigUnavailableError extends Error {
   }
 }
 
-/**
- * Sets `c.var.config`, or refuses the request when the configuration is invalid.
- *
- * @example
- * ```ts
- * app.use(loadConfig());
- * ```
- */
-export function loadConfig(): MiddlewareHandler<AppEnv> {
-  return async function loadConfig(c, next) {
-    const config = getConfig(c.env);
-    if (!config.ok) throw new ConfigUnavailableError();
-    c.set("config", config.value);
-    await next();
-  };
+/** Puts the configuration on the context, or throws {@link ConfigUnavailableError}. */
+export function requireConfig(c: Context<AppEnv>): Config {
+  const config = getConfig(c.env);
+  if (!config.ok) throw new ConfigUnavailableError();
+  c.set("config", config.value);
+  return config.value;
 }

@@ -4,7 +4,7 @@
  * table; anything else is a bug: logged once, as one structured line with the
  * stack, and answered with a 500 that carries only the request id.
  */
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../env";
 import { AppError, codeForStatus } from "../../http/errors";
@@ -22,20 +22,6 @@ export class NonErrorThrown extends Error {
   }
 }
 
-/**
- * Hono rethrows anything that is not an `Error` past every error handler, which
- * would end in a bare 500 without our headers. Registered right inside the header
- * stages, this turns such a throw into an Error that the error stage handles.
- */
-export function normalizeThrown(): MiddlewareHandler<AppEnv> {
-  return async function normalizeThrown(_c, next) {
-    try {
-      await next();
-    } catch (thrown) {
-      throw thrown instanceof Error ? thrown : new NonErrorThrown(thrown);
-    }
-  };
-}
 
 function logUnexpected(c: Context<AppEnv>, error: Error): void {
   log.error("unhandled_error", {

@@ -6,10 +6,10 @@
  * it) is refused with 426. The single exception is the configured local dev origin
  * (loopback only; see `parseLocalDevOrigin`), which has no TLS to check.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { AppError } from "../../http/errors";
 import { TLS_VERSIONS, type AppEnv, type TlsVersion } from "../../env";
-import { err, ok, type Result } from "../../lib/result";
+import { err, PASS, type Result } from "../../lib/result";
 
 /** What the transport check needs from a request. */
 export interface TransportFacts {
@@ -52,7 +52,7 @@ const MIN_RANKS: Readonly<Record<TlsVersion, number>> = Object.fromEntries(
  */
 export function checkTransport(facts: TransportFacts, policy: TransportPolicy): Result<void, TransportRefusal> {
   if (!facts.url.startsWith("https:")) {
-    if (policy.localDevOrigin !== undefined && facts.url.startsWith(`${policy.localDevOrigin}/`)) return ok(undefined);
+    if (policy.localDevOrigin !== undefined && facts.url.startsWith(`${policy.localDevOrigin}/`)) return PASS;
     if (facts.method !== "GET" && facts.method !== "HEAD") return err({ kind: "plain_http_refused" });
     const target = new URL(facts.url);
     target.protocol = "https:";
@@ -61,10 +61,10 @@ export function checkTransport(facts: TransportFacts, policy: TransportPolicy): 
     return err({ kind: "plain_http_redirect", location: target.href });
   }
   const negotiated = facts.tlsVersion;
-  if (negotiated === undefined || negotiated === null || negotiated === "") return ok(undefined);
+  if (negotiated === undefined || negotiated === null || negotiated === "") return PASS;
   // Unknown names (SSLv3, garbage) rank as too low: fail closed.
   const rank = typeof negotiated === "string" ? rankOf(negotiated) : undefined;
-  if (rank !== undefined && rank >= MIN_RANKS[policy.minTlsVersion]) return ok(undefined);
+  if (rank !== undefined && rank >= MIN_RANKS[policy.minTlsVersion]) return PASS;
   return err({ kind: "tls_too_low", negotiated: String(negotiated), minimum: policy.minTlsVersion });
 }
 
@@ -74,33 +74,24 @@ export function upgradeFor(minimum: TlsVersion): string {
 }
 
 /**
- * The HTTPS stage. Runs before any body is read or any route is matched.
- *
- * @example
- * ```ts
- * app.use(httpsOnly());
- * ```
+ * Applies the verdict: `undefined` to go on, a 308 redirect to send instead, or
+ * an {@link AppError} (400 `https_required`, 426 `tls_version_too_low`) thrown.
+ * Runs before any body is read or any route is matched.
  */
-export function httpsOnly(): MiddlewareHandler<AppEnv> {
-  return async function httpsOnly(c, next) {
-    const raw = c.req.raw;
-    const verdict = checkTransport({ url: raw.url, method: raw.method, tlsVersion: raw.cf?.tlsVersion }, c.var.config);
-    if (verdict.ok) {
-      // Awaited, not returned: a returned rejected promise is briefly unhandled.
-      await next();
-      return;
-    }
-    const refusal = verdict.error;
-    switch (refusal.kind) {
-      case "plain_http_redirect":
-        return c.redirect(refusal.location, 308);
-      case "plain_http_refused":
-        throw new AppError("https_required");
-      case "tls_too_low":
-        throw new AppError("tls_version_too_low", {
-          detail: `This API requires ${refusal.minimum} or newer.`,
-          headers: { Upgrade: upgradeFor(refusal.minimum) },
-        });
-    }
-  };
+export function enforceTransport(c: Context<AppEnv>, policy: TransportPolicy): Response | undefined {
+  const raw = c.req.raw;
+  const verdict = checkTransport({ url: raw.url, method: raw.method, tlsVersion: raw.cf?.tlsVersion }, policy);
+  if (verdict.ok) return undefined;
+  const refusal = verdict.error;
+  switch (refusal.kind) {
+    case "plain_http_redirect":
+      return c.redirect(refusal.location, 308);
+    case "plain_http_refused":
+      throw new AppError("https_required");
+    case "tls_too_low":
+      throw new AppError("tls_version_too_low", {
+        detail: `This API requires ${refusal.minimum} or newer.`,
+        headers: { Upgrade: upgradeFor(refusal.minimum) },
+      });
+  }
 }

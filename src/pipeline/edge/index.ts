@@ -1,6 +1,7 @@
-/** The edge stages: request id, secure headers, config, HTTPS/TLS, and the error path. */
-export { requestIdStage, REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from "./request-id";
-export { secureResponseHeaders, API_CSP, HSTS, type CspRule, type CspDirectives } from "./headers";
-export { loadConfig, ConfigUnavailableError } from "./config";
-export { httpsOnly, checkTransport, upgradeFor, type TransportFacts, type TransportPolicy, type TransportRefusal } from "./https";
-export { onError, normalizeThrown, NonErrorThrown } from "./fallback";
+/** Stage 1, the edge: request id, configuration, HTTPS/TLS, secure headers, and the error path. */
+export { edge, type EdgeOptions } from "./edge";
+export { resolveRequestId, REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from "./request-id";
+export { withSecureHeaders, secureHeaderList, documentHeaderList, API_CSP, HSTS, type CspRule, type HeaderList } from "./headers";
+export { requireConfig, ConfigUnavailableError } from "./config";
+export { enforceTransport, checkTransport, upgradeFor, type TransportFacts, type TransportPolicy, type TransportRefusal } from "./https";
+export { onError, NonErrorThrown } from "./fallback";

@@ -1,33 +1,26 @@
 /**
- * Stage 1: the request id. A well-formed incoming `X-Request-Id` (word characters,
- * `-` and `=`, at most 128 of them; hono/request-id checks) is echoed so a caller
- * can correlate; anything else (too long, other characters, CR/LF smuggling) is
- * replaced by a fresh UUID. The id is put on every response, including ones a
- * handler built by hand, and on every problem body and log line.
+ * The request id. A well-formed incoming `X-Request-Id` (letters, digits, `_`,
+ * `-` and `=`, at most 128) is echoed so a caller can correlate; anything else
+ * (too long, other characters, CR/LF smuggling) is replaced by a fresh UUID. The
+ * id goes on every response, every problem body and every log line.
  */
-import type { MiddlewareHandler } from "hono";
-import { requestId } from "hono/request-id";
-import type { AppEnv } from "../../env";
 
 /** Header carrying the id, in and out. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
 /** Longest incoming id that is echoed; longer ones are replaced. */
 export const REQUEST_ID_MAX_LENGTH = 128;
 
+const WELL_FORMED = /^[\w=-]{1,128}$/;
+
 /**
- * The request id stage (outermost: it sees every response last).
+ * The id for a request, from its incoming header value.
  *
  * @example
  * ```ts
- * app.use(requestIdStage());
+ * resolveRequestId("abc-123"); // "abc-123"
+ * resolveRequestId("bad\r\nid"); // a fresh UUID
  * ```
  */
-export function requestIdStage(): MiddlewareHandler<AppEnv> {
-  const assign = requestId({ limitLength: REQUEST_ID_MAX_LENGTH, headerName: REQUEST_ID_HEADER });
-  return async function requestIdStage(c, next) {
-    await assign(c, next);
-    // A handler that returned `new Response(...)` bypassed the prepared headers.
-    const id = c.get("requestId");
-    if (c.res.headers.get(REQUEST_ID_HEADER) !== id) c.res.headers.set(REQUEST_ID_HEADER, id);
-  };
+export function resolveRequestId(incoming: string | null): string {
+  return incoming !== null && WELL_FORMED.test(incoming) ? incoming : crypto.randomUUID();
 }

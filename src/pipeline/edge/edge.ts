@@ -1,0 +1,59 @@
+/**
+ * Stage 1, the edge, as ONE middleware: request id, configuration, HTTPS/TLS
+ * (P1), and on the way out the secure headers (P1 HSTS, P2) and the error path
+ * (stage 8). It runs on every request, so it is one frame, not five; each
+ * concern is a plain function in its own file.
+ */
+import type { ErrorHandler, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../env";
+import { requireConfig } from "./config";
+import { NonErrorThrown } from "./fallback";
+import { headerListsFor, withSecureHeaders, type CspRule } from "./headers";
+import { enforceTransport } from "./https";
+import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";
+
+/** Options of {@link edge}. */
+export interface EdgeOptions {
+  /** Path prefixes with their own CSP (the /docs page); every other path gets the API's. */
+  readonly csp?: readonly CspRule[];
+  /** The app's error handler: a throw that reaches the edge leaves through it as problem+json. */
+  readonly onError: ErrorHandler<AppEnv>;
+}
+
+/**
+ * The edge stage, outermost: it sees every response last, whoever built it.
+ *
+ * @example
+ * ```ts
+ * app.use(edge({ csp: [{ prefix: "/docs", policy: DOCS_CSP }], onError }));
+ * ```
+ */
+export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
+  const headerListFor = headerListsFor(options.csp ?? []);
+  return async function edge(c, next) {
+    const requestId = resolveRequestId(c.req.raw.headers.get(REQUEST_ID_HEADER));
+    c.set("requestId", requestId);
+    let response: Response;
+    try {
+      const config = requireConfig(c);
+      const redirect = enforceTransport(c, config);
+      if (redirect) {
+        response = redirect;
+      } else {
+        await next();
+        response = c.res;
+      }
+    } catch (thrown) {
+      // Hono turns inner Errors into responses itself; what arrives here is the
+      // edge's own refusals, or a non-Error value Hono rethrows untouched.
+      response = await options.onError(thrown instanceof Error ? thrown : new NonErrorThrown(thrown), c);
+    }
+    const final = withSecureHeaders(response, headerListFor(c.req.path), requestId);
+    if (final !== c.res) {
+      // Cleared first: assigning over an existing response makes Hono copy that
+      // response's headers onto the new one, one `set` each.
+      c.res = undefined;
+      c.res = final;
+    }
+  };
+}
