@@ -14,7 +14,7 @@ import { startDevServer, repoRoot } from "../stack/dev-server.ts";
 import { startStack } from "../stack/launcher.ts";
 import { ensureDevVars } from "../stack/secrets.ts";
 import { measureIsolate } from "./isolate.ts";
-import { measureThroughput } from "./throughput.ts";
+import { measureThroughputWorkerd, measureThroughputWranglerDev } from "./throughput.ts";
 import { measureRoundTrips } from "./round-trips.ts";
 import { measureBundle } from "./bundle.ts";
 import { printTable, type Row } from "./table.ts";
@@ -37,7 +37,10 @@ const app = await startDevServer({ stack });
 const bench = await startDevServer({ stack, configPath: join(repoRoot, "test/bench/wrangler.toml") });
 try {
   if (runs("isolate")) rows.push(...(await measureIsolate(bench.url)));
-  if (runs("throughput")) rows.push(...(await measureThroughput(app.url, bench.url)));
+  if (runs("throughput")) {
+    rows.push(...(await measureThroughputWorkerd(stack)));
+    rows.push(...(await measureThroughputWranglerDev(app.url, bench.url)));
+  }
   if (runs("round-trips")) rows.push(...(await measureRoundTrips(app.url, stack)));
   if (runs("bundle")) rows.push(...(await measureBundle()));
 } finally {

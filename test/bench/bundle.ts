@@ -4,10 +4,10 @@
  * wrangler.toml [alias]: they match import specifiers, so a row fails if any
  * package other than zod imports an aliased path.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { offlineWranglerEnv, repoRoot } from "../stack/dev-server.ts";
+import { repoRoot } from "../stack/dev-server.ts";
+import { buildWorker } from "./build.ts";
 import type { Row } from "./table.ts";
 
 const GOAL_GZIP_KIB = 150;
@@ -32,12 +32,7 @@ function strayAliasImporters(meta: Metafile, specifiers: readonly string[]): str
 export function measureBundle(): Promise<Row[]> {
   const outdir = join(repoRoot, ".bench/dist");
   const metafile = join(repoRoot, ".bench/meta.json");
-  rmSync(outdir, { recursive: true, force: true });
-  const output = execFileSync(
-    process.execPath,
-    [join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--minify", "--outdir", outdir, "--metafile", metafile],
-    { cwd: repoRoot, env: { ...process.env, ...offlineWranglerEnv }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const { output } = buildWorker({ outdir, metafile });
   const sizes = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
   if (!sizes?.[1] || !sizes[2]) throw new Error(`wrangler did not report the bundle size:\n${output}`);
   const raw = Number(sizes[1]);
