@@ -102,7 +102,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
     ...(middleware.length > 0 ? { middleware } : {}),
   });
   // Same object at runtime plus pipeline fields; typed as declared on purpose (see above).
-  return declared as unknown as R;
+  return declared;
 }
 
 /** Identity of the API in its OpenAPI document. */

@@ -17,7 +17,7 @@ interface Captured {
 
 async function captured(): Promise<Captured[]> {
   const res = await fetch(`${resendControlUrl}/__rampart/messages`);
-  return (await res.json()) as Captured[];
+  return res.json<Captured[]>();
 }
 
 describe("Resend capture", () => {

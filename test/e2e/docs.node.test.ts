@@ -10,8 +10,9 @@ import { startDevServer, type DevServer } from "../stack/dev-server.ts";
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-let server: DevServer;
-let browser: Browser;
+// Unset only if beforeAll failed part way (then no test runs, and afterAll stops what did start).
+let server: DevServer | undefined;
+let browser: Browser | undefined;
 
 beforeAll(async () => {
   server = await startDevServer();
@@ -28,7 +29,7 @@ afterAll(async () => {
 
 describe("/docs in Chromium", () => {
   it("renders the routes with the chosen CSP, no CSP violation, and no request leaving the origin", async () => {
-    const page = await browser.newPage();
+    const page = await browser!.newPage();
     const requests: string[] = [];
     const consoleProblems: string[] = [];
     page.on("request", (request) => requests.push(request.url()));
@@ -45,7 +46,7 @@ describe("/docs in Chromium", () => {
       });
     });
 
-    const response = await page.goto(`${server.url}/docs`, { waitUntil: "load" });
+    const response = await page.goto(`${server!.url}/docs`, { waitUntil: "load" });
     expect(response?.status()).toBe(200);
     expect(response?.headers()["content-security-policy"]).toBe(DOCS_CSP);
 
@@ -60,7 +61,7 @@ describe("/docs in Chromium", () => {
     const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
     expect(violations).toEqual([]);
     expect(consoleProblems).toEqual([]);
-    const origin = new URL(server.url).origin;
+    const origin = new URL(server!.url).origin;
     const foreign = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"));
     expect(foreign).toEqual([]);
     expect(requests).toEqual(expect.arrayContaining([`${origin}/docs/assets/swagger-ui-bundle.js`, `${origin}/docs/init.js`, `${origin}/openapi.json`]));
@@ -68,8 +69,8 @@ describe("/docs in Chromium", () => {
   });
 
   it("enforces the CSP: an injected inline script is blocked and reported (the check above can see violations)", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/docs`, { waitUntil: "load" });
+    const page = await browser!.newPage();
+    await page.goto(`${server!.url}/docs`, { waitUntil: "load" });
     const outcome = await page.evaluate(
       () =>
         new Promise<{ ran: boolean; directive: string }>((resolve) => {

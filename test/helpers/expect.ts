@@ -17,7 +17,7 @@ export interface Problem {
 export async function expectProblem(response: Response, status: number, code: string): Promise<Problem> {
   expect(response.status).toBe(status);
   expect(response.headers.get("content-type")).toBe("application/problem+json");
-  const body = (await response.json()) as Problem;
+  const body = await response.json<Problem>();
   expect(body).toMatchObject({ type: `https://rampart.dev/problems/${code}`, status, code });
   expect(typeof body.title).toBe("string");
   expect(typeof body.detail).toBe("string");

@@ -1,10 +1,11 @@
 /**
  * Requests to the worker under test. `call` goes through the real entry point
- * (SELF: the worker's default export, its bindings pointed at the stand-ins);
+ * (`exports.default`: the worker's default export, its bindings pointed at the stand-ins);
  * `callApp` runs any app built by `createApp` in this isolate, with the test env
  * or a modified one (a dependency on a closed port, another config).
  */
-import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv, Bindings } from "../../src/env";
 
@@ -16,11 +17,8 @@ export const testEnv: Bindings = env;
 
 /** A copy of the test env with some bindings replaced (undefined removes one). */
 export function envWith(overrides: Readonly<Record<string, string | undefined>>): Bindings {
-  const copy: Record<string, unknown> = { ...testEnv };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete copy[key];
-    else copy[key] = value;
-  }
+  const removed = new Set(Object.entries(overrides).flatMap(([key, value]) => (value === undefined ? [key] : [])));
+  const copy: Record<string, unknown> = Object.fromEntries(Object.entries({ ...testEnv, ...overrides }).filter(([key]) => !removed.has(key)));
   return copy as Bindings;
 }
 
@@ -28,7 +26,7 @@ const absolute = (target: string): string => (/^https?:\/\//.test(target) ? targ
 
 /** Fetches through the worker's real entry point. */
 export function call(target: string, init?: RequestInit<RequestInitCfProperties>): Promise<Response> {
-  return SELF.fetch(absolute(target), init);
+  return exports.default.fetch(absolute(target), init);
 }
 
 /** Runs `app` in this isolate, as the runtime would (env + execution context). */

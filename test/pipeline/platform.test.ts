@@ -119,7 +119,7 @@ describe("GET /openapi.json", () => {
   it("is an OpenAPI 3.1 document listing every registered route", async () => {
     const response = await call("/openapi.json");
     expect(response.status).toBe(200);
-    const doc = (await response.json()) as { openapi: string; info: { title: string }; paths: Record<string, Record<string, unknown>> };
+    const doc = await response.json<{ openapi: string; info: { title: string }; paths: Record<string, Record<string, unknown>> }>();
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info.title).toBe("Rampart API");
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
@@ -135,10 +135,10 @@ describe("GET /openapi.json", () => {
 
   it("documents the problem+json error responses, with validation errors where a route validates", async () => {
     const { app } = probeApp();
-    const doc = (await (await callApp(app, "/openapi.json")).json()) as {
+    const doc = await (await callApp(app, "/openapi.json")).json<{
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
       components: { schemas: Record<string, unknown> };
-    };
+    }>();
     const readyz = doc.paths["/readyz"]?.get?.responses ?? {};
     expect(Object.keys(readyz).sort()).toEqual(["200", "500", "503"]);
     expect(readyz["503"]?.content).toHaveProperty(["application/problem+json"]);

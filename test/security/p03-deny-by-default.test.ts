@@ -18,7 +18,7 @@ function streamedBody(total: number, chunk = 256): { body: ReadableStream<Uint8A
   const body = new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        if (sent >= total) return controller.close();
+        if (sent >= total) { controller.close(); return; }
         sent += piece.byteLength;
         controller.enqueue(piece);
       },

@@ -68,25 +68,25 @@ export async function startResendCapture(options: ResendCaptureOptions): Promise
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path === `${CONTROL_PREFIX}/messages`) {
       if (req.method === "DELETE") messages.length = 0;
-      return send(res, 200, messages);
+      send(res, 200, messages); return;
     }
-    if (path === `${CONTROL_PREFIX}/stats`) return send(res, 200, { httpRequests, wsConnections: 0 });
+    if (path === `${CONTROL_PREFIX}/stats`) { send(res, 200, { httpRequests, wsConnections: 0 }); return; }
     if (path === `${CONTROL_PREFIX}/stats/reset`) {
       httpRequests = 0;
-      return send(res, 200, { ok: true });
+      send(res, 200, { ok: true }); return;
     }
     httpRequests++;
-    if (req.method !== "POST" || path !== "/emails") return fail(res, 404, "not_found", "Route not found");
+    if (req.method !== "POST" || path !== "/emails") { fail(res, 404, "not_found", "Route not found"); return; }
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      return fail(res, 401, req.headers.authorization ? "invalid_api_key" : "missing_api_key", "API key is invalid");
+      fail(res, 401, req.headers.authorization ? "invalid_api_key" : "missing_api_key", "API key is invalid"); return;
     }
     const body = (await readJson(req)) as Record<string, unknown>;
     const to = asList(body.to);
     if (typeof body.from !== "string" || !to || to.length === 0 || typeof body.subject !== "string") {
-      return fail(res, 422, "validation_error", "`from`, `to` and `subject` are required");
+      fail(res, 422, "validation_error", "`from`, `to` and `subject` are required"); return;
     }
     if (typeof body.html !== "string" && typeof body.text !== "string") {
-      return fail(res, 422, "validation_error", "`html` or `text` is required");
+      fail(res, 422, "validation_error", "`html` or `text` is required"); return;
     }
     const message: CapturedEmail = {
       id: randomUUID(),

@@ -3,7 +3,7 @@
  * with `wrangler secret put`; .dev.vars.example documents each one.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes, webcrypto } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 
 export interface DevSecrets {
@@ -21,7 +21,7 @@ const b64url = (bytes: number): string => randomBytes(bytes).toString("base64url
 /** A fresh set: an ES256 key pair with a thumbprint `kid`, a versioned AES-256 key, HMAC secrets. */
 export async function generateSecrets(): Promise<DevSecrets> {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const jwk = await exportJWK(privateKey as webcrypto.CryptoKey);
+  const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! });
   return {
     JWT_SIGNING_KEY: JSON.stringify({ ...jwk, kid, alg: "ES256", use: "sig" }),

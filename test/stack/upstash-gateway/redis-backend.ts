@@ -42,10 +42,29 @@ function toReply(value: unknown): Reply {
   if (typeof value === "number") return BigInt(Math.trunc(value));
   if (Array.isArray(value)) return value.map(toReply);
   if (isReplyError(value)) return new ErrorReply(value.message);
-  return Buffer.from(String(value), "utf8");
+  return Buffer.from(asText(value), "utf8");
 }
 
-const isReplyError = (err: unknown): err is Error => err instanceof Error && err.name === "ReplyError";
+/** Anything else as text: a primitive as `String` writes it, an Error as its `toString`, another object by its tag. */
+function asText(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "bigint":
+    case "boolean":
+    case "symbol":
+      return String(value);
+    default:
+      return value instanceof Error ? String(value) : Object.prototype.toString.call(value);
+  }
+}
+
+/** An error reply of Redis, as ioredis raises it (other errors are the connection's). */
+interface ReplyError extends Error {
+  readonly name: "ReplyError";
+}
+const isReplyError = (err: unknown): err is ReplyError => err instanceof Error && err.name === "ReplyError";
 
 /** Connects to `url` (redis://…) and resolves once Redis answers PING. */
 export async function connectRedisBackend(url: string): Promise<Backend> {

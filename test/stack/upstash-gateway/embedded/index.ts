@@ -20,6 +20,12 @@ export interface EmbeddedOptions {
   readonly now?: () => number;
 }
 
+/** Runs synchronous `work` for a promise-returning Backend method: a throw becomes a rejection, as `async` would make it. */
+const settle = <T>(work: () => T): Promise<T> =>
+  new Promise((done) => {
+    done(work());
+  });
+
 /** A fresh, empty embedded store. */
 export function createEmbeddedBackend(options: EmbeddedOptions = {}): Backend {
   const keyspace = new Keyspace(options.now);
@@ -30,16 +36,17 @@ export function createEmbeddedBackend(options: EmbeddedOptions = {}): Backend {
 
   return {
     kind: "embedded",
-    command: async (command) => run(command, "client"),
-    pipeline: async (commands) => commands.map((command) => run(command, "client")),
-    transaction: async (commands) => {
-      // Like MULTI: a command refused while queueing discards the transaction.
-      for (const command of commands) {
-        const spec = resolve(command, "client");
-        if (isErr(spec)) return spec;
-      }
-      return commands.map((command) => run(command, "client"));
-    },
-    close: async () => clearInterval(sweeper),
+    command: (command) => settle(() => run(command, "client")),
+    pipeline: (commands) => settle(() => commands.map((command) => run(command, "client"))),
+    transaction: (commands) =>
+      settle(() => {
+        // Like MULTI: a command refused while queueing discards the transaction.
+        for (const command of commands) {
+          const spec = resolve(command, "client");
+          if (isErr(spec)) return spec;
+        }
+        return commands.map((command) => run(command, "client"));
+      }),
+    close: () => settle(() => clearInterval(sweeper)),
   };
 }

@@ -1,4 +1,3 @@
-/// <reference path="../fengari.d.ts" />
 /**
  * Loads fengari (Lua 5.3) patched to behave like the Lua 5.1 inside Redis where
  * scripts can tell the difference:

@@ -62,7 +62,7 @@ function zrange(args: readonly Buffer[], ks: Keyspace, forced: { byScore?: boole
   if (isErr(parsed)) return parsed;
   const zset = readZSet(ks, args[0] ?? EMPTY);
   if (isErr(zset)) return zset;
-  let items = sorted(zset ?? new Map());
+  let items = sorted(zset ?? new Map<string, number>());
   if (parsed.rev) items.reverse();
   if (parsed.mode === "index") items = slice(items, parsed.start, parsed.stop);
   else {
