@@ -65,22 +65,7 @@ export function checkTransport(facts: TransportFacts, policy: TransportPolicy): 
   // Unknown names (SSLv3, garbage) rank as too low: fail closed.
   const rank = typeof negotiated === "string" ? rankOf(negotiated) : undefined;
   if (rank !== undefined && rank >= MIN_RANKS[policy.minTlsVersion]) return PASS;
-  return err({ kind: "tls_too_low", negotiated: asText(negotiated), minimum: policy.minTlsVersion });
-}
-
-/** A reported value as text: a string as is, another primitive as `String` writes it, an object by its tag. */
-function asText(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return value;
-    case "number":
-    case "bigint":
-    case "boolean":
-    case "symbol":
-      return String(value);
-    default:
-      return Object.prototype.toString.call(value);
-  }
+  return err({ kind: "tls_too_low", negotiated: typeof negotiated === "string" ? negotiated : `(${typeof negotiated})`, minimum: policy.minTlsVersion });
 }
 
 /** The `Upgrade` value naming the protocol a refused client must use, e.g. `TLS/1.3`. */

@@ -5,13 +5,8 @@
  */
 import type { TxOptions } from "./request.ts";
 
-export interface FieldDescription {
-  readonly name: string;
-  readonly tableID: number;
-  readonly columnID: number;
-  readonly dataTypeID: number;
-  readonly dataTypeSize: number;
-  readonly dataTypeModifier: number;
+/** A field as Neon describes it: pg's metadata, always in text format. */
+export interface FieldDescription extends FieldLike {
   readonly format: "text";
 }
 
