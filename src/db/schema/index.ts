@@ -1,0 +1,5 @@
+/** The database schema, from which drizzle-kit generates drizzle/*.sql. */
+export * from "./identity";
+export * from "./orgs";
+export * from "./records";
+export * from "./events";

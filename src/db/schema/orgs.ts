@@ -1,0 +1,49 @@
+/**
+ * Organizations (the tenants), who belongs to them with which role, and their
+ * API keys. The role names are API.md's; what each may do is decided in SQL
+ * (`app.role_allows`) so the database policies and the API share one matrix.
+ */
+import { sql } from "drizzle-orm";
+import { pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { users } from "./identity";
+
+export const ORG_ROLES = ["owner", "admin", "member", "auditor", "viewer"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+export const orgRole = pgEnum("org_role", ORG_ROLES);
+
+/** API key scopes (P9): what a machine client may do inside its organization. */
+export const API_KEY_SCOPES = ["records:read", "records:write", "audit:read"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export const organizations = pgTable("organizations", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  plan: text("plan").notNull().default("free"),
+  /** Set by a platform administrator; a suspended org's members can do nothing. */
+  suspendedAt: timestamp("suspended_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const memberships = pgTable("memberships", {
+  orgId: uuid("org_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  role: orgRole("role").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.orgId, t.userId] })]);
+
+export const apiKeys = pgTable("api_keys", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  orgId: uuid("org_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  /** The recognisable, non-secret start of the key (`rk_live_ab12…`), shown in lists. */
+  prefix: text("prefix").notNull(),
+  /** SHA-256 of the whole key, hex (P10); never readable by the app role. */
+  keyDigest: text("key_digest").notNull().unique(),
+  scopes: text("scopes").array().notNull().default(sql`'{records:read}'`),
+  createdBy: uuid("created_by"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+});
