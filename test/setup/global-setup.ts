@@ -5,8 +5,7 @@
  * conformance suites run against both backends in the same run.
  */
 import type { TestProject } from "vitest/node";
-import { startStack, type Stack } from "../stack/launcher.ts";
-import { startNeonGateway } from "../stack/neon-gateway/index.ts";
+import { startMigratedNeonGateway, startStack, type Stack } from "../stack/launcher.ts";
 import { startUpstashGateway } from "../stack/upstash-gateway/index.ts";
 import { generateSecrets } from "../stack/secrets.ts";
 import type { ConformanceTargets } from "./provided.ts";
@@ -26,13 +25,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   closers.push(() => stack.close());
 
   const targets: ConformanceTargets = {
-    neon: [{ backend: stack.neon.backend, httpEndpoint: stack.neon.httpEndpoint, wsProxy: stack.neon.wsProxy, connectionString: stack.neon.connectionString, controlUrl: stack.neon.url }],
+    neon: [{ backend: stack.neon.backend, httpEndpoint: stack.neon.httpEndpoint, wsProxy: stack.neon.wsProxy, connectionString: stack.neon.connectionString, appConnectionString: stack.appConnectionString, controlUrl: stack.neon.url }],
     upstash: [{ backend: stack.upstash.backend, url: stack.upstash.url, token: secrets.UPSTASH_REDIS_REST_TOKEN }],
   };
   if (databaseUrl) {
-    const embedded = await startNeonGateway({ port: 0 });
+    const { gateway: embedded, appConnectionString } = await startMigratedNeonGateway({ port: 0 });
     closers.push(() => embedded.close());
-    targets.neon.push({ backend: embedded.backend, httpEndpoint: embedded.httpEndpoint, wsProxy: embedded.wsProxy, connectionString: embedded.connectionString, controlUrl: embedded.url });
+    targets.neon.push({ backend: embedded.backend, httpEndpoint: embedded.httpEndpoint, wsProxy: embedded.wsProxy, connectionString: embedded.connectionString, appConnectionString, controlUrl: embedded.url });
   }
   if (redisUrl) {
     const embedded = await startUpstashGateway({ token: secrets.UPSTASH_REDIS_REST_TOKEN, port: 0 });

@@ -4,6 +4,8 @@
  * of embedded ones when not, and tells the worker where they are. The worker sees
  * only URLs and secrets (workerVars), never which backend answers.
  */
+import { randomBytes } from "node:crypto";
+import { APP_ROLE, migrate } from "../../drizzle/migrate.ts";
 import { startNeonGateway, type NeonGateway } from "./neon-gateway/index.ts";
 import { startUpstashGateway, type UpstashGateway } from "./upstash-gateway/index.ts";
 import { startResendCapture, type CapturedEmail, type ResendCapture } from "./resend-capture.ts";
@@ -24,6 +26,8 @@ export interface StackOptions {
 
 export interface Stack {
   readonly neon: NeonGateway;
+  /** DATABASE_URL of the worker: the app role (rampart_app) at the same database as `neon.connectionString` (the owner). */
+  readonly appConnectionString: string;
   readonly upstash: UpstashGateway;
   readonly resend: ResendCapture;
   /** The worker's non-secret bindings that point it at the stand-ins. */
@@ -34,12 +38,8 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const started: { close(): Promise<void> }[] = [];
   try {
-    const neon = await startNeonGateway({
-      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-      ...(options.pgliteDataDir ? { dataDir: options.pgliteDataDir } : {}),
-      port: options.ports?.neon ?? 0,
-    });
-    started.push(neon);
+    const neon = await startMigratedNeonGateway(options);
+    started.push(neon.gateway);
     const upstash = await startUpstashGateway({
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
       token: options.upstashToken,
@@ -53,13 +53,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     started.push(resend);
     return {
-      neon,
+      neon: neon.gateway,
+      appConnectionString: neon.appConnectionString,
       upstash,
       resend,
       workerVars: () => ({
-        DATABASE_URL: neon.connectionString,
-        NEON_HTTP_ENDPOINT: neon.httpEndpoint,
-        NEON_WS_PROXY: neon.wsProxy,
+        DATABASE_URL: neon.appConnectionString,
+        NEON_HTTP_ENDPOINT: neon.gateway.httpEndpoint,
+        NEON_WS_PROXY: neon.gateway.wsProxy,
         UPSTASH_REDIS_REST_URL: upstash.url,
         RESEND_BASE_URL: resend.url,
       }),
@@ -69,6 +70,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await closeAll(started);
     throw err;
   }
+}
+
+/**
+ * A Neon gateway whose database has every migration applied (as the owner) and an app
+ * role password only this run knows: the worker logs in as rampart_app, like production.
+ */
+export async function startMigratedNeonGateway(
+  options: Pick<StackOptions, "databaseUrl" | "pgliteDataDir"> & { readonly port?: number | undefined; readonly ports?: StackOptions["ports"] },
+): Promise<{ gateway: NeonGateway; appConnectionString: string }> {
+  const appPassword = randomBytes(18).toString("base64url");
+  const gateway = await startNeonGateway({
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.pgliteDataDir ? { dataDir: options.pgliteDataDir } : {}),
+    port: options.port ?? options.ports?.neon ?? 0,
+    prepare: (target) => migrate(target, { appPassword }),
+  });
+  return { gateway, appConnectionString: withLogin(gateway.connectionString, APP_ROLE, appPassword) };
+}
+
+/** The same database URL, logging in as another role. */
+export function withLogin(connectionString: string, user: string, password: string): string {
+  const url = new URL(connectionString);
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  return url.toString();
 }
 
 async function closeAll(items: readonly { close(): Promise<void> }[]): Promise<void> {

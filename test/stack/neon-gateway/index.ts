@@ -8,6 +8,7 @@
  * See README.md next to this file for what is and is not emulated.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { PGlite } from "@electric-sql/pglite";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { CONTROL_PREFIX, type ListenOptions, type RoundTripStats, type StandIn } from "../types.ts";
@@ -27,7 +28,12 @@ export interface NeonGatewayOptions extends ListenOptions {
   readonly databaseUrl?: string;
   /** Where embedded PGlite keeps its data; unset → in memory. */
   readonly dataDir?: string;
+  /** Runs once before the gateway serves (migrations): with the owner URL, or the open PGlite. */
+  readonly prepare?: (target: PrepareTarget) => Promise<void>;
 }
+
+/** The database `prepare` gets: a real Postgres by its owner URL, or embedded PGlite itself. */
+export type PrepareTarget = { readonly ownerUrl: string } | { readonly pglite: PGlite };
 
 export interface NeonGateway extends StandIn {
   readonly backend: "postgres" | "pglite";
@@ -35,7 +41,7 @@ export interface NeonGateway extends StandIn {
   readonly httpEndpoint: string;
   /** ws://127.0.0.1:P/v2 — the app derives neonConfig.wsProxy ("127.0.0.1:P/v2?address=host:port") and useSecureWebSocket=false from this URL */
   readonly wsProxy: string;
-  /** the connection string the worker should use as DATABASE_URL by default (superuser/owner for now; a later issue adds an app role) */
+  /** the owner's (superuser's) connection string; the launcher derives the app role's from it */
   readonly connectionString: string;
   /**
    * Counts since the last reset. With `tag`, only the requests whose URL carried
@@ -47,7 +53,11 @@ export interface NeonGateway extends StandIn {
 
 /** Starts the gateway; resolves once it listens. */
 export async function startNeonGateway(options: NeonGatewayOptions): Promise<NeonGateway> {
-  const backend: Backend = options.databaseUrl ? startPostgresBackend(options.databaseUrl) : await startPgliteBackend(options.dataDir);
+  const { databaseUrl, prepare } = options;
+  if (databaseUrl && prepare) await prepare({ ownerUrl: databaseUrl });
+  const backend: Backend = databaseUrl
+    ? startPostgresBackend(databaseUrl)
+    : await startPgliteBackend(options.dataDir, prepare && ((pglite) => prepare({ pglite })));
   const counters = new Counters();
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((req, res) => {

@@ -3,6 +3,7 @@
  * its own transaction, as the connection string's role (SET LOCAL ROLE), under the
  * backend lock; WebSocket /v2 sessions speak the wire protocol via pglite-ws-session.
  */
+import type { PGlite } from "@electric-sql/pglite";
 import type { WebSocket } from "ws";
 import type { Backend } from "./backend.ts";
 import { GatewayError } from "./errors.ts";
@@ -10,6 +11,7 @@ import { openPglite } from "./pglite-open.ts";
 import { PgliteContext } from "./pglite-context.ts";
 import { extendedQuery, simpleQuery } from "./pglite-exec.ts";
 import { PgliteWsSession } from "./pglite-ws-session.ts";
+import { changesRole, roleChangeRefused } from "./role-guard.ts";
 import type { SqlRequest } from "./request.ts";
 import { beginStatement, quoteIdent, type QueryResult } from "./result.ts";
 
@@ -36,7 +38,9 @@ async function runInTransaction(ctx: PgliteContext, request: SqlRequest): Promis
           code: "0A000",
         });
       }
+      if (role && changesRole(q.query)) throw roleChangeRefused();
       results.push(await extendedQuery(db, q));
+      if (role && (await db.query<{ r: string }>("select current_user as r")).rows[0]?.r !== role) throw roleChangeRefused();
     }
     await simpleQuery(db, "COMMIT");
     return results;
@@ -46,9 +50,15 @@ async function runInTransaction(ctx: PgliteContext, request: SqlRequest): Promis
   }
 }
 
-/** Opens PGlite (persisted in dataDir, or in memory from the snapshot) and serves it. */
-export async function startPgliteBackend(dataDir: string | undefined): Promise<PgliteBackend> {
+/** Opens PGlite (persisted in dataDir, or in memory from the snapshot) and serves it, after `prepare` ran on it. */
+export async function startPgliteBackend(dataDir: string | undefined, prepare?: (db: PGlite) => Promise<void>): Promise<PgliteBackend> {
   const opened = await openPglite(dataDir);
+  try {
+    await prepare?.(opened.db);
+  } catch (err) {
+    await opened.db.close();
+    throw err;
+  }
   const ctx = await PgliteContext.create(opened.db);
   const sessions = new Set<PgliteWsSession>();
   let closed = false;

@@ -10,7 +10,15 @@ import { messageBytes } from "./backend.ts";
 import { asGatewayError, protocolViolation } from "./errors.ts";
 import type { PgliteContext, WsOwner } from "./pglite-context.ts";
 import { loginSession, startupUser } from "./pglite-login.ts";
+import { changesRole } from "./role-guard.ts";
 import * as wire from "./wire.ts";
+
+/** A simple Query or an extended Parse whose SQL would change the session's role. */
+function refusesRoleChange(m: wire.FrontendMessage): boolean {
+  if (m.type === "Q") return changesRole(wire.cString(m.bytes, 5));
+  if (m.type === "P") return changesRole(wire.cString(m.bytes, 5 + Buffer.byteLength(wire.cString(m.bytes, 5)) + 1));
+  return false;
+}
 
 export class PgliteWsSession {
   readonly #ws: WebSocket;
@@ -134,6 +142,13 @@ export class PgliteWsSession {
       // pipelineConnect: "password" sends the password before being asked; the emulated login is trust, so it is dropped.
       if (m.type === "p" && !this.#spoke) continue;
       this.#spoke = true;
+      if (this.#owner?.role && refusesRoleChange(m)) {
+        // Postgres would answer ERROR and carry on; closing is the simplest faithful-enough answer here.
+        this.#send(wire.errorResponse({ severity: "ERROR", code: "42501", message: "permission denied to set role (the gateway's emulated login may not change role)" }));
+        this.#phase = "closed";
+        this.#ws.close();
+        return;
+      }
       this.#track(m);
       batch.push(m.bytes);
     }
