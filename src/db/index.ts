@@ -1,2 +1,4 @@
-/** Database access: Neon over HTTP (default) or WebSocket. */
+/** Database access: Neon over HTTP (default) or WebSocket, the schema, and tenant-scoped batches. */
 export { createSql, createPool, type DatabaseConfig, type SqlOptions } from "./client";
+export { createDatabase, inTenant, type Actor, type Database, type Statements, type TenantContext } from "./tenant";
+export * as schema from "./schema";

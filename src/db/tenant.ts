@@ -1,0 +1,70 @@
+/**
+ * A request's database work, as ONE round trip (ARCHITECTURE.md): the tenant context
+ * and the request's statements go to Neon as one non-interactive transaction
+ * (drizzle `batch` → `sql.transaction`). The context is transaction-local
+ * (`set_config(..., true)`), so it cannot outlive the request on a pooled connection,
+ * and the RLS policies see it for every statement after it.
+ */
+import { sql } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { createSql, type DatabaseConfig, type SqlOptions } from "./client";
+import * as schema from "./schema";
+
+/** The typed database handle (Neon over HTTP). */
+export type Database = NeonHttpDatabase<typeof schema>;
+
+/** Who acts: a signed-in user or an organization's API key, never both. */
+export type Actor = { readonly kind: "user"; readonly userId: string } | { readonly kind: "api_key"; readonly apiKeyId: string };
+
+/** What the policies check: the organization the request works in, and its actor. */
+export interface TenantContext {
+  readonly orgId: string;
+  readonly actor: Actor;
+}
+
+/** One or more statements built with the handle (not yet sent). */
+export type Statements = readonly [BatchItem<"pg">, ...BatchItem<"pg">[]];
+
+const databases = new WeakMap<DatabaseConfig, Database>();
+
+/**
+ * The database for a config. Without per-call options it is built once per config
+ * (drizzle's schema walk is not free); with a signal it is built for that call.
+ *
+ * Note: creating a neon-http drizzle instance makes the Neon driver return
+ * timestamptz/date/interval as strings in the whole isolate (drizzle sets the parsers).
+ */
+export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Database {
+  if (options) return drizzle({ client: createSql(config, options), schema });
+  let db = databases.get(config);
+  if (!db) {
+    db = drizzle({ client: createSql(config), schema });
+    databases.set(config, db);
+  }
+  return db;
+}
+
+function setContext(db: Database, context: TenantContext) {
+  const userId = context.actor.kind === "user" ? context.actor.userId : "";
+  const apiKeyId = context.actor.kind === "api_key" ? context.actor.apiKeyId : "";
+  return db.execute(sql`select set_config('app.org_id', ${context.orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`);
+}
+
+/**
+ * Runs `build`'s statements in `context`, in one transaction and one round trip, and
+ * returns their results in order. Anything that must read before it decides belongs
+ * in the SQL (a CTE, a function), not in a second call.
+ *
+ * @example
+ * ```ts
+ * const [risks] = await inTenant(db, { orgId, actor: { kind: "user", userId } }, (tx) => [
+ *   tx.select().from(schema.risks).limit(50),
+ * ]);
+ * ```
+ */
+export async function inTenant<const Q extends Statements>(db: Database, context: TenantContext, build: (db: Database) => Q): Promise<BatchResponse<Q>> {
+  // The batch answers in order; the first answer (the context) is dropped.
+  const [, ...results] = await db.batch([setContext(db, context), ...build(db)]);
+  return results;
+}
