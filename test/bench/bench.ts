@@ -18,6 +18,7 @@ import { measureThroughputWorkerd, measureThroughputWranglerDev } from "./throug
 import { measureRoundTrips } from "./round-trips.ts";
 import { measureBundle } from "./bundle.ts";
 import { printTable, type Row } from "./table.ts";
+import { measureTenantRoundTrips } from "./tenant-round-trips.ts";
 
 const GROUPS = ["isolate", "throughput", "round-trips", "bundle"] as const;
 const asked = process.argv.slice(2);
@@ -41,7 +42,10 @@ try {
     rows.push(...(await measureThroughputWorkerd(stack)));
     rows.push(...(await measureThroughputWranglerDev(app.url, bench.url)));
   }
-  if (runs("round-trips")) rows.push(...(await measureRoundTrips(app.url, stack)));
+  if (runs("round-trips")) {
+    rows.push(...(await measureRoundTrips(app.url, stack)));
+    rows.push(...(await measureTenantRoundTrips(bench.url, stack)));
+  }
   if (runs("bundle")) rows.push(...(await measureBundle()));
 } finally {
   await bench.stop();

@@ -1,6 +1,8 @@
 /**
  * Benchmark worker.
  * - `GET /healthz`: a bare Hono route, the req/s baseline for the app's /healthz.
+ * - `GET /tenant?org=ID&user=ID`: one tenant-scoped request through the data layer
+ *   (context + two statements), for the round-trip count at the Neon stand-in.
  * - `GET /isolate?n=N&blocks=B&path=/healthz`: inside this one request, B times in
  *   turn: N `app.fetch` calls of the real app, N of a bare Hono app, and nothing,
  *   each between two fences (workerd's clock only moves between event-loop turns);
@@ -8,8 +10,10 @@
  *   Alternating small blocks makes noise on a shared machine hit both sides alike.
  */
 import { Hono } from "hono";
+import { count } from "drizzle-orm";
 import { createApp } from "../../src/app";
-import type { Bindings } from "../../src/env";
+import { createDatabase, inTenant, schema } from "../../src/db";
+import { getConfig, type Bindings } from "../../src/env";
 
 const bare = new Hono();
 bare.get("/healthz", (c) => c.json({ status: "ok" }));
@@ -34,9 +38,21 @@ async function block(runner: { fetch(request: Request, env: Bindings, ctx: Execu
   }
 }
 
+async function tenantRequest(url: URL, env: Bindings): Promise<Response> {
+  const config = getConfig(env);
+  if (!config.ok) return new Response("bad config", { status: 500 });
+  const context = { orgId: url.searchParams.get("org") ?? "", actor: { kind: "user", userId: url.searchParams.get("user") ?? "" } } as const;
+  const [risks, vendors] = await inTenant(createDatabase(config.value.database), context, (tx) => [
+    tx.select({ id: schema.risks.id, title: schema.risks.title }).from(schema.risks).limit(50),
+    tx.select({ n: count() }).from(schema.vendors),
+  ]);
+  return Response.json({ risks, vendors: vendors[0]?.n ?? 0 });
+}
+
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === "/tenant") return tenantRequest(url, env);
     if (url.pathname !== "/isolate") return bare.fetch(request, env, ctx);
 
     const n = Math.min(Number(url.searchParams.get("n") ?? "500"), 10_000);
