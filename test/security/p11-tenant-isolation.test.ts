@@ -76,6 +76,19 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     expect(err.code).toBe("42501");
   });
 
+  it("P11: users see themselves and the members of the org they work in; sessions only their own", async () => {
+    const [sa, sb] = [crypto.randomUUID(), crypto.randomUUID()];
+    await asOwner(
+      target,
+      `insert into sessions (id, user_id, refresh_token_digest, expires_at) values ('${sa}', '${a.users.owner}', '${sa}', now() + interval '1 day'), ('${sb}', '${b.users.owner}', '${sb}', now() + interval '1 day')`,
+    );
+    const users = await asApp(target, userIn(a, "viewer"), "select id from users");
+    expect(new Set(users.map((u) => u.id))).toEqual(new Set(Object.values(a.users)));
+    expect(await asApp(target, { orgId: b.orgId, userId: a.users.viewer }, "select id from users")).toEqual([{ id: a.users.viewer }]);
+    expect(await asApp(target, userIn(a, "owner"), "select id from sessions")).toEqual([{ id: sa }]);
+    expect(await asApp(target, userIn(a, "owner"), `update sessions set revoked_at = now() where id = '${sb}' returning id`)).toEqual([]);
+  });
+
   it("P11: garbage in the variables reads as no context, not as an error or a match", async () => {
     const rows = await asApp(target, { orgId: "' or true --", userId: "not-a-uuid" }, "select id from risks");
     expect(rows).toEqual([]);
