@@ -5,7 +5,7 @@
  * dependency is down.
  */
 import type { Config } from "../../env";
-import { createSql } from "../../db";
+import { createSql } from "../../db/client";
 import { createRedis } from "../../redis";
 import { log } from "../../lib/log";
 
