@@ -5,18 +5,19 @@
  * it RLS, the actor stamps and the audit trigger.
  */
 import { sql } from "drizzle-orm";
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, pgTable, text, timestamp, uuid, type PgColumnBuilderBase } from "drizzle-orm/pg-core";
 import { users } from "./identity";
 import { organizations } from "./orgs";
 
 /** The request's actor as a column default; the `stamp_actor` trigger sets it either way. */
 const ACTOR = sql`coalesce(nullif(current_setting('app.user_id', true), ''), nullif(current_setting('app.api_key_id', true), ''))::uuid`;
 
-function recordTable<const N extends string, const L extends "title" | "name">(name: N, label: L, defaultStatus: string) {
+/** The columns every compliance record has; each table adds its own (its label, then its domain fields). */
+function recordTable<const N extends string, const C extends Record<string, PgColumnBuilderBase>>(name: N, defaultStatus: string, columns: C) {
   return pgTable(name, {
     id: uuid("id").primaryKey().defaultRandom(),
     orgId: uuid("org_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    [label]: text(label).notNull(),
+    ...columns,
     status: text("status").notNull().default(defaultStatus),
     ownerId: uuid("owner_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -24,17 +25,19 @@ function recordTable<const N extends string, const L extends "title" | "name">(n
     /** Set by a trigger from the request's actor (user or API key id); the app cannot forge them. */
     createdBy: uuid("created_by").notNull().default(ACTOR),
     updatedBy: uuid("updated_by").notNull().default(ACTOR),
-  } as const, (t) => [index(`${name}_org_id_idx`).on(t.orgId)]);
+  }, (t) => [index(`${name}_org_id_idx`).on(t.orgId)]);
 }
 
-export const risks = recordTable("risks", "title", "identified");
-export const vendors = recordTable("vendors", "name", "active");
-export const incidents = recordTable("incidents", "title", "open");
-export const policies = recordTable("policies", "title", "draft");
-export const trainings = recordTable("trainings", "title", "planned");
-export const controls = recordTable("controls", "title", "planned");
-export const assessments = recordTable("assessments", "title", "planned");
-export const evidence = recordTable("evidence", "title", "pending");
+const title = () => ({ title: text("title").notNull() });
+
+export const risks = recordTable("risks", "identified", title());
+export const vendors = recordTable("vendors", "active", { name: text("name").notNull() });
+export const incidents = recordTable("incidents", "open", title());
+export const policies = recordTable("policies", "draft", title());
+export const trainings = recordTable("trainings", "planned", title());
+export const controls = recordTable("controls", "planned", title());
+export const assessments = recordTable("assessments", "planned", title());
+export const evidence = recordTable("evidence", "pending", title());
 
 /** The compliance tables by name, as the audit log names them. */
 export const RECORD_TABLES = { risks, vendors, incidents, policies, trainings, controls, assessments, evidence } as const;
