@@ -1,0 +1,97 @@
+/**
+ * Per-route WAF facts, declared next to each route (`defineRoute(route, { waf })`)
+ * and collected once at createApp time, because the WAF runs before the router:
+ * the body limit (the WAF never reads past it) and the route's exclusions.
+ * An exclusion names fields and rule groups; it turns off exactly those groups
+ * on exactly those fields of that route, nothing else.
+ */
+import { TrieRouter } from "hono/router/trie-router";
+import type { ExclusionTest } from "./engine";
+import type { Target, WafExclusion, WafGroup } from "./types";
+
+/**
+ * Key under which `defineRoute` stores a route's WAF facts on its definition. A
+ * symbol survives the object spreads of the OpenAPI registry and never reaches
+ * the served document (JSON has no symbol keys).
+ */
+export const WAF_ROUTE: unique symbol = Symbol("rampart.waf-route");
+
+/** What `defineRoute` stores under {@link WAF_ROUTE}. */
+export interface WafRouteFacts {
+  readonly bodyLimit: number;
+  readonly exclude: readonly WafExclusion[];
+}
+
+/** A route as the OpenAPI registry lists it, after mounting. */
+export interface RegisteredDefinition {
+  readonly type: string;
+  readonly route?: { readonly method: string; readonly path: string; readonly [WAF_ROUTE]?: WafRouteFacts };
+}
+
+/** The route facts for a request, found by method and path. */
+export interface WafRoute {
+  readonly bodyLimit: number;
+  /** `undefined` when the route excludes nothing. */
+  readonly excluded: ExclusionTest | undefined;
+}
+
+/** Finds the route of a request before the router does. */
+export interface WafRouteIndex {
+  match(method: string, path: string): WafRoute | undefined;
+  /** Fills the index from the app's registry once every module is mounted. */
+  build(definitions: readonly RegisteredDefinition[]): void;
+}
+
+/** The predicate for a list of exclusions; `undefined` when it excludes nothing. */
+export function exclusionTest(exclude: readonly WafExclusion[]): ExclusionTest | undefined {
+  if (exclude.length === 0) return undefined;
+  // `body:description` / `query:q` → the groups excluded there.
+  const byField = new Map<string, Set<WafGroup>>();
+  for (const rule of exclude) {
+    for (const field of rule.fields) {
+      const key = `${rule.in ?? "body"}:${field.toLowerCase()}`;
+      const groups = byField.get(key) ?? new Set<WafGroup>();
+      for (const group of rule.groups) groups.add(group);
+      byField.set(key, groups);
+    }
+  }
+  return (target: Target, group: WafGroup) => {
+    // Field names of a body are JSON keys or form fields; names (keys) themselves are never excluded.
+    const where = target.kind === "body" ? "body" : target.kind === "query" ? "query" : undefined;
+    if (where === undefined) return false;
+    return byField.get(`${where}:${target.field.toLowerCase()}`)?.has(group) === true;
+  };
+}
+
+/**
+ * An empty index to hand the WAF at once; `build` fills it after mounting.
+ *
+ * @example
+ * ```ts
+ * const routes = wafRouteIndex(DEFAULT_BODY_LIMIT);
+ * app.use(waf({ routes }));
+ * // ... mount modules ...
+ * routes.build(app.openAPIRegistry.definitions);
+ * ```
+ */
+export function wafRouteIndex(defaultBodyLimit: number): WafRouteIndex {
+  let router: TrieRouter<WafRoute> | undefined;
+  return {
+    build(definitions) {
+      const next = new TrieRouter<WafRoute>();
+      for (const definition of definitions) {
+        const route = definition.route;
+        if (definition.type !== "route" || route === undefined) continue;
+        const facts = route[WAF_ROUTE];
+        const path = route.path.replace(/\{([^}/]{1,100})\}/g, ":$1");
+        next.add(route.method.toUpperCase(), path, { bodyLimit: facts?.bodyLimit ?? defaultBodyLimit, excluded: exclusionTest(facts?.exclude ?? []) });
+      }
+      router = next;
+    },
+    match(method, path) {
+      if (router === undefined) return undefined;
+      const [matches] = router.match(method === "HEAD" ? "GET" : method, path);
+      return matches[0]?.[0];
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The rule table: every rule of every group, and every pattern for the ReDoS
+ * check (`npm run redos` fails on any finding). Rules are data; the engine
+ * compiles them per paranoia level once per isolate.
+ */
+import type { RequestRule, ValueRule } from "../types";
+import { INJECTION_INNER_PATTERNS, injectionRules } from "./injection";
+import { protocolRules } from "./protocol";
+import { webRules } from "./web";
+
+export { looksLikeSqlInjection } from "./sql-tokens";
+
+/** Value rules, in id order within each group. */
+export const VALUE_RULES: readonly ValueRule[] = [...webRules, ...injectionRules];
+/** Request-level (protocol) rules. */
+export const REQUEST_RULES: readonly RequestRule[] = protocolRules;
+
+/**
+ * Rules the app skips: 107/108 duplicate what a Rampart route enforces itself (415
+ * for any media type it did not declare, a missing one included); 122 is HTTP/1.1
+ * framing, which the Workers runtime re-frames (HTTP/2 and HTTP/3 requests need no
+ * Content-Length), so a request object without one says nothing about the client.
+ */
+export const APP_SKIPPED_RULE_IDS: ReadonlySet<number> = new Set([107, 108, 122]);
+
+/** Every pattern of the value rules, named by rule id, for the ReDoS check. */
+export function wafPatterns(): { id: number; pattern: RegExp }[] {
+  return [
+    ...VALUE_RULES.flatMap((rule) => (rule.pattern ? [{ id: rule.id, pattern: rule.pattern }] : [])),
+    // Patterns inside `accept` functions run on bounded tokens, but are checked all the same.
+    ...INJECTION_INNER_PATTERNS.map((pattern) => ({ id: 0, pattern })),
+  ];
+}

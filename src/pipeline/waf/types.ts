@@ -1,0 +1,131 @@
+/**
+ * P3 WAF vocabulary: what the engine inspects, what a rule is, and its verdict.
+ * The engine is pure (no I/O, no clock): the middleware turns a Request into a
+ * {@link WafRequest}; tests and the benchmark build one directly.
+ */
+
+/** Rule groups, each a class of attack; exclusions name these. */
+export const WAF_GROUPS = [
+  "protocol", "protocol_attack", "lfi", "rfi", "rce", "code", "ssrf", "prototype", "xss", "sqli", "session", "java", "scanner",
+] as const;
+/** One rule group, e.g. `sqli`. */
+export type WafGroup = (typeof WAF_GROUPS)[number];
+
+/** Paranoia level: 1 (few false positives) to 4 (strictest). */
+export type Paranoia = 1 | 2 | 3 | 4;
+
+/** Where a value came from: decides which rules look at it. */
+export type TargetKind = "path" | "query" | "header" | "cookie" | "body" | "name";
+
+/** One inspected value, decoded and lower-cased once. */
+export interface Target {
+  /** Stable name for logs and exclusions: `path`, `query.q`, `header.user-agent`, `body.a.b`. */
+  readonly name: string;
+  readonly kind: TargetKind;
+  /** The field path for exclusions (`description`, `nis2.summary`); empty for non-fields. */
+  readonly field: string;
+  /** Decoded (percent, overlong UTF-8, entities, JS escapes), NUL removed, lower case. */
+  readonly value: string;
+}
+
+/**
+ * A value rule: a linear-time pattern or a token-based detector over a target.
+ * What it detects is the comment above it in the table (kept out of the bundle).
+ */
+export interface ValueRule {
+  readonly id: number;
+  readonly group: WafGroup;
+  readonly paranoia: Paranoia;
+  /** Anomaly weight: 5 critical, 4 error, 3 warning, 2 notice. */
+  readonly score: number;
+  /**
+   * True when the pattern can match a value made only of letters, digits, space
+   * and `_ . , @ + / -`: such "plain" values (most ids, names, paths) run only these rules.
+   */
+  readonly plain?: boolean;
+  /**
+   * Characters of which the rule's match contains at least one (CR stands for CR
+   * and LF); a value with none of them skips the rule without running it.
+   */
+  readonly needs?: string;
+  /** Kinds this rule inspects; all kinds when absent. */
+  readonly on?: readonly TargetKind[];
+  /**
+   * With `pattern` (global flag): the rule matches when `accept` holds for a
+   * match's first group. Long word lists and "contains" checks live here (a set
+   * lookup, a small test on a bounded token) instead of in one regex that could
+   * match the same text many ways.
+   */
+  readonly accept?: (token: string) => boolean;
+  /** Linear-time pattern (checked by `npm run redos`); or `detect` for tokenizer rules. */
+  readonly pattern?: RegExp;
+  readonly detect?: (value: string) => boolean;
+}
+
+/** The request as the engine sees it: raw strings, headers with lower-case names. */
+export interface WafRequest {
+  readonly method: string;
+  /** Request target as sent: path plus `?query`, not normalised by a URL parser. */
+  readonly target: string;
+  readonly headers: readonly (readonly [string, string])[];
+  /** Body text up to the inspection cap; `undefined` when not inspected. */
+  readonly body: string | undefined;
+}
+
+/** A request-level rule (protocol enforcement): sees the whole request. */
+export interface RequestRule {
+  readonly id: number;
+  readonly group: WafGroup;
+  readonly paranoia: Paranoia;
+  readonly score: number;
+  /** Name of the offending part when the rule matches, else `undefined`. */
+  readonly check: (request: WafRequest, facts: RequestFacts) => string | undefined;
+}
+
+/** Facts parsed once per request for the request rules. */
+export interface RequestFacts {
+  readonly path: string;
+  readonly query: string;
+  readonly contentType: string | undefined;
+  readonly header: (name: string) => string | undefined;
+}
+
+/** One rule that matched, with where. */
+export interface WafMatch {
+  readonly id: number;
+  readonly group: WafGroup;
+  readonly score: number;
+  readonly target: string;
+  /** The field path of the target, for exclusions. */
+  readonly field: string;
+  readonly kind: TargetKind | "request";
+  /** The matched value (decoded), for the truncated log excerpt only. */
+  readonly value: string;
+}
+
+/** What a route may exclude: fields of the body (or query) from rule groups. */
+export interface WafExclusion {
+  /** Field paths, dotted for nested JSON (`nis2.summary`); array indexes are skipped. */
+  readonly fields: readonly string[];
+  readonly groups: readonly WafGroup[];
+  /** Where the fields are; `body` by default. */
+  readonly in?: "body" | "query";
+}
+
+/** A route's WAF options, declared next to it with `defineRoute(route, { waf })`. */
+export interface WafRouteOptions {
+  readonly exclude?: readonly WafExclusion[];
+}
+
+/** The policy from configuration. */
+export interface WafPolicy {
+  readonly paranoia: Paranoia;
+  readonly threshold: number;
+}
+
+/** The verdict on one request: the score and what matched at the policy's level. */
+export interface WafVerdict {
+  readonly score: number;
+  readonly matches: readonly WafMatch[];
+  readonly blocked: boolean;
+}

@@ -1,0 +1,107 @@
+/**
+ * Stage 2, the WAF (P3), as one middleware: after the edge, before the router,
+ * no I/O. It builds the engine's view of the request (the raw target, the
+ * headers, the body up to the inspection cap), runs the rules of the configured
+ * paranoia level and scores them. At the threshold the request is refused with
+ * 403 `waf_blocked` (rule ids and request id, never the payload) and a
+ * `security.waf_blocked` event is logged; in log-only mode the event is
+ * `security.waf_would_block` and the request goes on.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../http/errors";
+import { log } from "../../lib/log";
+import { readBodyBounded, WAF_INSPECTION_CAP } from "./body";
+import { compileRules, inspect, scoreOf, type CompiledRules, type ExclusionTest } from "./engine";
+import { excerpt } from "./normalise";
+import type { WafRoute, WafRouteIndex } from "./routes";
+import type { Paranoia, WafMatch, WafRequest } from "./types";
+
+/** Options of {@link waf}. */
+export interface WafOptions {
+  /** Route facts (body limits, exclusions), filled once the modules are mounted. */
+  readonly routes: WafRouteIndex;
+}
+
+/** The WAF part of the configuration (`WAF_MODE`, `WAF_PARANOIA`, `WAF_THRESHOLD`). */
+export interface WafConfig {
+  readonly mode: "block" | "log";
+  readonly paranoia: Paranoia;
+  readonly threshold: number;
+}
+
+function securityEvent(event: string, requestId: string, request: WafRequest, path: string, matches: readonly WafMatch[], score: number, config: WafConfig): void {
+  const first = matches.find((m) => m.kind !== "request") ?? matches[0];
+  log.warn(event, {
+    request_id: requestId,
+    rule_ids: [...new Set(matches.map((m) => m.id))],
+    groups: [...new Set(matches.map((m) => m.group))],
+    score,
+    paranoia: config.paranoia,
+    threshold: config.threshold,
+    method: excerpt(request.method, 16),
+    path: excerpt(path, 128),
+    target: first === undefined ? "" : excerpt(first.target, 64),
+    // Never a header value that may hold credentials: those are not targets at all.
+    excerpt: first === undefined ? "" : excerpt(first.value, 64),
+  });
+}
+
+/**
+ * The WAF stage.
+ *
+ * @example
+ * ```ts
+ * app.use(waf({ routes }));
+ * ```
+ */
+export function waf(options: WafOptions): MiddlewareHandler<AppEnv> {
+  // Compiled once per paranoia level per isolate (the config decides which).
+  const compiled = new Map<Paranoia, CompiledRules>();
+  const rulesFor = (paranoia: Paranoia): CompiledRules => {
+    let rules = compiled.get(paranoia);
+    if (rules === undefined) {
+      // Routes refuse undeclared media types themselves (415), the runtime re-frames bodies: see APP_SKIPPED_RULE_IDS.
+      rules = compileRules(paranoia, { skipAppRules: true });
+      compiled.set(paranoia, rules);
+    }
+    return rules;
+  };
+  return async function waf(c, next) {
+    const config = c.var.config.waf;
+    const raw = c.req.raw;
+    const url = raw.url;
+    const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+    const headers: [string, string][] = [];
+    raw.headers.forEach((value, name) => {
+      headers.push([name, value]);
+    });
+    // The runtime derives the URL from Host; a request object built without one (tests, service bindings) still had a host.
+    if (!raw.headers.has("host")) headers.push(["host", url.slice(url.indexOf("//") + 2, url.indexOf("/", url.indexOf("//") + 2))]);
+    let body: string | undefined;
+    // Looked up at most once, and only when needed: a body to read, or a match to weigh against exclusions.
+    let route: WafRoute | null | undefined;
+    const routeOf = (): WafRoute | null => (route === undefined ? (route = options.routes.match(raw.method, c.req.path) ?? null) : route);
+    if (raw.body !== null) {
+      // No route, no reader: a body the router will refuse (404/405) is not worth reading.
+      const found = routeOf();
+      if (found !== null) {
+        const read = await readBodyBounded(raw, Math.min(WAF_INSPECTION_CAP, found.bodyLimit));
+        body = read.text;
+        if (read.request !== raw) c.req.raw = read.request;
+      }
+    }
+    const request: WafRequest = { method: raw.method, target, headers, body };
+    const excluded: ExclusionTest = (t, group) => routeOf()?.excluded?.(t, group) === true;
+    const matches = inspect(request, rulesFor(config.paranoia), excluded);
+    if (matches.length > 0) {
+      const score = scoreOf(matches);
+      if (score >= config.threshold) {
+        const blocking = config.mode === "block";
+        securityEvent(blocking ? "security.waf_blocked" : "security.waf_would_block", c.var.requestId, request, c.req.path, matches, score, config);
+        if (blocking) throw new AppError("waf_blocked", { extensions: { rule_ids: [...new Set(matches.map((m) => m.id))].sort((a, b) => a - b) } });
+      }
+    }
+    await next();
+  };
+}
