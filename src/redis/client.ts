@@ -11,8 +11,13 @@ export type RedisConfig = Config["redis"];
 
 /** Options of {@link createRedis}. */
 export interface RedisOptions {
-  /** Aborts every request of this client (timeouts). */
-  readonly signal?: AbortSignal;
+  /**
+   * Aborts every request of this client (timeouts). Pass a function (e.g.
+   * `() => AbortSignal.timeout(ms)`) for a deadline per HTTP request: only then does
+   * the SDK throw on abort; with a plain signal it returns the abort reason as if
+   * it were the command's result.
+   */
+  readonly signal?: AbortSignal | (() => AbortSignal);
   /**
    * Retry network errors (the SDK's default: 5 times with backoff). Health probes
    * turn it off so an outage is reported within the probe's deadline.

@@ -1,0 +1,21 @@
+/**
+ * Stage 5, rate limits (P4) with tenant-scoped, hashed keys (P12): the table of
+ * policies, key derivation, the limiters, the response fields and the stage.
+ */
+export { deferRedisCheck, type RedisCheck, type RedisCheckOutcome } from "./checks";
+export { policyHeader, rateLimitFields, rateLimitHeader, RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, windowSeconds, type LimitState } from "./headers";
+export { clientAddress, identifierHash, KEY_PREFIX, limitPrefix, normalizeAccount, subjectKey } from "./keys";
+export { EPHEMERAL_CACHE, limiterClient } from "./limiters";
+export {
+  DEFAULT_POLICY,
+  RATE_LIMIT_POLICIES,
+  resolvePolicy,
+  type LimitRule,
+  type LimitScope,
+  type LimitSubject,
+  type RateLimitPolicy,
+  type RateLimitPolicyName,
+  type UnavailablePolicy,
+  type Window,
+} from "./policies";
+export { CLIENT_IP_HEADER, rateLimit, UNAVAILABLE_RETRY_AFTER } from "./rate-limit";
