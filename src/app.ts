@@ -3,12 +3,15 @@
  * "One request, in order"). Read top to bottom: this is what a request goes through.
  *
  *   1. edge      request id → config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2)
- *   2. waf       (slot) linear-time checks on method, path, query, headers; no I/O (P3)
+ *   2. waf       linear-time checks on method, path, query, headers, body; anomaly score; no I/O (P3)
  *   3. route     Hono matches; unknown path 404, other method 405 + Allow (P3).
  *                Per route, declared with it (defineRoute): content type 415,
  *                body limit 413, JSON 400 (P3)
- *   4–6. guards  (slots, per route via defineRoute's `guards`) authenticate,
- *                rate limit (P4), authorize (P9)
+ *   4. guards    (slot, per route via defineRoute's `guards`) authenticate
+ *   5. limits    per route via defineRoute's `rateLimit`, a policy of the one table
+ *                (src/pipeline/rate-limit/policies.ts; default `default`): per IP, user
+ *                or API key, organization, endpoint; one Redis round trip (P4, P12)
+ *   6. authorize (slot) role → permission (P9)
  *   7. handler   after zod validation (422 `validation_failed`)
  *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once
  */
@@ -17,7 +20,8 @@ import type { AppEnv } from "./env";
 import { createRouter, openApiDocument } from "./http/openapi";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
 import { edge, onError } from "./pipeline/edge";
-import { buildMethodIndex, routeNotMatched } from "./pipeline/request";
+import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched } from "./pipeline/request";
+import { waf, wafRouteIndex } from "./pipeline/waf";
 
 /** A module's router and where it is mounted. */
 export interface AppModule {
@@ -49,12 +53,17 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   //    response gets the secure headers and the request id, errors included.
   app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError }));
 
-  // 2. WAF (P3): app.use(waf(...)) goes here: after HTTPS, before any route work.
+  // 2. WAF (P3): after HTTPS, before any route work; no I/O. It needs each route's
+  //    body limit and exclusions before the router runs: collected below, once mounted.
+  const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
+  app.use(waf({ routes: wafRoutes }));
 
   // 3–7. Modules, in the order of API.md. Their routes carry their own body stages and guards.
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 
+  // The registry lists every mounted route (full path) with what defineRoute declared.
+  wafRoutes.build(app.openAPIRegistry.definitions);
   // 3. No route matched: 404, or 405 with Allow derived from the routes just mounted.
   app.notFound(routeNotMatched(buildMethodIndex(app.routes)));
   // 8. Errors.

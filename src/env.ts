@@ -6,12 +6,15 @@
  */
 import { z } from "zod";
 import { log } from "./lib/log";
+import type { RedisCheck } from "./pipeline/rate-limit/checks";
 import { err, ok, type Result } from "./lib/result";
 import { isSafeServiceUrl, parseLocalDevOrigin, parseUrl } from "./lib/urls";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
 export const BINDING_NAMES = [
   "APP_ENV", "MIN_TLS_VERSION", "READY_TIMEOUT_MS", "LOCAL_DEV_ORIGIN",
+  "WAF_MODE", "WAF_PARANOIA", "WAF_THRESHOLD",
+  "RATE_LIMIT_TIMEOUT_MS", "RATE_LIMIT_FAIL_POLICY",
   "SECURITY_CONTACT", "SECURITY_POLICY_URL", "SECURITY_CANONICAL_URL", "SECURITY_PREFERRED_LANGUAGES", "SECURITY_TXT_EXPIRES",
   "DATABASE_URL", "NEON_HTTP_ENDPOINT", "NEON_WS_PROXY", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN",
   "RESEND_API_KEY", "RESEND_BASE_URL",
@@ -32,6 +35,28 @@ export interface Variables {
   requestId: string;
   /** Set by the config stage; always a complete, valid config. */
   config: Config;
+  /**
+   * Who is calling. Set by stage 4 (authenticate, a later issue) for a valid access
+   * token or API key; unset for anonymous callers. Stage 5 keys per-user, per-key and
+   * per-organization rate limits on it (P4, P12).
+   */
+  principal?: Principal;
+  /**
+   * Redis reads that earlier stages (stage 4's session-revocation check) want sent in
+   * stage 5's one round trip, with the rate limits. Add them with `deferRedisCheck`
+   * (src/pipeline/rate-limit); stage 5 runs and decides them before the handler.
+   */
+  redisChecks?: RedisCheck[];
+}
+
+/** The authenticated caller, as stage 4 will set it (P4 and P12 key limits on it). */
+export interface Principal {
+  /** A user (access JWT) or a machine client (API key). */
+  readonly kind: "user" | "api_key";
+  /** The user id or the API key id (never the key itself). Hashed before it reaches a Redis key. */
+  readonly id: string;
+  /** The organization the request acts in, when it is tenant-scoped (P12: tenant keys carry it). */
+  readonly orgId?: string;
 }
 
 /** The Hono environment of the whole app. */
@@ -63,6 +88,11 @@ const schema = z
     APP_ENV: z.enum(["production", "staging", "development", "test"]),
     MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
     READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
+    WAF_MODE: z.enum(["block", "log"]).default("block"),
+    WAF_PARANOIA: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])).default(1),
+    WAF_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+    RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(1000).default(500),
+    RATE_LIMIT_FAIL_POLICY: z.enum(["open", "closed"]).default("open"),
     LOCAL_DEV_ORIGIN: text
       .refine((v) => parseLocalDevOrigin(v) !== undefined, {
         message: "must be http://localhost, http://127.0.0.1 or http://[::1] with an explicit port and nothing else",
@@ -97,6 +127,15 @@ export interface Config {
   readonly appEnv: "production" | "staging" | "development" | "test";
   readonly minTlsVersion: TlsVersion;
   readonly readyTimeoutMs: number;
+  /** Stage 2 (P3): `block` refuses at the threshold, `log` only records; paranoia 1–4; anomaly threshold. */
+  readonly waf: { readonly mode: "block" | "log"; readonly paranoia: 1 | 2 | 3 | 4; readonly threshold: number };
+  /** Stage 5 (P4): how long the rate-limit round trip may take, and what routes without their own rule do when Redis fails. */
+  readonly rateLimit: {
+    /** Deadline of the one Redis round trip, 50–1000 ms; past it Redis counts as unavailable. */
+    readonly timeoutMs: number;
+    /** `open`: allow and log a security event; `closed`: 503. Auth presets always fail closed. */
+    readonly failPolicy: "open" | "closed";
+  };
   /** The one origin allowed over plain http, e.g. `http://127.0.0.1:8787`. */
   readonly localDevOrigin: string | undefined;
   readonly securityTxt: {
@@ -166,6 +205,8 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
       appEnv: v.APP_ENV,
       minTlsVersion: v.MIN_TLS_VERSION,
       readyTimeoutMs: v.READY_TIMEOUT_MS,
+      waf: { mode: v.WAF_MODE, paranoia: v.WAF_PARANOIA, threshold: v.WAF_THRESHOLD },
+      rateLimit: { timeoutMs: v.RATE_LIMIT_TIMEOUT_MS, failPolicy: v.RATE_LIMIT_FAIL_POLICY },
       localDevOrigin: v.LOCAL_DEV_ORIGIN === undefined ? undefined : parseLocalDevOrigin(v.LOCAL_DEV_ORIGIN),
       securityTxt: {
         contacts: v.SECURITY_CONTACT,

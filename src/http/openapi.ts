@@ -9,7 +9,9 @@ import { createRoute, OpenAPIHono, type Hook, type RouteConfig } from "@hono/zod
 import type { MiddlewareHandler } from "hono";
 import type { JSONValue } from "hono/utils/types";
 import type { AppEnv } from "../env";
+import { rateLimit, resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "../pipeline/rate-limit";
 import { DEFAULT_BODY_LIMIT, requestBody } from "../pipeline/request";
+import { WAF_ROUTE, type WafRouteFacts, type WafRouteOptions } from "../pipeline/waf";
 import { AppError, type FieldError } from "./errors";
 import { ProblemSchema, ValidationProblemSchema, problemResponse } from "./schemas";
 
@@ -18,10 +20,24 @@ export interface RouteOptions {
   /** Largest accepted body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
   readonly bodyLimit?: number;
   /**
-   * Stages 4–6 for this route, after the body checks and before validation:
-   * authenticate, rate limit, authorize (added by later issues).
+   * Stage 4 for this route (authenticate, added by a later issue), after the body
+   * checks; the rate-limit stage (5) runs right after these, then validation.
+   * Stage 6 (authorize) belongs after the rate limit.
    */
   readonly guards?: readonly MiddlewareHandler<AppEnv>[];
+  /**
+   * Stage 5 (P4): the route's policy in the rate-limit table
+   * (src/pipeline/rate-limit/policies.ts); default `default`. `exempt` adds no
+   * stage at all unless the route has guards (their deferred Redis checks still
+   * run). A policy object is for tests' probe routes only.
+   */
+  readonly rateLimit?: RateLimitPolicyName | RateLimitPolicy;
+  /**
+   * Stage 2 (P3): fields of this route excluded from WAF rule groups, e.g. a free-text
+   * field that may quote an attack: `{ exclude: [{ fields: ["description"], groups: ["sqli", "xss"] }] }`.
+   * Only those groups, only on those fields; every other rule still runs on them.
+   */
+  readonly waf?: WafRouteOptions;
 }
 
 const BODY_METHODS: ReadonlySet<string> = new Set(["post", "put", "patch", "delete"]);
@@ -76,9 +92,13 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
   const body = route.request?.body;
   const carriesBody = BODY_METHODS.has(route.method);
   const mediaTypes = body ? Object.keys(body.content) : ["application/json"];
+  const policy = resolvePolicy(options.rateLimit);
+  const guards = options.guards ?? [];
+  const limited = policy.limits.length > 0;
   const middleware = [
     ...(carriesBody ? requestBody({ mediaTypes, maxBytes: options.bodyLimit ?? DEFAULT_BODY_LIMIT, parseJson: body !== undefined }) : []),
-    ...(options.guards ?? []),
+    ...guards,
+    ...(limited || guards.length > 0 ? [rateLimit(policy)] : []),
   ];
   const validates = body !== undefined || route.request?.query !== undefined || route.request?.params !== undefined || route.request?.headers !== undefined || route.request?.cookies !== undefined;
   const responses = {
@@ -90,6 +110,10 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
         }
       : {}),
     ...(validates ? { 422: problemResponse("Invalid fields (`validation_failed`).", ValidationProblemSchema) } : {}),
+    ...(limited ? { 429: problemResponse("A rate limit was reached (`rate_limited`); see `Retry-After`, `RateLimit-Policy` and `RateLimit`.", ProblemSchema) } : {}),
+    ...(limited && policy.onUnavailable !== "open"
+      ? { 503: problemResponse(`Rate limits cannot be checked (\`rate_limit_unavailable\`)${policy.onUnavailable === "config" ? " and RATE_LIMIT_FAIL_POLICY is closed" : ""}; see \`Retry-After\`.`, ProblemSchema) }
+      : {}),
     500: problemResponse("Unexpected error (`internal_error`); carries only the request id.", ProblemSchema),
     ...route.responses,
   };
@@ -101,6 +125,10 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
     responses,
     ...(middleware.length > 0 ? { middleware } : {}),
   });
+  // The WAF runs before the router: it finds this route's body limit and exclusions
+  // in the OpenAPI registry at createApp time, under a symbol key (never serialised).
+  const wafFacts: WafRouteFacts = { bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, exclude: options.waf?.exclude ?? [] };
+  Object.defineProperty(declared, WAF_ROUTE, { value: wafFacts, enumerable: true });
   // Same object at runtime plus pipeline fields; typed as declared on purpose (see above).
   return declared;
 }
@@ -113,7 +141,10 @@ export const API_INFO = {
     "Edge API of Rampart, a multi-tenant NIS2 compliance service. Every error is RFC 9457 `application/problem+json` " +
     "with a stable `code`; every response carries `X-Request-Id`. Plain-http requests are redirected (GET/HEAD, 308) " +
     "or refused (400 `https_required`); connections below the minimum TLS version get 426 `tls_version_too_low`. " +
-    "Unknown paths answer 404 `not_found`, known paths with another method 405 `method_not_allowed` with `Allow`.",
+    "Unknown paths answer 404 `not_found`, known paths with another method 405 `method_not_allowed` with `Allow`. " +
+    "Any request the web application firewall refuses answers 403 `waf_blocked` with the matched `rule_ids`. " +
+    "Rate-limited routes answer with `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers) and, over a limit, " +
+    "429 `rate_limited` with `Retry-After`.",
 } as const;
 
 /** An OpenAPI 3.1 document, as the JSON object it is served as. */

@@ -5,6 +5,11 @@ import { ProblemSchema, problemResponse } from "../../http/schemas";
 import { DocsAssetParamsSchema, HealthSchema, NotReadyProblemSchema, ReadySchema, SecurityTxtSchema } from "./platform.schemas";
 
 const tags = ["platform"];
+/**
+ * Platform routes are exempt from rate limits (P4 table, src/pipeline/rate-limit/policies.ts):
+ * static or bounded in cost, and liveness must never depend on Redis.
+ */
+const EXEMPT = { rateLimit: "exempt" } as const;
 
 /** GET /healthz: liveness; touches no dependency. */
 export const healthRoute = defineRoute({
@@ -15,7 +20,7 @@ export const healthRoute = defineRoute({
   summary: "Liveness",
   description: "Answers as long as the worker runs. Touches no database or Redis.",
   responses: { 200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } } },
-});
+}, EXEMPT);
 
 /** GET /readyz: one cheap round trip to Postgres and one PING to Redis, concurrently and bounded. */
 export const readyRoute = defineRoute({
@@ -29,7 +34,7 @@ export const readyRoute = defineRoute({
     200: { description: "Every dependency is up", content: { "application/json": { schema: ReadySchema } } },
     503: problemResponse("A dependency is down (`not_ready`); `checks` names which.", NotReadyProblemSchema),
   },
-});
+}, EXEMPT);
 
 /** GET /.well-known/security.txt (P19, RFC 9116). */
 export const securityTxtRoute = defineRoute({
@@ -39,7 +44,7 @@ export const securityTxtRoute = defineRoute({
   tags,
   summary: "Security contact (RFC 9116)",
   responses: { 200: { description: "security.txt", content: { "text/plain; charset=utf-8": { schema: SecurityTxtSchema } } } },
-});
+}, EXEMPT);
 
 /** GET /openapi.json: this document. */
 export const openApiRoute = defineRoute({
@@ -49,7 +54,7 @@ export const openApiRoute = defineRoute({
   tags,
   summary: "OpenAPI 3.1 document",
   responses: { 200: { description: "The document", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
-});
+}, EXEMPT);
 
 /** GET /docs: the rendered API reference (Swagger UI, self-hosted). */
 export const docsRoute = defineRoute({
@@ -59,7 +64,7 @@ export const docsRoute = defineRoute({
   tags,
   summary: "API reference page",
   responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
-});
+}, EXEMPT);
 
 /** GET /docs/init.js: the page's initializer (an external script: the page's CSP allows no inline script). */
 export const docsInitRoute = defineRoute({
@@ -69,7 +74,7 @@ export const docsInitRoute = defineRoute({
   tags,
   summary: "API reference page script",
   responses: { 200: { description: "JavaScript", content: { "text/javascript": { schema: z.string() } } } },
-});
+}, EXEMPT);
 
 /** GET /docs/assets/{file}: the allowlisted Swagger UI files. */
 export const docsAssetRoute = defineRoute({
@@ -83,4 +88,4 @@ export const docsAssetRoute = defineRoute({
     200: { description: "Stylesheet or script", content: { "text/css": { schema: z.string() }, "text/javascript": { schema: z.string() } } },
     404: problemResponse("Not an allowlisted asset (`not_found`).", ProblemSchema),
   },
-});
+}, EXEMPT);
