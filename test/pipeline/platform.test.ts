@@ -143,7 +143,8 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(readyz).sort()).toEqual(["200", "500", "503"]);
     expect(readyz["503"]?.content).toHaveProperty(["application/problem+json"]);
     const echo = doc.paths["/__probe/echo"]?.post?.responses ?? {};
-    expect(Object.keys(echo).sort()).toEqual(["200", "400", "413", "415", "422", "500"]);
+    // 429 and 503 from the rate-limit stage (P4): the probe routes take the default policy.
+    expect(Object.keys(echo).sort()).toEqual(["200", "400", "413", "415", "422", "429", "500", "503"]);
     expect(doc.components.schemas).toHaveProperty("Problem");
     expect(doc.components.schemas).toHaveProperty("ValidationProblem");
   });
@@ -178,8 +179,12 @@ describe("GET /docs", () => {
     expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
   });
 
-  it.each(["index.html", "swagger-ui-bundle.js.map", "package.json", "..%2fpackage.json", "%2e%2e"])("does not serve %s", async (file) => {
+  it.each(["index.html", "swagger-ui-bundle.js.map", "package.json", "%2e%2e"])("does not serve %s", async (file) => {
     await expectProblem(await call(`/docs/assets/${file}`), 404, "not_found");
+  });
+
+  it("does not serve ..%2fpackage.json: the WAF refuses the traversal before the router", async () => {
+    await expectProblem(await call("/docs/assets/..%2fpackage.json"), 403, "waf_blocked");
   });
 
   it("serves no asset outside the docs routes, though the worker runs first for every path", async () => {
