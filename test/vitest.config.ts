@@ -1,7 +1,8 @@
 /**
- * Two projects share one global setup (the stand-ins):
+ * Projects, each with the global setup (the stand-ins):
  * - `workers`: every *.test.ts runs inside workerd with the production drivers,
- *   the worker's bindings pointed at the stand-ins;
+ *   the worker's bindings pointed at the stand-ins; the rate-limit suites run the
+ *   same way in projects of their own (OWN_STANDINS below);
  * - `node`: *.node.test.ts drives the real dev server from outside (headless Chromium, smoke runs).
  */
 import { readFileSync } from "node:fs";
@@ -26,26 +27,45 @@ function wranglerAliases(): { find: RegExp; replacement: string }[] {
   }));
 }
 
+/**
+ * Suites that need an Upstash stand-in nobody else touches, each in a project of
+ * its own: the global setup runs once per project, so each gets its own stand-ins.
+ * The rate-limit suites count 429s and round trips, which a concurrent outage test
+ * (the conformance suites switch the shared stand-in's backend off) would turn
+ * into passes or timeouts; the outage suite switches its own stand-in off, which
+ * would break everyone else's Redis.
+ */
+const OWN_STANDINS = {
+  "workers-rate-limits": ["test/security/p04-rate-limits.test.ts", "test/security/p12-tenant-keys.test.ts"],
+  "workers-rate-limit-outage": ["test/security/p04-rate-limit-outage.test.ts"],
+} as const;
+
+/** A project that runs its files inside workerd, the worker's bindings pointed at its stand-ins. */
+function workersProject(name: string, include: readonly string[], exclude: readonly string[] = []) {
+  return {
+    resolve: { alias: wranglerAliases() },
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: inject("workerVars") },
+      })),
+    ],
+    test: {
+      name,
+      root,
+      globalSetup,
+      include: [...include],
+      exclude: ["test/**/*.node.test.ts", "node_modules/**", ...exclude],
+    },
+  };
+}
+
 export default defineConfig({
   root,
   test: {
     projects: [
-      {
-        resolve: { alias: wranglerAliases() },
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: inject("workerVars") },
-          })),
-        ],
-        test: {
-          name: "workers",
-          root,
-          globalSetup,
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/**/*.node.test.ts", "node_modules/**"],
-        },
-      },
+      workersProject("workers", ["test/**/*.test.ts"], Object.values(OWN_STANDINS).flat()),
+      ...Object.entries(OWN_STANDINS).map(([name, files]) => workersProject(name, files)),
       {
         test: {
           name: "node",
