@@ -2,6 +2,7 @@
 // Promise-safety rules are errors: a floating promise in a Worker is lost work.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import regexp from "eslint-plugin-regexp";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -26,6 +27,26 @@ export default tseslint.config(
       // `return send(res, …)` ends a void handler early; that is not a confusing void.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
     },
+  },
+  {
+    // P3 "linear time, always": no regex in the worker may backtrack super-linearly
+    // (the WAF's rule table is also checked pattern by pattern by `npm run redos`).
+    files: ["src/**/*.ts"],
+    plugins: { regexp },
+    rules: {
+      "regexp/no-super-linear-backtracking": "error",
+      "regexp/no-dupe-disjunctions": "error",
+      "regexp/no-misleading-capturing-group": "error",
+      "regexp/no-empty-alternative": "error",
+      "regexp/no-useless-quantifier": "error",
+    },
+  },
+  {
+    // The WAF scans untrusted input of up to its inspection cap with unanchored
+    // patterns: a quadratic "move" there is a denial of service. (Elsewhere patterns
+    // run on short, bounded config and key strings.)
+    files: ["src/pipeline/waf/**/*.ts"],
+    rules: { "regexp/no-super-linear-move": "error" },
   },
   {
     // Tests assert on loosely-typed wire data; keep type-safety rules but allow non-null assertions there.
