@@ -3,10 +3,12 @@
  *  (a) in-isolate cost per request of the pipeline vs a bare Hono route (workerd);
  *  (b) requests per second through `wrangler dev` for /healthz vs a bare Hono worker;
  *  (c) database and Redis round trips per request, counted exactly at the stand-ins;
- *  (d) the deploy bundle, minified and gzip.
+ *  (d) the deploy bundle, minified and gzip;
+ *  (e) the WAF: CRS corpus detection and benign blocks, own-traffic false positives,
+ *      µs per benign request, adversarial 128 KiB / 1 MiB linearity (waf.ts).
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
- * the named groups (isolate, throughput, round-trips, bundle).
+ * the named groups (isolate, throughput, round-trips, bundle, waf).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,9 +20,11 @@ import { measureThroughputWorkerd, measureThroughputWranglerDev } from "./throug
 import { measureRoundTrips } from "./round-trips.ts";
 import { measureBundle } from "./bundle.ts";
 import { printTable, type Row } from "./table.ts";
+import { measureWaf } from "./waf.ts";
 import { measureTenantRoundTrips } from "./tenant-round-trips.ts";
+import { measureRateLimitRoundTrips } from "./rate-limit-round-trips.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle"] as const;
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf"] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
@@ -45,8 +49,10 @@ try {
   if (runs("round-trips")) {
     rows.push(...(await measureRoundTrips(app.url, stack)));
     rows.push(...(await measureTenantRoundTrips(bench.url, stack)));
+    rows.push(...(await measureRateLimitRoundTrips(bench.url, stack)));
   }
   if (runs("bundle")) rows.push(...(await measureBundle()));
+  if (runs("waf")) rows.push(...measureWaf());
 } finally {
   await bench.stop();
   await app.stop();

@@ -1,6 +1,8 @@
 /**
  * Benchmark worker.
  * - `GET /healthz`: a bare Hono route, the req/s baseline for the app's /healthz.
+ * - `GET /rate-limited/<probe path>`: the tests' rate-limit probe routes (P4), for the
+ *   Redis round-trip count at the Upstash stand-in (X-Probe-* headers pass through).
  * - `GET /tenant?org=ID&user=ID`: one tenant-scoped request through the data layer
  *   (context + two statements), for the round-trip count at the Neon stand-in.
  * - `GET /isolate?n=N&blocks=B&path=/healthz`: inside this one request, B times in
@@ -14,11 +16,14 @@ import { count } from "drizzle-orm";
 import { createApp } from "../../src/app";
 import { createDatabase, inTenant, schema } from "../../src/db";
 import { getConfig, type Bindings } from "../../src/env";
+import { rateLimitProbeApp } from "../helpers/rate-limit-probe";
 
 const bare = new Hono();
 bare.get("/healthz", (c) => c.json({ status: "ok" }));
 
 const app = createApp();
+// A separate app, so the in-isolate measurement of `app` is unchanged.
+const rateLimited = rateLimitProbeApp().app;
 
 /**
  * Lets workerd's clock catch up and reads it. Timers only move between event-loop
@@ -53,6 +58,10 @@ export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/tenant") return tenantRequest(url, env);
+    if (url.pathname.startsWith("/rate-limited/")) {
+      const target = `https://bench.rampart.test${url.pathname.slice("/rate-limited".length)}`;
+      return rateLimited.fetch(new Request(target, { headers: request.headers }), env, ctx);
+    }
     if (url.pathname !== "/isolate") return bare.fetch(request, env, ctx);
 
     const n = Math.min(Number(url.searchParams.get("n") ?? "500"), 10_000);
