@@ -4,11 +4,36 @@
  * level runs on the targets of the kinds it reads, and the scores of the
  * matches add up (anomaly scoring). A value made only of characters no rule
  * needs (letters, digits, a few separators) runs only the few rules that can
- * match such a value.
+ * match such a value, and those first as one combined regex (the plain gate):
+ * most values of ordinary requests stop there.
+ *
+ * It runs on every request, so the common case allocates little: the path and
+ * the headers are inspected without building target objects (one is built only
+ * for a match), header lookups scan the short header list, and the list of
+ * matches exists only once something matched.
  */
+import { normalise } from "./normalise";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
-import { collectTargets } from "./targets";
+import { addBody, addPairs, isInspectedHeader } from "./targets";
 import type { Paranoia, RequestFacts, RequestRule, Target, TargetKind, ValueRule, WafGroup, WafMatch, WafRequest } from "./types";
+
+/**
+ * What a plain value with a given set of needed characters must pass first: a
+ * regex that matches whenever any rule that would run could match ("run" the
+ * rules then), "none" when no rule would run, "all" when some rule cannot be
+ * folded into a regex (a detector without a `plainGate`): then every rule runs.
+ */
+type PlainGate = RegExp | "none" | "all";
+
+/** The rules of one target kind, with their `needs` masks in a parallel array (no map lookup per rule). */
+interface KindTable {
+  readonly rules: readonly ValueRule[];
+  readonly needs: Uint32Array;
+  readonly plain: readonly ValueRule[];
+  readonly plainNeeds: Uint32Array;
+  /** Built lazily per mask of the needed characters a plain value holds (at most 2^6: `@ . / _ - +`). */
+  readonly plainGates: Map<number, PlainGate>;
+}
 
 /** Rules of one paranoia level, grouped by the target kind they read. */
 export interface CompiledRules {
@@ -19,6 +44,8 @@ export interface CompiledRules {
   readonly request: readonly RequestRule[];
   /** Each rule's `needs` as a bit mask (0: none declared). */
   readonly needs: ReadonlyMap<ValueRule, number>;
+  /** The engine's per-kind tables (derived from the above). */
+  readonly tables: Readonly<Record<TargetKind, KindTable>>;
 }
 
 // One bit per character a rule may need (CR and LF share one); 26 of 31 bits.
@@ -26,13 +53,26 @@ const NEED_CHARS = "(<=:;|&$`{[%?@#./\\\n'\"_-!+";
 const NEED_BIT = new Uint32Array(128);
 for (let i = 0; i < NEED_CHARS.length; i++) NEED_BIT[NEED_CHARS.charCodeAt(i)] = 1 << i;
 NEED_BIT[13] = NEED_BIT[10] ?? 0;
+// Set in a value's mask when it is not plain (see PLAIN); no needed character uses this bit.
+const NOT_PLAIN = 1 << 30;
+// A value of only these characters can match only the rules marked `plain`: most
+// ids, names, dates and paths stop after one regex test and a handful of rules.
+// PLAIN_CHAR is the same set, per character, for the one pass of `charMask`.
+const PLAIN = /^[\w .,@+/-]*$/;
+const PLAIN_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) PLAIN_CHAR[c] = PLAIN.test(String.fromCharCode(c)) ? 1 : 0;
 
-/** The bits of the needed characters `value` contains: one pass. */
+/** The bits of the needed characters `value` contains, and NOT_PLAIN unless it matches PLAIN: one pass. */
 function charMask(value: string): number {
   let mask = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 128) mask |= NEED_BIT[c] ?? 0;
+    if (c < 128) {
+      mask |= NEED_BIT[c] ?? 0;
+      if (PLAIN_CHAR[c] === 0) mask |= NOT_PLAIN;
+    } else {
+      mask |= NOT_PLAIN;
+    }
   }
   return mask;
 }
@@ -51,6 +91,16 @@ function maskOf(chars: string): number {
 
 const KINDS: readonly TargetKind[] = ["path", "query", "header", "cookie", "body", "name"];
 
+function kindTable(rules: readonly ValueRule[], plain: readonly ValueRule[], needs: ReadonlyMap<ValueRule, number>): KindTable {
+  return {
+    rules,
+    needs: Uint32Array.from(rules, (r) => needs.get(r) ?? 0),
+    plain,
+    plainNeeds: Uint32Array.from(plain, (r) => needs.get(r) ?? 0),
+    plainGates: new Map(),
+  };
+}
+
 /**
  * Compiles the table for `paranoia`. `skipAppRules` drops the rules the app
  * does not need (see `APP_SKIPPED_RULE_IDS`); the app sets it.
@@ -66,12 +116,41 @@ export function compileRules(paranoia: Paranoia, options: { readonly skipAppRule
   const request = REQUEST_RULES.filter((r) => r.paranoia <= paranoia && !(options.skipAppRules === true && APP_SKIPPED_RULE_IDS.has(r.id)));
   const plainByKind = Object.fromEntries(KINDS.map((kind) => [kind, byKind[kind].filter((r) => r.plain === true)])) as Record<TargetKind, ValueRule[]>;
   const needs = new Map(active.map((r) => [r, r.needs === undefined ? 0 : maskOf(r.needs)]));
-  return { paranoia, byKind, plainByKind, request, needs };
+  const tables = Object.fromEntries(KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs)])) as Record<TargetKind, KindTable>;
+  return { paranoia, byKind, plainByKind, request, needs, tables };
 }
 
-// A value of only these characters can match only the rules marked `plain`: most
-// ids, names, dates and paths stop after one regex test and a handful of rules.
-const PLAIN = /^[\w .,@+/-]*$/;
+/**
+ * The regex a rule can be folded into the plain gate with: one that matches
+ * whenever the rule can (its pattern, which an `accept` only narrows, or a
+ * detector's `plainGate`); `undefined` when there is none. Only flag-free or
+ * global patterns without back-references: inside one alternation they match
+ * exactly where they matched alone.
+ */
+function gateSource(rule: ValueRule): string | undefined {
+  const pattern = rule.detect !== undefined ? rule.plainGate : rule.pattern;
+  if (pattern === undefined || (pattern.flags !== "" && pattern.flags !== "g") || /\\[1-9k]/.test(pattern.source)) return undefined;
+  return pattern.source;
+}
+
+function plainGate(table: KindTable, mask: number): PlainGate {
+  const cached = table.plainGates.get(mask);
+  if (cached !== undefined) return cached;
+  const sources: string[] = [];
+  let gate: PlainGate | undefined;
+  for (let i = 0; i < table.plain.length && gate === undefined; i++) {
+    const rule = table.plain[i];
+    const needs = table.plainNeeds[i] ?? 0;
+    if (rule === undefined || (needs !== 0 && (needs & mask) === 0)) continue;
+    const source = gateSource(rule);
+    if (source === undefined) gate = "all";
+    else sources.push(`(?:${source})`);
+  }
+  // An alternation of linear patterns stays linear: each branch is tried once per position, as alone.
+  gate ??= sources.length === 0 ? "none" : new RegExp(sources.join("|"));
+  table.plainGates.set(mask, gate);
+  return gate;
+}
 
 /** True when a match of `pattern` (global) captures a token `accept` takes. */
 function accepted(pattern: RegExp, accept: (token: string) => boolean, value: string): boolean {
@@ -95,40 +174,133 @@ export function splitTarget(target: string): { path: string; query: string } {
 /** Predicate of a route's exclusions: true when `group` must not run on the target. */
 export type ExclusionTest = (target: Target, group: WafGroup) => boolean;
 
+/** The facts of one request for the request rules: headers looked up by a scan of the (short) list. */
+class Facts implements RequestFacts {
+  readonly path: string;
+  readonly query: string;
+  readonly normalisedPath: string;
+  readonly contentType: string | undefined;
+  readonly #headers: WafRequest["headers"];
+
+  constructor(path: string, query: string, normalisedPath: string, headers: WafRequest["headers"]) {
+    this.path = path;
+    this.query = query;
+    this.normalisedPath = normalisedPath;
+    this.#headers = headers;
+    this.contentType = this.header("content-type");
+  }
+
+  /** The last value under `name`, as a map built from the list would hold. */
+  header(name: string): string | undefined {
+    for (let i = this.#headers.length - 1; i >= 0; i--) {
+      const h = this.#headers[i];
+      if (h !== undefined && h[0] === name) return h[1];
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Runs the value rules of `kind` on `value`, appending to `matches` (created on
+ * the first match, returned). `target` is the value's target when it exists
+ * already; else one is built from `name` and `field` on a match (for a header,
+ * `field` is its name and the target's name `header.<name>`).
+ */
+function scan(tables: CompiledRules["tables"], kind: TargetKind, value: string, name: string, field: string, target: Target | undefined, excluded: ExclusionTest | undefined, matches: WafMatch[] | undefined): WafMatch[] | undefined {
+  const table = tables[kind];
+  const present = charMask(value);
+  let rules = table.rules;
+  let needs = table.needs;
+  if ((present & NOT_PLAIN) === 0) {
+    const gate = plainGate(table, present);
+    if (gate === "none") return matches;
+    // No rule can match: the common case for ids, names and paths, one regex test.
+    if (gate !== "all" && !gate.test(value)) return matches;
+    rules = table.plain;
+    needs = table.plainNeeds;
+  }
+  let found = matches;
+  let seen = target;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    const need = needs[i] ?? 0;
+    if (rule === undefined || (need !== 0 && (need & present) === 0)) continue;
+    const hit = rule.accept !== undefined && rule.pattern !== undefined ? accepted(rule.pattern, rule.accept, value) : rule.pattern ? rule.pattern.test(value) : rule.detect ? rule.detect(value) : false;
+    if (!hit) continue;
+    seen ??= { name: kind === "header" ? `header.${field}` : name, kind, field, value };
+    if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
+    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value });
+  }
+  return found;
+}
+
+function scanAll(tables: CompiledRules["tables"], targets: readonly Target[], excluded: ExclusionTest | undefined, matches: WafMatch[] | undefined): WafMatch[] | undefined {
+  let found = matches;
+  for (const t of targets) found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
+  return found;
+}
+
+// What `inspect` answers when nothing matched; frozen, since it is shared.
+const NO_MATCHES: readonly WafMatch[] = Object.freeze([]);
+
 /**
  * Runs the rules on a request; returns every match (the caller scores them).
- * `excluded` is asked only when a rule matched a field target.
+ * `excluded` is asked only when a rule matched a field target. The targets, in
+ * order: the path, the query arguments, the inspected headers (cookies split
+ * into pairs where the header is), the body.
  *
  * @example
  * ```ts
  * const matches = inspect(request, compileRules(1));
  * ```
  */
-export function inspect(request: WafRequest, rules: CompiledRules, excluded?: ExclusionTest): WafMatch[] {
-  const { path, query } = splitTarget(request.target);
-  const lookup = new Map<string, string>();
-  for (const [name, value] of request.headers) lookup.set(name, value);
-  const contentType = lookup.get("content-type");
-  const facts: RequestFacts = { path, query, contentType, header: (name) => lookup.get(name) };
-  const matches: WafMatch[] = [];
-  for (const rule of rules.request) {
+export function inspect(request: WafRequest, rules: CompiledRules, excluded?: ExclusionTest): readonly WafMatch[] {
+  const raw = request.target;
+  const hash = raw.indexOf("#");
+  const end = hash < 0 ? raw.length : hash;
+  const q = raw.indexOf("?");
+  const hasQuery = q >= 0 && q <= end;
+  const path = hasQuery ? raw.slice(0, q) : end === raw.length ? raw : raw.slice(0, end);
+  const query = hasQuery ? raw.slice(q + 1, end) : "";
+  const normalisedPath = normalise(path, false);
+  const facts = new Facts(path, query, normalisedPath, request.headers);
+  let matches: WafMatch[] | undefined;
+  const checks = rules.request;
+  for (let i = 0; i < checks.length; i++) {
+    const rule = checks[i];
+    if (rule === undefined) continue;
     const where = rule.check(request, facts);
-    if (where !== undefined) matches.push({ id: rule.id, group: rule.group, score: rule.score, target: where, field: "", kind: "request", value: "" });
+    if (where !== undefined) (matches ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: where, field: "", kind: "request", value: "" });
   }
-  for (const target of collectTargets(request, path, query, contentType)) {
-    const plain = PLAIN.test(target.value);
-    const list = plain ? rules.plainByKind[target.kind] : rules.byKind[target.kind];
-    const present = charMask(target.value);
-    for (const rule of list) {
-      const needs = rules.needs.get(rule) ?? 0;
-      if (needs !== 0 && (needs & present) === 0) continue;
-      const hit = rule.accept !== undefined && rule.pattern !== undefined ? accepted(rule.pattern, rule.accept, target.value) : rule.pattern ? rule.pattern.test(target.value) : rule.detect ? rule.detect(target.value) : false;
-      if (!hit) continue;
-      if (excluded !== undefined && target.field !== "" && excluded(target, rule.group)) continue;
-      matches.push({ id: rule.id, group: rule.group, score: rule.score, target: target.name, field: target.field, kind: target.kind, value: target.value });
+  const tables = rules.tables;
+  matches = scan(tables, "path", normalisedPath, "path", "", undefined, excluded, matches);
+  if (query !== "") {
+    const targets: Target[] = [];
+    addPairs(targets, query, "&", "query", "query");
+    matches = scanAll(tables, targets, excluded, matches);
+  }
+  // Indexed, not destructured: array destructuring runs the iterator protocol until the code is optimised.
+  const headers = request.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i];
+    if (header === undefined) continue;
+    const name = header[0];
+    const value = header[1];
+    if (name === "cookie") {
+      const targets: Target[] = [];
+      addPairs(targets, value, ";", "cookie", "cookie");
+      matches = scanAll(tables, targets, excluded, matches);
+    } else if (value !== "" && isInspectedHeader(name)) {
+      // Its target (`header.<name>`, the name as field) is built only on a match.
+      matches = scan(tables, "header", normalise(value, false), "", name, undefined, excluded, matches);
     }
   }
-  return matches;
+  if (request.body !== undefined && request.body !== "") {
+    const targets: Target[] = [];
+    addBody(targets, request.body, facts.contentType);
+    matches = scanAll(tables, targets, excluded, matches);
+  }
+  return matches ?? NO_MATCHES;
 }
 
 /** Sum of the scores, counting each rule once per request. */

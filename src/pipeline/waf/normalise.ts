@@ -78,6 +78,15 @@ export function percentDecodeOnce(s: string, plusAsSpace: boolean): string {
  * ```
  */
 export function normalise(raw: string, plusAsSpace: boolean): string {
+  // Most values hold nothing to decode: one scan for the characters any step below
+  // acts on (`%`, `+` as space, `&`, `\\`, NUL, non-ASCII, upper case); without
+  // them every step is the identity, and the value is returned as it is.
+  let i = 0;
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 || c === 38 || c === 92 || c === 0 || c >= 128 || (c >= 65 && c <= 90) || (c === 43 && plusAsSpace)) break;
+  }
+  if (i === raw.length) return raw;
   let v = raw;
   for (let pass = 0; pass < MAX_PASSES && v.includes("%"); pass++) {
     const next = percentDecodeOnce(v, plusAsSpace && pass === 0);

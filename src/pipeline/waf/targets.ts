@@ -4,9 +4,11 @@
  * but a short list of framing and credential headers), each cookie, and the body:
  * JSON keys and string values walked, form fields decoded, raw text otherwise.
  * Authorization is never inspected or logged: it holds credentials, not input.
+ * The engine walks the path and the headers itself (no target object unless a
+ * rule matches); the helpers here build the field targets of query, cookies and body.
  */
 import { normalise } from "./normalise";
-import type { Target, WafRequest } from "./types";
+import type { Target } from "./types";
 
 // Headers that are framing, negotiation or credentials: protocol rules look at
 // some of them; value rules do not (their grammar is fixed, their values secret).
@@ -28,7 +30,8 @@ const RISKY_KEYS: ReadonlySet<string> = new Set([
 const SECRET_FIELD = /passw(?:or)?d|passphrase|secret/i;
 const MAX_DEPTH = 32;
 
-function addPairs(out: Target[], text: string, separator: string, kind: "query" | "body" | "cookie", prefix: string): void {
+/** Query, form or cookie pairs: each name as a `name` target, each value under its field. */
+export function addPairs(out: Target[], text: string, separator: string, kind: "query" | "body" | "cookie", prefix: string): void {
   for (const part of text.split(separator)) {
     if (part === "") continue;
     const eq = part.indexOf("=");
@@ -67,7 +70,8 @@ export function essenceOf(contentType: string | undefined): string {
   return (contentType?.split(";", 1)[0] ?? "").trim().toLowerCase();
 }
 
-function addBody(out: Target[], body: string, contentType: string | undefined): void {
+/** The body's targets by media type: JSON walked, forms and multipart split, XML text, raw text otherwise. */
+export function addBody(out: Target[], body: string, contentType: string | undefined): void {
   const essence = essenceOf(contentType);
   if (essence === "application/json" || essence.endsWith("+json")) {
     let parsed: unknown;
@@ -157,21 +161,7 @@ function addXml(out: Target[], body: string): void {
   if (text !== "") out.push({ name: "body.xml-text", kind: "body", field: "", value: normalise(text, false) });
 }
 
-/**
- * Every target of `request`, decoded once.
- *
- * @example
- * ```ts
- * collectTargets({ method: "GET", target: "/x?q=1", headers: [], body: undefined });
- * ```
- */
-export function collectTargets(request: WafRequest, path: string, query: string, contentType: string | undefined): Target[] {
-  const out: Target[] = [{ name: "path", kind: "path", field: "", value: normalise(path, false) }];
-  if (query !== "") addPairs(out, query, "&", "query", "query");
-  for (const [name, value] of request.headers) {
-    if (name === "cookie") addPairs(out, value, ";", "cookie", "cookie");
-    else if (!SKIPPED_HEADERS.has(name) && value !== "") out.push({ name: `header.${name}`, kind: "header", field: name, value: normalise(value, false) });
-  }
-  if (request.body !== undefined && request.body !== "") addBody(out, request.body, contentType);
-  return out;
+/** True when a header carries client text the value rules read (cookies are split into pairs instead). */
+export function isInspectedHeader(name: string): boolean {
+  return !SKIPPED_HEADERS.has(name);
 }

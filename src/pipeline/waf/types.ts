@@ -60,6 +60,12 @@ export interface ValueRule {
   /** Linear-time pattern (checked by `npm run redos`); or `detect` for tokenizer rules. */
   readonly pattern?: RegExp;
   readonly detect?: (value: string) => boolean;
+  /**
+   * With `detect`: a pattern that matches every plain value `detect` can accept
+   * (a necessary condition, not a verdict). It lets the engine fold the rule into
+   * its one-regex gate for plain values; without it the rule always runs.
+   */
+  readonly plainGate?: RegExp;
 }
 
 /** The request as the engine sees it: raw strings, headers with lower-case names. */
@@ -85,6 +91,8 @@ export interface RequestRule {
 /** Facts parsed once per request for the request rules. */
 export interface RequestFacts {
   readonly path: string;
+  /** `path` normalised (decoded, lower case) once, as the path target's value. */
+  readonly normalisedPath: string;
   readonly query: string;
   readonly contentType: string | undefined;
   readonly header: (name: string) => string | undefined;

@@ -6,7 +6,7 @@
  * quantifier or repeats two overlapping classes: each is linear (npm run redos).
  */
 import type { ValueRule } from "../types";
-import { looksLikeSqlInjection } from "./sql-tokens";
+import { looksLikeSqlInjection, PLAIN_SQL } from "./sql-tokens";
 
 // Unix and Windows commands that an injected shell line starts with.
 // Unix and Windows commands that an injected shell line starts with. Matched as
@@ -166,7 +166,7 @@ export const injectionRules: readonly ValueRule[] = [
   // --- sqli ------------------------------------------------------------------------------
   // SQL grammar: quote break, boolean expression, stacked or UNION query
   { id: 1001, plain: true, group: "sqli", paranoia: 1, score: 5,
-    detect: looksLikeSqlInjection },
+    detect: looksLikeSqlInjection, plainGate: PLAIN_SQL },
   // SQL catalog or system object
   { id: 1002, plain: true, group: "sqli", paranoia: 1, score: 5,
     pattern: /\b(?:information_schema|pg_catalog|pg_(?:shadow|user|database|proc|class|namespace|tables)|sqlite_(?:master|schema|temp_master)|mysql\.(?:user|db)|sys\.(?:objects|tables|columns|databases|sql_logins|user_\w{1,20}|dba_\w{1,20})|sysobjects|tempdb|msdb|syscolumns|sysdatabases|msysobjects|msysaccessobjects|all_tables|user_tables|dba_users|v\$version|msdasql|sqloledb|dbms_\w{1,30}|utl_(?:http|inaddr|file)|xp_cmdshell|sp_(?:executesql|oacreate|configure|password|makewebtask|addextendedproc))\b/ },

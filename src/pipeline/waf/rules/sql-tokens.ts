@@ -182,7 +182,12 @@ function shapes(tokens: readonly Token[], quoted: boolean): boolean {
 }
 
 const PLAIN = /^[\w .,@+/-]*$/;
-const PLAIN_SQL = /^ {0,5}\d[\w.-]{0,40} {1,5}(?:or|and|xor|having|union|order|group|limit|procedure|into|waitfor|not)\b|\b(?:union|select|drop|truncate|alter|insert|delete|waitfor|exec|execute|declare|shutdown|procedure|order|case|into|information_schema)\b|@@/;
+/**
+ * The only shapes a plain value (see `PLAIN`) can take to read as SQL: for such a
+ * value {@link looksLikeSqlInjection} is false unless this matches. The engine
+ * uses it as rule 1001's `plainGate`.
+ */
+export const PLAIN_SQL = /^ {0,5}\d[\w.-]{0,40} {1,5}(?:or|and|xor|having|union|order|group|limit|procedure|into|waitfor|not)\b|\b(?:union|select|drop|truncate|alter|insert|delete|waitfor|exec|execute|declare|shutdown|procedure|order|case|into|information_schema)\b|@@/;
 
 /**
  * True when `value` (normalised, lower case) reads as SQL injection.
