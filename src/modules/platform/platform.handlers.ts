@@ -13,7 +13,7 @@ export const health: RouteHandler<typeof healthRoute, AppEnv> = (c) => c.json({ 
 
 /** GET /readyz: 200 when all are up, else 503 `not_ready` with `checks`. */
 export const ready: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
-  const checks = await checkReadiness(c.var.config, c.var.requestId);
+  const checks = await checkReadiness(c.get("config"), c.get("requestId"));
   if (checks.database === "up" && checks.redis === "up") {
     return c.json({ status: "ready", checks: { database: "up", redis: "up" } } as const, 200);
   }
@@ -23,8 +23,8 @@ export const ready: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
 
 /** GET /.well-known/security.txt. */
 export const securityTxt: RouteHandler<typeof securityTxtRoute, AppEnv> = (c) => {
-  warnIfExpired(c.var.config);
-  return c.text(renderSecurityTxt(c.var.config), 200, { "Content-Type": "text/plain; charset=utf-8" });
+  warnIfExpired(c.get("config"));
+  return c.text(renderSecurityTxt(c.get("config")), 200, { "Content-Type": "text/plain; charset=utf-8" });
 };
 
 /** GET /openapi.json, from the document generated once per isolate. */

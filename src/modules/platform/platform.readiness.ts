@@ -49,7 +49,7 @@ async function probe(dependency: keyof ReadinessChecks, timeoutMs: number, run: 
  *
  * @example
  * ```ts
- * const checks = await checkReadiness(c.var.config, c.var.requestId);
+ * const checks = await checkReadiness(c.get("config"), c.get("requestId"));
  * ```
  */
 export async function checkReadiness(config: Config, requestId: string): Promise<ReadinessChecks> {

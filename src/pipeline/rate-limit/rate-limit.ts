@@ -66,7 +66,7 @@ function failsClosed(policy: RateLimitPolicy, config: Config): boolean {
 
 function deferToWaitUntil(c: Context<AppEnv>, work: Promise<unknown>): void {
   const settled = work.catch((error: unknown) => {
-    log.warn("rate_limit_deferred_failed", { request_id: c.var.requestId, error });
+    log.warn("rate_limit_deferred_failed", { request_id: c.get("requestId"), error });
   });
   try {
     c.executionCtx.waitUntil(settled);
@@ -95,18 +95,18 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
   const accountField = policy.accountField ?? "email";
 
   return async function rateLimit(c, next) {
-    const checks = c.var.redisChecks ?? [];
+    const checks = c.get("redisChecks") ?? [];
     if (policy.limits.length === 0 && checks.length === 0) {
       await next();
       return;
     }
-    const config = c.var.config;
-    const requestId = c.var.requestId;
+    const config = c.get("config");
+    const requestId = c.get("requestId");
     // The matched route's pattern (the handler is the last match), e.g. `GET /v1/orgs/:org/risks`.
     const route = `${c.req.method} ${routePath(c, -1)}`;
     const sources: SubjectSources = {
       ip: clientAddress(c.req.header(CLIENT_IP_HEADER)),
-      principal: c.var.principal,
+      principal: c.get("principal"),
       account: needsAccount ? await accountFrom(c, accountField) : undefined,
     };
     const secret = config.secrets.identifierHashSecret;
@@ -181,7 +181,7 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
 function refuse(c: Context<AppEnv>, policy: RateLimitPolicy, route: string, states: readonly LimitState[], nowMs: number, fromCache: boolean): never {
   log.info("rate_limited", {
     security_event: true,
-    request_id: c.var.requestId,
+    request_id: c.get("requestId"),
     policy: policy.name,
     route,
     limits: states.filter((s) => !s.allowed).map((s) => s.rule.name),

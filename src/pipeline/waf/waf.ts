@@ -17,6 +17,8 @@ import { excerpt } from "./normalise";
 import type { WafRoute, WafRouteIndex } from "./routes";
 import type { Paranoia, WafMatch, WafRequest } from "./types";
 
+const isHost = (h: readonly [string, string]): boolean => h[0] === "host";
+
 /** Options of {@link waf}. */
 export interface WafOptions {
   /** Route facts (body limits, exclusions), filled once the modules are mounted. */
@@ -56,49 +58,62 @@ function securityEvent(event: string, requestId: string, request: WafRequest, pa
  * ```
  */
 export function waf(options: WafOptions): MiddlewareHandler<AppEnv> {
-  // Compiled once per paranoia level per isolate (the config decides which).
+  // Compiled once per paranoia level per isolate (the config decides which); the
+  // last one is kept at hand, as the level does not change between requests.
   const compiled = new Map<Paranoia, CompiledRules>();
+  let current: CompiledRules | undefined;
   const rulesFor = (paranoia: Paranoia): CompiledRules => {
+    if (current?.paranoia === paranoia) return current;
     let rules = compiled.get(paranoia);
     if (rules === undefined) {
       // Routes refuse undeclared media types themselves (415), the runtime re-frames bodies: see APP_SKIPPED_RULE_IDS.
       rules = compileRules(paranoia, { skipAppRules: true });
       compiled.set(paranoia, rules);
     }
+    current = rules;
     return rules;
   };
   return async function waf(c, next) {
-    const config = c.var.config.waf;
+    // `c.get`, not `c.var`: Hono builds a fresh object of every variable on each `c.var` read.
+    const config = c.get("config").waf;
     const raw = c.req.raw;
     const url = raw.url;
-    const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+    const hostStart = url.indexOf("//") + 2;
+    const pathStart = url.indexOf("/", hostStart);
+    const target = url.slice(pathStart);
+    // All headers, as the request rules read them (restricted names, NUL anywhere); the
+    // runtime's header iterator was not measurably cheaper in workerd than forEach.
     const headers: [string, string][] = [];
     raw.headers.forEach((value, name) => {
       headers.push([name, value]);
     });
     // The runtime derives the URL from Host; a request object built without one (tests, service bindings) still had a host.
-    if (!raw.headers.has("host")) headers.push(["host", url.slice(url.indexOf("//") + 2, url.indexOf("/", url.indexOf("//") + 2))]);
+    // A scan of the copy, not `headers.has`: no second call into the runtime.
+    if (!headers.some(isHost)) headers.push(["host", url.slice(hostStart, pathStart)]);
+    const method = raw.method;
     let body: string | undefined;
     // Looked up at most once, and only when needed: a body to read, or a match to weigh against exclusions.
     let route: WafRoute | null | undefined;
-    const routeOf = (): WafRoute | null => (route === undefined ? (route = options.routes.match(raw.method, c.req.path) ?? null) : route);
     if (raw.body !== null) {
       // No route, no reader: a body the router will refuse (404/405) is not worth reading.
-      const found = routeOf();
+      const found = (route = options.routes.match(method, c.req.path) ?? null);
       if (found !== null) {
         const read = await readBodyBounded(raw, Math.min(WAF_INSPECTION_CAP, found.bodyLimit));
         body = read.text;
         if (read.request !== raw) c.req.raw = read.request;
       }
     }
-    const request: WafRequest = { method: raw.method, target, headers, body };
-    const excluded: ExclusionTest = (t, group) => routeOf()?.excluded?.(t, group) === true;
+    const request: WafRequest = { method, target, headers, body };
+    const excluded: ExclusionTest = (t, group) => {
+      if (route === undefined) route = options.routes.match(method, c.req.path) ?? null;
+      return route?.excluded?.(t, group) === true;
+    };
     const matches = inspect(request, rulesFor(config.paranoia), excluded);
     if (matches.length > 0) {
       const score = scoreOf(matches);
       if (score >= config.threshold) {
         const blocking = config.mode === "block";
-        securityEvent(blocking ? "security.waf_blocked" : "security.waf_would_block", c.var.requestId, request, c.req.path, matches, score, config);
+        securityEvent(blocking ? "security.waf_blocked" : "security.waf_would_block", c.get("requestId"), request, c.req.path, matches, score, config);
         if (blocking) throw new AppError("waf_blocked", { extensions: { rule_ids: [...new Set(matches.map((m) => m.id))].sort((a, b) => a - b) } });
       }
     }
