@@ -52,7 +52,7 @@ try {
     rows.push(...(await measureRateLimitRoundTrips(bench.url, stack)));
   }
   if (runs("bundle")) rows.push(...(await measureBundle()));
-  if (runs("waf")) rows.push(...measureWaf());
+  if (runs("waf")) rows.push(...(await measureWaf(bench.url)));
 } finally {
   await bench.stop();
   await app.stop();

@@ -10,12 +10,18 @@
  *   each between two fences (workerd's clock only moves between event-loop turns);
  *   the empty blocks measure the fences, to be subtracted.
  *   Alternating small blocks makes noise on a shared machine hit both sides alike.
+ * - `POST /waf-isolate?n=N&blocks=B` with `{ requests: [{ request, exclude }] }`: the
+ *   WAF engine alone in workerd, as the middleware runs it (rules compiled at the
+ *   app's paranoia 1, each request with its route's exclusions): B times in turn, N
+ *   passes of `inspect` over every request, then nothing, each between two fences;
+ *   answers the totals and how many requests matched a rule (benign: 0 expected).
  */
 import { Hono } from "hono";
 import { count } from "drizzle-orm";
 import { createApp } from "../../src/app";
 import { createDatabase, inTenant, schema } from "../../src/db";
 import { getConfig, type Bindings } from "../../src/env";
+import { compileRules, exclusionTest, inspect, type ExclusionTest, type WafExclusion, type WafRequest } from "../../src/pipeline/waf";
 import { rateLimitProbeApp } from "../helpers/rate-limit-probe";
 
 const bare = new Hono();
@@ -54,10 +60,41 @@ async function tenantRequest(url: URL, env: Bindings): Promise<Response> {
   return Response.json({ risks, vendors: vendors[0]?.n ?? 0 });
 }
 
+/** What `POST /waf-isolate` reads: the requests as the WAF sees them, each with its route's exclusions. */
+interface WafIsolateInput {
+  readonly requests: readonly { readonly request: WafRequest; readonly exclude?: readonly WafExclusion[] }[];
+}
+
+async function wafIsolate(request: Request, url: URL): Promise<Response> {
+  const n = Math.min(Number(url.searchParams.get("n") ?? "5"), 1000);
+  const blocks = Math.min(Number(url.searchParams.get("blocks") ?? "40"), 1000);
+  const input = await request.json<WafIsolateInput>();
+  // Built before the clock runs, as the middleware has them: compiled once per isolate, exclusions per route.
+  const rules = compileRules(1, { skipAppRules: true });
+  const cases: { readonly request: WafRequest; readonly excluded: ExclusionTest | undefined }[] = input.requests.map((c) => ({ request: c.request, excluded: exclusionTest(c.exclude ?? []) }));
+  let matched = 0;
+  const run = (): void => {
+    for (let i = 0; i < n; i++) for (const c of cases) if (inspect(c.request, rules, c.excluded).length > 0) matched++;
+  };
+  run(); // warm-up: JIT, and the plain gates the rules build on first use
+  matched = 0;
+  const totals = { inspectMs: 0, emptyMs: 0 };
+  for (let b = 0; b < blocks; b++) {
+    const t0 = await fence();
+    run();
+    const t1 = await fence();
+    const t2 = await fence();
+    totals.inspectMs += t1 - t0;
+    totals.emptyMs += t2 - t1;
+  }
+  return Response.json({ n, blocks, requests: cases.length, matched: matched / (n * blocks), ...totals });
+}
+
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/tenant") return tenantRequest(url, env);
+    if (url.pathname === "/waf-isolate" && request.method === "POST") return wafIsolate(request, url);
     if (url.pathname.startsWith("/rate-limited/")) {
       const target = `https://bench.rampart.test${url.pathname.slice("/rate-limited".length)}`;
       return rateLimited.fetch(new Request(target, { headers: request.headers }), env, ctx);
