@@ -51,12 +51,11 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
 
   // 1. Edge, outermost: request id, config, HTTPS/TLS; on the way out every
   //    response gets the secure headers and the request id, errors included.
-  app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError }));
-
-  // 2. WAF (P3): after HTTPS, before any route work; no I/O. It needs each route's
-  //    body limit and exclusions before the router runs: collected below, once mounted.
+  // 2. WAF (P3), run inside the edge's frame: after HTTPS, before any route work; no I/O.
+  //    It needs each route's body limit and exclusions before the router runs:
+  //    collected below, once the modules are mounted.
   const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
-  app.use(waf({ routes: wafRoutes }));
+  app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError, stages: [waf({ routes: wafRoutes })] }));
 
   // 3–7. Modules, in the order of API.md. Their routes carry their own body stages and guards.
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
