@@ -69,8 +69,7 @@ const isReplyError = (err: unknown): err is ReplyError => err instanceof Error &
 /** Connects to `url` (redis://…) and resolves once Redis answers PING. */
 export async function connectRedisBackend(url: string): Promise<Backend> {
   const client = new Redis(url, {
-    // RESP2 is the shape Upstash answers in; RESP3 maps and doubles would need flattening.
-    protocol: 2,
+    // ioredis 5 speaks RESP2 only, the shape Upstash answers in (RESP3 maps and doubles would need flattening).
     stringNumbers: true,
     lazyConnect: true,
     maxRetriesPerRequest: 3,
