@@ -12,13 +12,32 @@ import { isSafeServiceUrl, parseLocalDevOrigin, parseUrl } from "./lib/urls";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
 export const BINDING_NAMES = [
-  "APP_ENV", "MIN_TLS_VERSION", "READY_TIMEOUT_MS", "LOCAL_DEV_ORIGIN",
-  "WAF_MODE", "WAF_PARANOIA", "WAF_THRESHOLD",
-  "RATE_LIMIT_TIMEOUT_MS", "RATE_LIMIT_FAIL_POLICY",
-  "SECURITY_CONTACT", "SECURITY_POLICY_URL", "SECURITY_CANONICAL_URL", "SECURITY_PREFERRED_LANGUAGES", "SECURITY_TXT_EXPIRES",
-  "DATABASE_URL", "NEON_HTTP_ENDPOINT", "NEON_WS_PROXY", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN",
-  "RESEND_API_KEY", "RESEND_BASE_URL",
-  "JWT_SIGNING_KEY", "DATA_ENCRYPTION_KEYS", "URL_SIGNING_SECRET", "STRIPE_WEBHOOK_SECRETS", "IDENTIFIER_HASH_SECRET",
+  "APP_ENV",
+  "MIN_TLS_VERSION",
+  "READY_TIMEOUT_MS",
+  "LOCAL_DEV_ORIGIN",
+  "WAF_MODE",
+  "WAF_PARANOIA",
+  "WAF_THRESHOLD",
+  "RATE_LIMIT_TIMEOUT_MS",
+  "RATE_LIMIT_FAIL_POLICY",
+  "SECURITY_CONTACT",
+  "SECURITY_POLICY_URL",
+  "SECURITY_CANONICAL_URL",
+  "SECURITY_PREFERRED_LANGUAGES",
+  "SECURITY_TXT_EXPIRES",
+  "DATABASE_URL",
+  "NEON_HTTP_ENDPOINT",
+  "NEON_WS_PROXY",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "RESEND_API_KEY",
+  "RESEND_BASE_URL",
+  "JWT_SIGNING_KEY",
+  "DATA_ENCRYPTION_KEYS",
+  "URL_SIGNING_SECRET",
+  "STRIPE_WEBHOOK_SECRETS",
+  "IDENTIFIER_HASH_SECRET",
 ] as const;
 
 /** What the runtime hands the worker. Strings are unvalidated until `getConfig`. */
@@ -73,9 +92,15 @@ export type TlsVersion = (typeof TLS_VERSIONS)[number];
 const text = z.string().trim().min(1);
 const secret = (minLength: number) => z.string().min(minLength);
 const url = (secure: string, insecure: string) =>
-  text.refine((v) => { const u = parseUrl(v); return u !== undefined && isSafeServiceUrl(u, secure, insecure); }, {
-    message: `must be a ${secure}// URL (${insecure}// only on a loopback host), without credentials`,
-  });
+  text.refine(
+    (v) => {
+      const u = parseUrl(v);
+      return u !== undefined && isSafeServiceUrl(u, secure, insecure);
+    },
+    {
+      message: `must be a ${secure}// URL (${insecure}// only on a loopback host), without credentials`,
+    },
+  );
 const httpsUrl = text.refine((v) => parseUrl(v)?.protocol === "https:", { message: "must be an https:// URL" });
 const contactUri = text.refine((v) => /^(?:mailto:[^\s@]+@[^\s@]+|tel:\+?[0-9-]+)$/.test(v) || parseUrl(v)?.protocol === "https:", {
   message: "must be a mailto:, tel: or https:// URI",
@@ -89,7 +114,10 @@ const schema = z
     MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
     READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
     WAF_MODE: z.enum(["block", "log"]).default("block"),
-    WAF_PARANOIA: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])).default(1),
+    WAF_PARANOIA: z.coerce
+      .number()
+      .pipe(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]))
+      .default(1),
     WAF_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
     RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(1000).default(500),
     RATE_LIMIT_FAIL_POLICY: z.enum(["open", "closed"]).default("open"),

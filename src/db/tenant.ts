@@ -48,7 +48,9 @@ export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Da
 function setContext(db: Database, context: TenantContext) {
   const userId = context.actor.kind === "user" ? context.actor.userId : "";
   const apiKeyId = context.actor.kind === "api_key" ? context.actor.apiKeyId : "";
-  return db.execute(sql`select set_config('app.org_id', ${context.orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`);
+  return db.execute(
+    sql`select set_config('app.org_id', ${context.orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`,
+  );
 }
 
 /**
@@ -63,7 +65,11 @@ function setContext(db: Database, context: TenantContext) {
  * ]);
  * ```
  */
-export async function inTenant<const Q extends Statements>(db: Database, context: TenantContext, build: (db: Database) => Q): Promise<BatchResponse<Q>> {
+export async function inTenant<const Q extends Statements>(
+  db: Database,
+  context: TenantContext,
+  build: (db: Database) => Q,
+): Promise<BatchResponse<Q>> {
   // The batch answers in order; the first answer (the context) is dropped.
   const [, ...results] = await db.batch([setContext(db, context), ...build(db)]);
   return results;

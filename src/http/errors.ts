@@ -19,16 +19,40 @@ export const ERROR_CODES = {
   https_required: { status: 400, title: "HTTPS required", detail: "This API is only served over HTTPS; the request was not processed." },
   invalid_json: { status: 400, title: "Invalid JSON", detail: "The request body is not valid JSON." },
   validation_failed: { status: 422, title: "Validation failed", detail: "One or more fields are invalid; see errors." },
-  waf_blocked: { status: 403, title: "Request blocked", detail: "The request matched the web application firewall's rules; quote the request id if this is a mistake." },
+  waf_blocked: {
+    status: 403,
+    title: "Request blocked",
+    detail: "The request matched the web application firewall's rules; quote the request id if this is a mistake.",
+  },
   not_found: { status: 404, title: "Not found", detail: "No resource exists at this path." },
-  method_not_allowed: { status: 405, title: "Method not allowed", detail: "This path does not support the request method; see the Allow header." },
+  method_not_allowed: {
+    status: 405,
+    title: "Method not allowed",
+    detail: "This path does not support the request method; see the Allow header.",
+  },
   payload_too_large: { status: 413, title: "Payload too large", detail: "The request body exceeds the limit of this route." },
-  unsupported_media_type: { status: 415, title: "Unsupported media type", detail: "The request body must be sent with a content type this route accepts." },
-  tls_version_too_low: { status: 426, title: "TLS version too low", detail: "The connection used a TLS version below the minimum this API accepts." },
-  rate_limited: { status: 429, title: "Too many requests", detail: "A rate limit of this endpoint was reached; retry after the time in Retry-After." },
+  unsupported_media_type: {
+    status: 415,
+    title: "Unsupported media type",
+    detail: "The request body must be sent with a content type this route accepts.",
+  },
+  tls_version_too_low: {
+    status: 426,
+    title: "TLS version too low",
+    detail: "The connection used a TLS version below the minimum this API accepts.",
+  },
+  rate_limited: {
+    status: 429,
+    title: "Too many requests",
+    detail: "A rate limit of this endpoint was reached; retry after the time in Retry-After.",
+  },
   internal_error: { status: 500, title: "Internal error", detail: "An unexpected error occurred. Quote the request id when reporting it." },
   not_ready: { status: 503, title: "Not ready", detail: "A dependency of this service is unavailable." },
-  rate_limit_unavailable: { status: 503, title: "Rate limiting unavailable", detail: "This endpoint cannot be served while its rate limits cannot be checked; retry after the time in Retry-After." },
+  rate_limit_unavailable: {
+    status: 503,
+    title: "Rate limiting unavailable",
+    detail: "This endpoint cannot be served while its rate limits cannot be checked; retry after the time in Retry-After.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code, e.g. `not_found`. */

@@ -42,7 +42,14 @@ export interface RouteOptions {
 
 const BODY_METHODS: ReadonlySet<string> = new Set(["post", "put", "patch", "delete"]);
 const MAX_FIELD_ERRORS = 50;
-const TARGETS: Readonly<Record<string, FieldError["in"]>> = { json: "body", form: "body", query: "query", param: "path", header: "header", cookie: "cookie" };
+const TARGETS: Readonly<Record<string, FieldError["in"]>> = {
+  json: "body",
+  form: "body",
+  query: "query",
+  param: "path",
+  header: "header",
+  cookie: "cookie",
+};
 
 /**
  * The validation hook of every router: a failed zod parse becomes 422
@@ -100,7 +107,12 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
     ...guards,
     ...(limited || guards.length > 0 ? [rateLimit(policy)] : []),
   ];
-  const validates = body !== undefined || route.request?.query !== undefined || route.request?.params !== undefined || route.request?.headers !== undefined || route.request?.cookies !== undefined;
+  const validates =
+    body !== undefined ||
+    route.request?.query !== undefined ||
+    route.request?.params !== undefined ||
+    route.request?.headers !== undefined ||
+    route.request?.cookies !== undefined;
   const responses = {
     ...(carriesBody
       ? {
@@ -110,9 +122,21 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
         }
       : {}),
     ...(validates ? { 422: problemResponse("Invalid fields (`validation_failed`).", ValidationProblemSchema) } : {}),
-    ...(limited ? { 429: problemResponse("A rate limit was reached (`rate_limited`); see `Retry-After`, `RateLimit-Policy` and `RateLimit`.", ProblemSchema) } : {}),
+    ...(limited
+      ? {
+          429: problemResponse(
+            "A rate limit was reached (`rate_limited`); see `Retry-After`, `RateLimit-Policy` and `RateLimit`.",
+            ProblemSchema,
+          ),
+        }
+      : {}),
     ...(limited && policy.onUnavailable !== "open"
-      ? { 503: problemResponse(`Rate limits cannot be checked (\`rate_limit_unavailable\`)${policy.onUnavailable === "config" ? " and RATE_LIMIT_FAIL_POLICY is closed" : ""}; see \`Retry-After\`.`, ProblemSchema) }
+      ? {
+          503: problemResponse(
+            `Rate limits cannot be checked (\`rate_limit_unavailable\`)${policy.onUnavailable === "config" ? " and RATE_LIMIT_FAIL_POLICY is closed" : ""}; see \`Retry-After\`.`,
+            ProblemSchema,
+          ),
+        }
       : {}),
     500: problemResponse("Unexpected error (`internal_error`); carries only the request id.", ProblemSchema),
     ...route.responses,

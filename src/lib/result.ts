@@ -9,9 +9,7 @@
  * if (!verdict.ok) return refuse(verdict.error);
  * ```
  */
-export type Result<T, E> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** A successful verdict. */
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });

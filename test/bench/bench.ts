@@ -62,6 +62,9 @@ try {
 printTable(rows);
 mkdirSync(join(repoRoot, ".bench"), { recursive: true });
 const out = join(repoRoot, ".bench/results.json");
-writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), backends: { postgres: stack.neon.backend, redis: stack.upstash.backend }, rows }, null, 2));
+writeFileSync(
+  out,
+  JSON.stringify({ at: new Date().toISOString(), backends: { postgres: stack.neon.backend, redis: stack.upstash.backend }, rows }, null, 2),
+);
 console.log(`\nwritten to ${out}`);
 if (rows.some((r) => r.ok === false)) process.exitCode = 1;

@@ -30,6 +30,9 @@ export function buildWorker(options: { readonly outdir: string; readonly config?
 
 /** The `[vars]` table of a wrangler config (flat `KEY = "value"` lines), which a bundle does not carry. */
 export function wranglerVars(config = join(repoRoot, "wrangler.toml")): Record<string, string> {
-  const section = readFileSync(config, "utf8").split(/^\[vars\]$/m)[1]?.split(/^\[/m)[0] ?? "";
+  const section =
+    readFileSync(config, "utf8")
+      .split(/^\[vars\]$/m)[1]
+      ?.split(/^\[/m)[0] ?? "";
   return Object.fromEntries([...section.matchAll(/^([A-Z][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)].map(([, k = "", v = ""]) => [k, v]));
 }

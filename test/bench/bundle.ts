@@ -25,7 +25,10 @@ function aliasedSpecifiers(): string[] {
 /** Importers of an aliased specifier that are not zod's own files. */
 function strayAliasImporters(meta: Metafile, specifiers: readonly string[]): string[] {
   return Object.entries(meta.inputs)
-    .filter(([file, input]) => !file.includes("node_modules/zod/") && input.imports.some((i) => i.original !== undefined && specifiers.includes(i.original)))
+    .filter(
+      ([file, input]) =>
+        !file.includes("node_modules/zod/") && input.imports.some((i) => i.original !== undefined && specifiers.includes(i.original)),
+    )
     .map(([file]) => file);
 }
 
@@ -42,6 +45,13 @@ export function measureBundle(): Promise<Row[]> {
   return Promise.resolve([
     { group: "bundle", name: "worker, minified", value: raw, unit: "KiB" },
     { group: "bundle", name: "worker, minified + gzip", value: gzip, unit: "KiB", goal: `≤ ${GOAL_GZIP_KIB}`, ok: gzip <= GOAL_GZIP_KIB },
-    { group: "bundle", name: "aliased zod paths imported outside zod", value: stray.length, unit: "files", goal: "= 0", ok: stray.length === 0 },
+    {
+      group: "bundle",
+      name: "aliased zod paths imported outside zod",
+      value: stray.length,
+      unit: "files",
+      goal: "= 0",
+      ok: stray.length === 0,
+    },
   ]);
 }

@@ -36,6 +36,13 @@ export async function measureIsolate(benchUrl: string): Promise<Row[]> {
   return [
     { group: "in-isolate", name: "pipeline GET /healthz", value: mid.pipeline, unit: "µs/req" },
     { group: "in-isolate", name: "bare Hono GET /healthz", value: mid.bare, unit: "µs/req" },
-    { group: "in-isolate", name: `pipeline / bare (median of ${RUNS}, range ${sorted[0]?.ratio.toFixed(2)}–${sorted.at(-1)?.ratio.toFixed(2)})`, value: mid.ratio, unit: "×", goal: "≤ 1.5", ok: mid.ratio <= 1.5 },
+    {
+      group: "in-isolate",
+      name: `pipeline / bare (median of ${RUNS}, range ${sorted[0]?.ratio.toFixed(2)}–${sorted.at(-1)?.ratio.toFixed(2)})`,
+      value: mid.ratio,
+      unit: "×",
+      goal: "≤ 1.5",
+      ok: mid.ratio <= 1.5,
+    },
   ];
 }

@@ -20,7 +20,11 @@ async function get(benchUrl: string, path: string, headers: Record<string, strin
 
 export async function measureRateLimitRoundTrips(benchUrl: string, stack: Stack): Promise<Row[]> {
   const org = crypto.randomUUID();
-  const caller = (): Record<string, string> => ({ "x-probe-user": crypto.randomUUID(), "x-probe-org": org, "x-probe-session": crypto.randomUUID() });
+  const caller = (): Record<string, string> => ({
+    "x-probe-user": crypto.randomUUID(),
+    "x-probe-org": org,
+    "x-probe-session": crypto.randomUUID(),
+  });
   // Scripts load once per Redis (NOSCRIPT → EVAL, one extra round trip): outside the count.
   await get(benchUrl, "/__rl/many", caller());
   stack.upstash.resetStats();
@@ -42,7 +46,21 @@ export async function measureRateLimitRoundTrips(benchUrl: string, stack: Stack)
   }
   const cached = stack.upstash.stats().httpRequests / REQUESTS;
   return [
-    { group: "round trips", name: "Redis per rate-limited request (4 limits + revocation read)", value: limited, unit: "", goal: "= 1", ok: limited === 1 },
-    { group: "round trips", name: "Redis per request refused by the in-isolate cache", value: cached, unit: "", goal: "= 0", ok: cached === 0 },
+    {
+      group: "round trips",
+      name: "Redis per rate-limited request (4 limits + revocation read)",
+      value: limited,
+      unit: "",
+      goal: "= 1",
+      ok: limited === 1,
+    },
+    {
+      group: "round trips",
+      name: "Redis per request refused by the in-isolate cache",
+      value: cached,
+      unit: "",
+      goal: "= 0",
+      ok: cached === 0,
+    },
   ];
 }

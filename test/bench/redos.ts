@@ -35,8 +35,15 @@ function alternativesOf(pattern: AST.Pattern): string[] {
     const group = groups[0];
     if (groups.length !== 1 || group === undefined || !only.elements.every((e) => e === group || e.type === "Assertion")) break;
     const index = only.elements.indexOf(group);
-    before += only.elements.slice(0, index).map((e) => e.raw).join("");
-    after = only.elements.slice(index + 1).map((e) => e.raw).join("") + after;
+    before += only.elements
+      .slice(0, index)
+      .map((e) => e.raw)
+      .join("");
+    after =
+      only.elements
+        .slice(index + 1)
+        .map((e) => e.raw)
+        .join("") + after;
     alternatives = group.alternatives;
   }
   return alternatives.map((a) => `${before}(?:${a.raw})${after}`);

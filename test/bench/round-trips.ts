@@ -35,7 +35,14 @@ export async function measureRoundTrips(appUrl: string, stack: Stack): Promise<R
     const redis = stack.upstash.stats().httpRequests / REQUESTS;
     rows.push(
       { group: "round trips", name: `database per GET ${probe.path}`, value: db, unit: "", goal: `= ${probe.db}`, ok: db === probe.db },
-      { group: "round trips", name: `Redis per GET ${probe.path}`, value: redis, unit: "", goal: `= ${probe.redis}`, ok: redis === probe.redis },
+      {
+        group: "round trips",
+        name: `Redis per GET ${probe.path}`,
+        value: redis,
+        unit: "",
+        goal: `= ${probe.redis}`,
+        ok: redis === probe.redis,
+      },
     );
   }
   return rows;

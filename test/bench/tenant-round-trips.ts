@@ -30,9 +30,12 @@ export async function measureTenantRoundTrips(benchUrl: string, stack: Stack): P
   for (let i = 0; i < REQUESTS; i++) {
     const res = await fetch(`${benchUrl}/tenant?org=${org}&user=${user}`);
     const body = (await res.json()) as { risks?: unknown[] };
-    if (res.status !== 200 || body.risks?.length !== 20) throw new Error(`tenant probe: HTTP ${res.status}, ${JSON.stringify(body).slice(0, 200)}`);
+    if (res.status !== 200 || body.risks?.length !== 20)
+      throw new Error(`tenant probe: HTTP ${res.status}, ${JSON.stringify(body).slice(0, 200)}`);
   }
   const neonStats = stack.neon.stats();
   const db = (neonStats.httpRequests + neonStats.wsConnections) / REQUESTS;
-  return [{ group: "round trips", name: "database per tenant request (context + 2 statements)", value: db, unit: "", goal: "= 1", ok: db === 1 }];
+  return [
+    { group: "round trips", name: "database per tenant request (context + 2 statements)", value: db, unit: "", goal: "= 1", ok: db === 1 },
+  ];
 }

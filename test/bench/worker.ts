@@ -41,7 +41,13 @@ async function fence(): Promise<number> {
   return performance.now();
 }
 
-async function block(runner: { fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> } | undefined, n: number, url: string, env: Bindings, ctx: ExecutionContext): Promise<void> {
+async function block(
+  runner: { fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> } | undefined,
+  n: number,
+  url: string,
+  env: Bindings,
+  ctx: ExecutionContext,
+): Promise<void> {
   if (!runner) return;
   for (let i = 0; i < n; i++) {
     const res = await runner.fetch(new Request(url), env, ctx);
@@ -52,7 +58,10 @@ async function block(runner: { fetch(request: Request, env: Bindings, ctx: Execu
 async function tenantRequest(url: URL, env: Bindings): Promise<Response> {
   const config = getConfig(env);
   if (!config.ok) return new Response("bad config", { status: 500 });
-  const context = { orgId: url.searchParams.get("org") ?? "", actor: { kind: "user", userId: url.searchParams.get("user") ?? "" } } as const;
+  const context = {
+    orgId: url.searchParams.get("org") ?? "",
+    actor: { kind: "user", userId: url.searchParams.get("user") ?? "" },
+  } as const;
   const [risks, vendors] = await inTenant(createDatabase(config.value.database), context, (tx) => [
     tx.select({ id: schema.risks.id, title: schema.risks.title }).from(schema.risks).limit(50),
     tx.select({ n: count() }).from(schema.vendors),
@@ -71,7 +80,10 @@ async function wafIsolate(request: Request, url: URL): Promise<Response> {
   const input = await request.json<WafIsolateInput>();
   // Built before the clock runs, as the middleware has them: compiled once per isolate, exclusions per route.
   const rules = compileRules(1, { skipAppRules: true });
-  const cases: { readonly request: WafRequest; readonly excluded: ExclusionTest | undefined }[] = input.requests.map((c) => ({ request: c.request, excluded: exclusionTest(c.exclude ?? []) }));
+  const cases: { readonly request: WafRequest; readonly excluded: ExclusionTest | undefined }[] = input.requests.map((c) => ({
+    request: c.request,
+    excluded: exclusionTest(c.exclude ?? []),
+  }));
   let matched = 0;
   const run = (): void => {
     for (let i = 0; i < n; i++) for (const c of cases) if (inspect(c.request, rules, c.excluded).length > 0) matched++;

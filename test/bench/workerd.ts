@@ -19,7 +19,11 @@ function workerdBinary(): string {
 
 const capnpString = (value: string): string => JSON.stringify(value);
 
-export async function serveWithWorkerd(options: { mainPath: string; port: number; bindings: Record<string, string> }): Promise<() => Promise<void>> {
+export async function serveWithWorkerd(options: {
+  mainPath: string;
+  port: number;
+  bindings: Record<string, string>;
+}): Promise<() => Promise<void>> {
   // capnp's `embed` reads paths relative to the config file: put both side by side.
   const dir = mkdtempSync(join(tmpdir(), "rampart-workerd-"));
   copyFileSync(options.mainPath, join(dir, "worker.js"));
@@ -47,8 +51,12 @@ const worker :Workerd.Worker = (
   child.stderr.on("data", (d: Buffer) => output.push(d.toString()));
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}) serving ${basename(options.mainPath)}:\n${output.join("")}`);
-    const up = await fetch(`http://127.0.0.1:${options.port}/healthz`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`workerd exited (${child.exitCode}) serving ${basename(options.mainPath)}:\n${output.join("")}`);
+    const up = await fetch(`http://127.0.0.1:${options.port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error(`workerd did not serve ${options.mainPath} within 20 s:\n${output.join("")}`);
     await new Promise((r) => setTimeout(r, 100));

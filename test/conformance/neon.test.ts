@@ -133,9 +133,15 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
       const selected = await sql`select id, name from ${sql.unsafe(ITEMS)} where id in (${a}, ${b}) order by id`;
       expect(selected.command).toBe("SELECT");
       expect(selected.rowCount).toBe(2);
-      expect(selected.fields.map((f) => [f.name, f.dataTypeID])).toEqual([["id", 23], ["name", 25]]);
+      expect(selected.fields.map((f) => [f.name, f.dataTypeID])).toEqual([
+        ["id", 23],
+        ["name", 25],
+      ]);
       expect(selected.fields[0]?.tableID).toBeGreaterThan(0);
-      expect(selected.rows).toEqual([{ id: a, name: `full-${a}` }, { id: b, name: `full-${b}` }]);
+      expect(selected.rows).toEqual([
+        { id: a, name: `full-${a}` },
+        { id: b, name: `full-${b}` },
+      ]);
       const updated = await sql`update ${sql.unsafe(ITEMS)} set name = name || '!' where id = ${a}`;
       expect(updated).toMatchObject({ command: "UPDATE", rowCount: 1 });
       const ddl = await sql`comment on table ${sql.unsafe(ITEMS)} is 'conformance'`;
@@ -157,7 +163,11 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
 
     it("refuses a malformed request with a 400 and a clear message, and keeps serving", async () => {
       const post = (headers: Record<string, string>, body: string): Promise<Response> =>
-        fetch(target.httpEndpoint, { method: "POST", headers: { "Neon-Raw-Text-Output": "true", "Neon-Array-Mode": "true", ...headers }, body });
+        fetch(target.httpEndpoint, {
+          method: "POST",
+          headers: { "Neon-Raw-Text-Output": "true", "Neon-Array-Mode": "true", ...headers },
+          body,
+        });
       const cases: [Record<string, string>, string, RegExp][] = [
         [{ "Neon-Connection-String": cs }, "{not json", /not valid JSON/],
         [{}, JSON.stringify({ query: "select 1", params: [] }), /Neon-Connection-String/],
@@ -206,20 +216,28 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
       ];
       const values = (results: Record<string, unknown>[][]) => results.map((r) => r[0]?.v);
       expect(values(await sql.transaction(probe()))).toEqual(["read committed", "off", "off"]);
-      expect(values(await sql.transaction(probe(), { isolationLevel: "Serializable", readOnly: true, deferrable: true }))).toEqual(["serializable", "on", "on"]);
+      expect(values(await sql.transaction(probe(), { isolationLevel: "Serializable", readOnly: true, deferrable: true }))).toEqual([
+        "serializable",
+        "on",
+        "on",
+      ]);
       expect(values(await sql.transaction(probe(), { isolationLevel: "RepeatableRead" }))).toEqual(["repeatable read", "off", "off"]);
     });
 
     it("a read-only batch refuses writes with 25006", async () => {
       const sql = neon(cs);
-      const err = await dbError(sql.transaction([sql`insert into ${sql.unsafe(ITEMS)} (id, name) values (${newId()}, 'ro')`], { readOnly: true }));
+      const err = await dbError(
+        sql.transaction([sql`insert into ${sql.unsafe(ITEMS)} (id, name) values (${newId()}, 'ro')`], { readOnly: true }),
+      );
       expect(err.code).toBe("25006");
     });
 
     it("is all or nothing: an error in statement 2 rolls back statement 1", async () => {
       const sql = neon(cs);
       const id = newId();
-      const err = await dbError(sql.transaction([sql`insert into ${sql.unsafe(ITEMS)} (id, name) values (${id}, 'atomic')`, sql`select 1 / 0`]));
+      const err = await dbError(
+        sql.transaction([sql`insert into ${sql.unsafe(ITEMS)} (id, name) values (${id}, 'atomic')`, sql`select 1 / 0`]),
+      );
       expect(err.code).toBe("22012");
       expect(await sql`select id from ${sql.unsafe(ITEMS)} where id = ${id}`).toEqual([]);
     });
@@ -227,7 +245,10 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
     it("set_config(..., true) is visible to later statements in the batch and gone in the next request", async () => {
       const sql = neon(cs);
       const org = `org-${RUN}`;
-      const [, seen] = await sql.transaction([sql`select set_config('app.org_id', ${org}, true)`, sql`select current_setting('app.org_id', true) as v`]);
+      const [, seen] = await sql.transaction([
+        sql`select set_config('app.org_id', ${org}, true)`,
+        sql`select current_setting('app.org_id', true) as v`,
+      ]);
       expect(seen).toEqual([{ v: org }]);
       const [after] = await sql`select current_setting('app.org_id', true) as v`;
       expect(after?.v ?? "").toBe("");
@@ -247,12 +268,19 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
     it("inserts, selects, and runs db.batch in one transaction", async () => {
       const db = drizzleHttp({ client: neon(cs) });
       const [a, b] = [newId(), newId()];
-      await db.insert(items).values([{ id: a, name: `drizzle-${a}` }, { id: b, name: `drizzle-${b}` }]);
+      await db.insert(items).values([
+        { id: a, name: `drizzle-${a}` },
+        { id: b, name: `drizzle-${b}` },
+      ]);
       expect(await db.select().from(items).where(eq(items.id, a))).toEqual([{ id: a, name: `drizzle-${a}` }]);
       const [, scoped, rows] = await db.batch([
         db.execute(dsql`select set_config('app.org_id', ${"org-drizzle"}, true)`),
         db.execute(dsql`select current_setting('app.org_id', true) as v`),
-        db.select({ id: items.id }).from(items).where(inArray(items.id, [a, b])).orderBy(items.id),
+        db
+          .select({ id: items.id })
+          .from(items)
+          .where(inArray(items.id, [a, b]))
+          .orderBy(items.id),
       ]);
       expect(scoped.rows).toEqual([{ v: "org-drizzle" }]);
       expect(rows).toEqual([{ id: a }, { id: b }]);
@@ -334,7 +362,10 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
             tx.rollback();
           }),
         );
-        const rows = await db.select({ id: items.id }).from(items).where(inArray(items.id, [kept, dropped]));
+        const rows = await db
+          .select({ id: items.id })
+          .from(items)
+          .where(inArray(items.id, [kept, dropped]));
         expect(rows).toEqual([{ id: kept }]);
       } finally {
         await pool.end();
@@ -380,7 +411,11 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
     afterAll(async () => {
       useTarget(target);
       const owner = neon(cs);
-      await owner.transaction([owner.query(`drop table if exists ${notes}`), owner.query(`drop role if exists ${role}`), owner.query(`drop role if exists ${noLogin}`)]);
+      await owner.transaction([
+        owner.query(`drop table if exists ${notes}`),
+        owner.query(`drop role if exists ${role}`),
+        owner.query(`drop role if exists ${noLogin}`),
+      ]);
     });
 
     it("over HTTP the role is current_user and FORCE RLS limits it to its tenant's rows", async () => {
@@ -399,7 +434,10 @@ describe.each(targets)("Neon gateway over $backend", (target) => {
     it("the role cannot write another tenant's row (42501)", async () => {
       const app = neon(appCs);
       const err = await dbError(
-        app.transaction([app`select set_config('app.org_id', 'org_a', true)`, app`insert into ${app.unsafe(notes)} (org_id, body) values ('org_b', 'sneaky')`]),
+        app.transaction([
+          app`select set_config('app.org_id', 'org_a', true)`,
+          app`insert into ${app.unsafe(notes)} (org_id, body) values ('org_b', 'sneaky')`,
+        ]),
       );
       expect(err.code).toBe("42501");
     });

@@ -83,7 +83,12 @@ describe.each(targets)("@upstash/ratelimit through the gateway ($backend)", (tar
   });
 
   it("applies a dynamic limit stored in Redis", async () => {
-    const ratelimit = new Ratelimit({ redis: redisFor(target), limiter: Ratelimit.slidingWindow(5, "1 h"), prefix: prefix("dynamic"), dynamicLimits: true });
+    const ratelimit = new Ratelimit({
+      redis: redisFor(target),
+      limiter: Ratelimit.slidingWindow(5, "1 h"),
+      prefix: prefix("dynamic"),
+      dynamicLimits: true,
+    });
     await ratelimit.setDynamicLimit({ limit: 1 });
     expect(await ratelimit.getDynamicLimit()).toEqual({ dynamicLimit: 1 });
     const first = await ratelimit.limit("client");
@@ -118,7 +123,12 @@ describe.each(targets)("@upstash/ratelimit through the gateway ($backend)", (tar
   });
 
   it("fails open with reason timeout while the backend hangs", async () => {
-    const ratelimit = new Ratelimit({ redis: redisFor(target), limiter: Ratelimit.fixedWindow(3, "10 s"), prefix: prefix("timeout"), timeout: 200 });
+    const ratelimit = new Ratelimit({
+      redis: redisFor(target),
+      limiter: Ratelimit.fixedWindow(3, "10 s"),
+      prefix: prefix("timeout"),
+      timeout: 200,
+    });
     await setBackendDown(target, "hang");
     try {
       expect(await ratelimit.limit("client")).toMatchObject({ success: true, reason: "timeout" });

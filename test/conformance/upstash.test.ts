@@ -24,7 +24,12 @@ function client(target: Target, options: ClientOptions = {}, url = target.url): 
 }
 
 /** A raw REST call, for what the SDK never sends (bad bodies, wrong tokens). */
-async function rest(target: Target, path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
+async function rest(
+  target: Target,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${target.url}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json", ...headers },
@@ -170,14 +175,29 @@ describe.each(targets)("Upstash gateway ($backend)", (target) => {
 
     it("reports a command failing inside a transaction without undoing the others", async () => {
       const k = key("multi-err");
-      const { status, json } = await rest(target, "/multi-exec", JSON.stringify([["SET", k, "v"], ["HGET", k, "f"], ["GET", k]]));
+      const { status, json } = await rest(
+        target,
+        "/multi-exec",
+        JSON.stringify([
+          ["SET", k, "v"],
+          ["HGET", k, "f"],
+          ["GET", k],
+        ]),
+      );
       expect(status).toBe(200);
       expect(json).toEqual([{ result: "OK" }, { error: expect.stringMatching(/^WRONGTYPE/) as unknown }, { result: "v" }]);
     });
 
     it("discards a whole transaction when a command is refused while queueing", async () => {
       const k = key("discarded");
-      const { status, json } = await rest(target, "/multi-exec", JSON.stringify([["SET", k, "v"], ["NOSUCHCMD", "x"]]));
+      const { status, json } = await rest(
+        target,
+        "/multi-exec",
+        JSON.stringify([
+          ["SET", k, "v"],
+          ["NOSUCHCMD", "x"],
+        ]),
+      );
       expect(status).toBe(400);
       expect((json as { error: string }).error).toMatch(/unknown command 'NOSUCHCMD'/);
       expect(await client(target).exists(k)).toBe(0);
@@ -252,7 +272,14 @@ describe.each(targets)("Upstash gateway ($backend)", (target) => {
     });
 
     it("answers 400 with an error for malformed bodies and keeps serving", async () => {
-      for (const [path, body] of [["/", "{not json"], ["/", '"GET"'], ["/", "[]"], ["/", '["GET", {"a": 1}]'], ["/pipeline", '["GET"]'], ["/multi-exec", "[]"]] as const) {
+      for (const [path, body] of [
+        ["/", "{not json"],
+        ["/", '"GET"'],
+        ["/", "[]"],
+        ["/", '["GET", {"a": 1}]'],
+        ["/pipeline", '["GET"]'],
+        ["/multi-exec", "[]"],
+      ] as const) {
         const { status, json } = await rest(target, path, body);
         expect.soft(status, `${path} ${body}`).toBe(400);
         expect.soft(json, `${path} ${body}`).toEqual({ error: expect.any(String) as unknown });

@@ -33,7 +33,10 @@ const FINGERPRINT = `
 async function securityStatements(): Promise<string[]> {
   const file = (await readdir(MIGRATIONS_FOLDER)).find((f) => f.endsWith("_security.sql"));
   if (!file) throw new Error("no *_security.sql migration");
-  return (await readFile(join(MIGRATIONS_FOLDER, file), "utf8")).split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
+  return (await readFile(join(MIGRATIONS_FOLDER, file), "utf8"))
+    .split("--> statement-breakpoint")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** A copy of the migrations folder whose journal stops after the first `count` entries. */

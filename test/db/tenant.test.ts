@@ -22,7 +22,10 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
     const db = createDatabase(tagged(target.app, tag));
     const [risks, inserted, total] = await inTenant(db, context, (tx) => [
       tx.select({ id: schema.risks.id, orgId: schema.risks.orgId }).from(schema.risks),
-      tx.insert(schema.vendors).values({ orgId: org.orgId, name: "Initrode GmbH" }).returning({ id: schema.vendors.id, createdBy: schema.vendors.createdBy }),
+      tx
+        .insert(schema.vendors)
+        .values({ orgId: org.orgId, name: "Initrode GmbH" })
+        .returning({ id: schema.vendors.id, createdBy: schema.vendors.createdBy }),
       tx.select({ n: count() }).from(schema.vendors).where(eq(schema.vendors.orgId, org.orgId)),
     ]);
     expect(await roundTrips(target, tag)).toBe(1);
@@ -48,7 +51,12 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
     const db = createDatabase(target.app);
     await inTenant(db, context, (tx) => [tx.select().from(schema.risks)]);
     expect(await db.select().from(schema.risks)).toEqual([]);
-    const [own] = await inTenant(db, context, (tx) => [tx.select({ id: schema.risks.id }).from(schema.risks).where(and(eq(schema.risks.orgId, org.orgId)))]);
+    const [own] = await inTenant(db, context, (tx) => [
+      tx
+        .select({ id: schema.risks.id })
+        .from(schema.risks)
+        .where(and(eq(schema.risks.orgId, org.orgId))),
+    ]);
     expect(own).toHaveLength(1);
   });
 });

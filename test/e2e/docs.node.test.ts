@@ -18,7 +18,16 @@ beforeAll(async () => {
   server = await startDevServer();
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 120_000);
 
@@ -64,7 +73,9 @@ describe("/docs in Chromium", () => {
     const origin = new URL(server!.url).origin;
     const foreign = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"));
     expect(foreign).toEqual([]);
-    expect(requests).toEqual(expect.arrayContaining([`${origin}/docs/assets/swagger-ui-bundle.js`, `${origin}/docs/init.js`, `${origin}/openapi.json`]));
+    expect(requests).toEqual(
+      expect.arrayContaining([`${origin}/docs/assets/swagger-ui-bundle.js`, `${origin}/docs/init.js`, `${origin}/openapi.json`]),
+    );
     await page.close();
   });
 

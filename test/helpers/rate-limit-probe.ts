@@ -13,7 +13,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createApp } from "../../src/app";
 import type { AppEnv } from "../../src/env";
 import { createRouter, defineRoute, type RouteOptions } from "../../src/http/openapi";
-import { deferRedisCheck, RATE_LIMIT_POLICIES, type LimitRule, type RateLimitPolicy, type RedisCheckOutcome } from "../../src/pipeline/rate-limit";
+import {
+  deferRedisCheck,
+  RATE_LIMIT_POLICIES,
+  type LimitRule,
+  type RateLimitPolicy,
+  type RedisCheckOutcome,
+} from "../../src/pipeline/rate-limit";
 
 /** Key prefix of the probe's revocation entries, as the identity issue might name them. */
 export const REVOKED_PREFIX = "rs:revoked:";
@@ -29,7 +35,11 @@ export const PROBE_POLICIES = {
   /** The default policy's subjects (ip, user, org) at the table's quotas, one hour long. */
   default: hourLong(RATE_LIMIT_POLICIES.default),
   /** 3 per IP on this route. */
-  small: { name: "probe-small", onUnavailable: "config", limits: [{ name: "ip", subject: "ip", scope: "route", tokens: 3, window: "1 h" }] },
+  small: {
+    name: "probe-small",
+    onUnavailable: "config",
+    limits: [{ name: "ip", subject: "ip", scope: "route", tokens: 3, window: "1 h" }],
+  },
   /** 3 per user or API key (API-wide), and a generous per-IP limit. */
   user: {
     name: "probe-user",
@@ -40,7 +50,11 @@ export const PROBE_POLICIES = {
     ],
   },
   /** 2 per IP per route: two routes share the policy, not the counter. */
-  endpoint: { name: "probe-endpoint", onUnavailable: "config", limits: [{ name: "endpoint", subject: "ip", scope: "route", tokens: 2, window: "1 h" }] },
+  endpoint: {
+    name: "probe-endpoint",
+    onUnavailable: "config",
+    limits: [{ name: "endpoint", subject: "ip", scope: "route", tokens: 2, window: "1 h" }],
+  },
   /** Four limits at once (ip, user, org, and per route), for the round-trip count. */
   many: {
     name: "probe-many",
@@ -68,7 +82,8 @@ function probeAuthenticate(state: RateLimitProbeState): MiddlewareHandler<AppEnv
     const key = c.req.header("x-probe-key");
     const org = c.req.header("x-probe-org");
     const id = user ?? key;
-    if (id !== undefined) c.set("principal", { kind: user !== undefined ? "user" : "api_key", id, ...(org === undefined ? {} : { orgId: org }) });
+    if (id !== undefined)
+      c.set("principal", { kind: user !== undefined ? "user" : "api_key", id, ...(org === undefined ? {} : { orgId: org }) });
     const session = c.req.header("x-probe-session");
     if (session !== undefined) {
       deferRedisCheck(c, {
@@ -101,7 +116,12 @@ export function createRateLimitProbeRouter(state: RateLimitProbeState) {
   };
   router.openapi(
     defineRoute(
-      { method: "post", path: "/__rl/login", request: { body: { content: { "application/json": { schema: LoginInput } } } }, responses: ok },
+      {
+        method: "post",
+        path: "/__rl/login",
+        request: { body: { content: { "application/json": { schema: LoginInput } } } },
+        responses: ok,
+      },
       { guards, rateLimit: PROBE_POLICIES.login },
     ),
     handle,

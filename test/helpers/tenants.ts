@@ -61,7 +61,12 @@ export async function asApp(target: DbTarget, context: TestContext, ...statement
   const sql = createSql(target.app);
   const queries = [
     ...(context
-      ? [sql.query("select set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.api_key_id', $3, true)", [context.orgId, context.userId ?? "", context.apiKeyId ?? ""])]
+      ? [
+          sql.query(
+            "select set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.api_key_id', $3, true)",
+            [context.orgId, context.userId ?? "", context.apiKeyId ?? ""],
+          ),
+        ]
       : []),
     ...statements.map((s) => sql.query(s)),
   ];
@@ -70,7 +75,10 @@ export async function asApp(target: DbTarget, context: TestContext, ...statement
 }
 
 /** Runs statements as the owner (superuser locally: RLS does not apply) in one transaction. */
-export async function asOwner(target: DbTarget, ...statements: (string | { text: string; params: unknown[] })[]): Promise<Record<string, unknown>[]> {
+export async function asOwner(
+  target: DbTarget,
+  ...statements: (string | { text: string; params: unknown[] })[]
+): Promise<Record<string, unknown>[]> {
   const sql = createSql(target.owner);
   const results = await sql.transaction(statements.map((s) => (typeof s === "string" ? sql.query(s) : sql.query(s.text, s.params))));
   return (results.at(-1) ?? []) as Record<string, unknown>[];
@@ -82,7 +90,10 @@ export async function dbError(promise: Promise<unknown>): Promise<NeonDbError> {
     () => undefined,
     (err: unknown) => err,
   );
-  if (!(outcome instanceof NeonDbError)) throw new Error(`expected a Postgres error, got ${outcome === undefined ? "a result" : outcome instanceof Error ? outcome.message : JSON.stringify(outcome)}`);
+  if (!(outcome instanceof NeonDbError))
+    throw new Error(
+      `expected a Postgres error, got ${outcome === undefined ? "a result" : outcome instanceof Error ? outcome.message : JSON.stringify(outcome)}`,
+    );
   return outcome;
 }
 
@@ -108,19 +119,31 @@ export async function seedOrg(target: DbTarget, label: string): Promise<SeededOr
   const keys = { read: crypto.randomUUID(), write: crypto.randomUUID(), audit: crypto.randomUUID(), revoked: crypto.randomUUID() };
   const records = Object.fromEntries(RECORD_TABLES.map((t) => [t, crypto.randomUUID()])) as Record<RecordTable, string>;
   const suffix = orgId.slice(0, 8);
-  const scopes: Record<keyof typeof keys, string> = { read: "{records:read}", write: "{records:write}", audit: "{audit:read}", revoked: "{records:write}" };
+  const scopes: Record<keyof typeof keys, string> = {
+    read: "{records:read}",
+    write: "{records:write}",
+    audit: "{audit:read}",
+    revoked: "{records:write}",
+  };
   await asOwner(
     target,
     `insert into users (id, email, name, password_hash, email_verified_at) values ${ORG_ROLES.map(
-      (role) => `(${quote(users[role])}, ${quote(`${role}.${suffix}@${label}.example`)}, ${quote(`${label} ${role}`)}, '$2b$10$notarealhashnotarealhashnotarealhashnotarealhashnot', now())`,
+      (role) =>
+        `(${quote(users[role])}, ${quote(`${role}.${suffix}@${label}.example`)}, ${quote(`${label} ${role}`)}, '$2b$10$notarealhashnotarealhashnotarealhashnotarealhashnot', now())`,
     ).join(", ")}`,
     `insert into organizations (id, name) values (${quote(orgId)}, ${quote(label)})`,
     `insert into memberships (org_id, user_id, role) values ${ORG_ROLES.map((role) => `(${quote(orgId)}, ${quote(users[role])}, '${role}')`).join(", ")}`,
     `insert into api_keys (id, org_id, name, prefix, key_digest, scopes, revoked_at) values ${Object.entries(keys)
-      .map(([kind, id]) => `(${quote(id)}, ${quote(orgId)}, ${quote(kind)}, 'rk_test_${kind}', ${quote(id.replaceAll("-", "").padEnd(64, "0"))}, ${quote(scopes[kind as keyof typeof keys])}, ${kind === "revoked" ? "now()" : "null"})`)
+      .map(
+        ([kind, id]) =>
+          `(${quote(id)}, ${quote(orgId)}, ${quote(kind)}, 'rk_test_${kind}', ${quote(id.replaceAll("-", "").padEnd(64, "0"))}, ${quote(scopes[kind as keyof typeof keys])}, ${kind === "revoked" ? "now()" : "null"})`,
+      )
       .join(", ")}`,
     `select set_config('app.org_id', ${quote(orgId)}, true), set_config('app.user_id', ${quote(users.owner)}, true)`,
-    ...RECORD_TABLES.map((t) => `insert into ${t} (id, org_id, ${labelOf(t)}, owner_id) values (${quote(records[t])}, ${quote(orgId)}, ${quote(`${label} ${t}`)}, ${quote(users.owner)})`),
+    ...RECORD_TABLES.map(
+      (t) =>
+        `insert into ${t} (id, org_id, ${labelOf(t)}, owner_id) values (${quote(records[t])}, ${quote(orgId)}, ${quote(`${label} ${t}`)}, ${quote(users.owner)})`,
+    ),
     `insert into security_events (org_id, type) values (${quote(orgId)}, 'seeded')`,
   );
   return { orgId, users, keys, records };

@@ -18,7 +18,9 @@ export const testEnv: Bindings = env;
 /** A copy of the test env with some bindings replaced (undefined removes one). */
 export function envWith(overrides: Readonly<Record<string, string | undefined>>): Bindings {
   const removed = new Set(Object.entries(overrides).flatMap(([key, value]) => (value === undefined ? [key] : [])));
-  const copy: Record<string, unknown> = Object.fromEntries(Object.entries({ ...testEnv, ...overrides }).filter(([key]) => !removed.has(key)));
+  const copy: Record<string, unknown> = Object.fromEntries(
+    Object.entries({ ...testEnv, ...overrides }).filter(([key]) => !removed.has(key)),
+  );
   return copy as Bindings;
 }
 

@@ -47,8 +47,20 @@ describe("config", () => {
   });
 
   it("allows plain http and ws only to loopback service URLs", () => {
-    expect(refused({ NEON_HTTP_ENDPOINT: "http://127.0.0.1:1/sql", NEON_WS_PROXY: "ws://[::1]:2/v2", UPSTASH_REDIS_REST_URL: "http://localhost:3" })).toEqual([]);
-    expect(refused({ NEON_HTTP_ENDPOINT: "https://api.neon.example/sql", NEON_WS_PROXY: "wss://proxy.example/v2", UPSTASH_REDIS_REST_URL: "https://r.upstash.example" })).toEqual([]);
+    expect(
+      refused({
+        NEON_HTTP_ENDPOINT: "http://127.0.0.1:1/sql",
+        NEON_WS_PROXY: "ws://[::1]:2/v2",
+        UPSTASH_REDIS_REST_URL: "http://localhost:3",
+      }),
+    ).toEqual([]);
+    expect(
+      refused({
+        NEON_HTTP_ENDPOINT: "https://api.neon.example/sql",
+        NEON_WS_PROXY: "wss://proxy.example/v2",
+        UPSTASH_REDIS_REST_URL: "https://r.upstash.example",
+      }),
+    ).toEqual([]);
   });
 
   it("treats an empty var as unset", () => {

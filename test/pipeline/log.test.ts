@@ -29,7 +29,9 @@ describe("log", () => {
   });
 
   it("scrubs credentials embedded in free text", () => {
-    expect(scrub("connect to postgres://app:s3cret@db.internal:5432/x failed")).toBe("connect to postgres://[redacted]@db.internal:5432/x failed");
+    expect(scrub("connect to postgres://app:s3cret@db.internal:5432/x failed")).toBe(
+      "connect to postgres://[redacted]@db.internal:5432/x failed",
+    );
     expect(scrub("header was Bearer eyJhbGciOi.x.y, retry")).toBe("header was Bearer [redacted], retry");
   });
 

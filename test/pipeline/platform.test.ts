@@ -122,10 +122,16 @@ describe("GET /openapi.json", () => {
     const doc = await response.json<{ openapi: string; info: { title: string }; paths: Record<string, Record<string, unknown>> }>();
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info.title).toBe("Rampart API");
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
     // Hono lists a route once per handler (validators included): compare the distinct method+path pairs.
     const registered = [
-      ...new Set(createApp().routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)),
+      ...new Set(
+        createApp()
+          .routes.filter((r) => r.method !== "ALL")
+          .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+      ),
     ].sort();
     expect(documented).toEqual(registered);
     expect(registered).toEqual(
@@ -135,7 +141,9 @@ describe("GET /openapi.json", () => {
 
   it("documents the problem+json error responses, with validation errors where a route validates", async () => {
     const { app } = probeApp();
-    const doc = await (await callApp(app, "/openapi.json")).json<{
+    const doc = await (
+      await callApp(app, "/openapi.json")
+    ).json<{
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
       components: { schemas: Record<string, unknown> };
     }>();

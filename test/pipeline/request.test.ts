@@ -52,7 +52,7 @@ describe("body stages", () => {
     const { app } = probeApp();
     const response = await callApp(app, "/__probe/echo", {
       method: "POST",
-      headers: { "content-type": "Application/JSON; Charset=\"UTF-8\"" },
+      headers: { "content-type": 'Application/JSON; Charset="UTF-8"' },
       body: JSON.stringify({ name: "n", count: 0 }),
     });
     expect(response.status).toBe(200);
@@ -87,7 +87,11 @@ describe("body stages", () => {
   it("caps the number of listed field errors", async () => {
     const { app } = probeApp();
     const body = JSON.stringify({ name: "n", count: 1, tags: Array.from({ length: 5 }, () => "x".repeat(11)) });
-    const problem = await expectProblem(await callApp(app, "/__probe/echo", { method: "POST", headers: json, body }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await callApp(app, "/__probe/echo", { method: "POST", headers: json, body }),
+      422,
+      "validation_failed",
+    );
     expect(problem.errors?.length).toBe(5);
   });
 });

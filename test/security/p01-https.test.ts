@@ -114,9 +114,12 @@ describe("P1 local development origin", () => {
     if (!result.ok) expect(result.error.map((issue) => issue.binding)).toContain("LOCAL_DEV_ORIGIN");
   });
 
-  it.each(["http://localhost:8787", "http://127.0.0.1:8787", "http://[::1]:8787"])("P1: LOCAL_DEV_ORIGIN %s is accepted in development", (origin) => {
-    expect(parseConfig(envWith({ APP_ENV: "development", LOCAL_DEV_ORIGIN: origin })).ok).toBe(true);
-  });
+  it.each(["http://localhost:8787", "http://127.0.0.1:8787", "http://[::1]:8787"])(
+    "P1: LOCAL_DEV_ORIGIN %s is accepted in development",
+    (origin) => {
+      expect(parseConfig(envWith({ APP_ENV: "development", LOCAL_DEV_ORIGIN: origin })).ok).toBe(true);
+    },
+  );
 
   it("P1: LOCAL_DEV_ORIGIN is refused in production, so production cannot be opened to plain http", async () => {
     const bindings = envWith({ APP_ENV: "production", LOCAL_DEV_ORIGIN: devOrigin });

@@ -21,7 +21,11 @@ const cases: [status: number, label: string, send: () => Promise<Response>][] = 
   [404, "an unknown path", () => call("/no/such/path")],
   [405, "a wrong method", () => call("/healthz", { method: "DELETE" })],
   [413, "a body over the limit", () => callApp(app, "/__probe/echo", { method: "POST", headers: json, body: "x".repeat(PROBE_LIMIT + 1) })],
-  [415, "a wrong content type", () => callApp(app, "/__probe/echo", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })],
+  [
+    415,
+    "a wrong content type",
+    () => callApp(app, "/__probe/echo", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }),
+  ],
   [422, "a validation failure", () => callApp(app, "/__probe/echo", { method: "POST", headers: json, body: "{}" })],
   [426, "an old TLS version", () => call("/healthz", { cf: { tlsVersion: "TLSv1.2" } })],
   [500, "an uncaught error", () => callApp(app, "/__probe/boom")],

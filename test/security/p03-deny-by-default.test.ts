@@ -18,7 +18,10 @@ function streamedBody(total: number, chunk = 256): { body: ReadableStream<Uint8A
   const body = new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        if (sent >= total) { controller.close(); return; }
+        if (sent >= total) {
+          controller.close();
+          return;
+        }
         sent += piece.byteLength;
         controller.enqueue(piece);
       },
@@ -64,7 +67,11 @@ describe("P3 bodies", () => {
   it("P3: a body over the route's limit with Content-Length gets 413 and never reaches the handler", async () => {
     const { app, state } = probeApp();
     const body = JSON.stringify({ name: "x".repeat(PROBE_LIMIT), count: 1 });
-    const response = await callApp(app, "/__probe/echo", { method: "POST", headers: { ...json, "content-length": String(body.length) }, body });
+    const response = await callApp(app, "/__probe/echo", {
+      method: "POST",
+      headers: { ...json, "content-length": String(body.length) },
+      body,
+    });
     const problem = await expectProblem(response, 413, "payload_too_large");
     expect(problem.detail).toContain(String(PROBE_LIMIT));
     expect(state.calls).toBe(0);
@@ -119,7 +126,11 @@ describe("P3 bodies", () => {
   it("P3: a validation failure gets 422 listing every invalid field, and never reaches the handler", async () => {
     const { app, state } = probeApp();
     const body = JSON.stringify({ name: "", count: -1.5, tags: ["ok", 7] });
-    const problem = await expectProblem(await callApp(app, "/__probe/echo", { method: "POST", headers: json, body }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await callApp(app, "/__probe/echo", { method: "POST", headers: json, body }),
+      422,
+      "validation_failed",
+    );
     const paths = [...new Set((problem.errors ?? []).map((e) => `${e.in}:${e.path}`))].sort();
     expect(paths).toEqual(["body:count", "body:name", "body:tags.1"]);
     for (const error of problem.errors ?? []) {
@@ -131,7 +142,11 @@ describe("P3 bodies", () => {
 
   it("P3: a valid body reaches the handler", async () => {
     const { app, state } = probeApp();
-    const response = await callApp(app, "/__probe/echo", { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ name: "a", count: 2 }) });
+    const response = await callApp(app, "/__probe/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ name: "a", count: 2 }),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: { name: "a", count: 2 } });
     expect(state.calls).toBe(1);

@@ -28,7 +28,14 @@ describe("P3 WAF against the CRS regression corpus", () => {
     const pl2 = replay(crs, 2, blocks(2));
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
     // workerd does not forward console.table; a plain table is one log line.
-    const rows = [pl1, pl2].map((r) => [`PL${r.paranoia}`, `${r.detected}/${r.attacks}`, pct(r.detection), `${r.blocked}/${r.benign}`, pct(r.benignBlockRate), r.paranoia === 1 ? "71.5% / 22.6%" : "70.0% / 30.7%"]);
+    const rows = [pl1, pl2].map((r) => [
+      `PL${r.paranoia}`,
+      `${r.detected}/${r.attacks}`,
+      pct(r.detection),
+      `${r.blocked}/${r.benign}`,
+      pct(r.benignBlockRate),
+      r.paranoia === 1 ? "71.5% / 22.6%" : "70.0% / 30.7%",
+    ]);
     const head = ["level", "attacks detected", "detection", "benign blocked", "benign rate", "CRS 3.3.4 (det. / benign)"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
     const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ");
@@ -43,7 +50,9 @@ describe("P3 WAF against the CRS regression corpus", () => {
 describe("P3 WAF on Rampart's own traffic", () => {
   it("P3: no request of Rampart's own traffic is blocked at the default level", () => {
     const rules = compileRules(1, { skipAppRules: true });
-    const blocked = own.filter((c) => scoreOf(inspect(trafficRequest(c), rules, exclusionTest((c.exclude ?? []) as readonly WafExclusion[]))) >= THRESHOLD);
+    const blocked = own.filter(
+      (c) => scoreOf(inspect(trafficRequest(c), rules, exclusionTest((c.exclude ?? []) as readonly WafExclusion[]))) >= THRESHOLD,
+    );
     console.log(`own traffic: ${blocked.length} of ${own.length} requests blocked at paranoia 1`);
     expect(own.length).toBeGreaterThan(100);
     expect(blocked.map((c) => `${c.method} ${c.path}`)).toEqual([]);
@@ -51,11 +60,30 @@ describe("P3 WAF on Rampart's own traffic", () => {
 
   it("P3: the corpus covers every route group of API.md", () => {
     const paths = own.map((c) => c.path);
-    for (const prefix of ["/healthz", "/readyz", "/.well-known/", "/v1/auth/", "/v1/orgs", "/members", "/api-keys", "/webhooks/stripe", "/oauth/bank/callback", "/v1/admin/", "/audit-log", "/files/"]) {
-      expect(paths.some((p) => p.includes(prefix)), prefix).toBe(true);
+    for (const prefix of [
+      "/healthz",
+      "/readyz",
+      "/.well-known/",
+      "/v1/auth/",
+      "/v1/orgs",
+      "/members",
+      "/api-keys",
+      "/webhooks/stripe",
+      "/oauth/bank/callback",
+      "/v1/admin/",
+      "/audit-log",
+      "/files/",
+    ]) {
+      expect(
+        paths.some((p) => p.includes(prefix)),
+        prefix,
+      ).toBe(true);
     }
     for (const resource of ["risks", "vendors", "incidents", "policies", "trainings", "controls", "assessments", "evidence"]) {
-      expect(own.some((c) => c.method === "POST" && c.path.endsWith(`/${resource}`)), resource).toBe(true);
+      expect(
+        own.some((c) => c.method === "POST" && c.path.endsWith(`/${resource}`)),
+        resource,
+      ).toBe(true);
     }
   });
 

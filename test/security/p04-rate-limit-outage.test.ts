@@ -25,7 +25,16 @@ afterEach(() => {
 });
 
 function login(ip: string, email: string, bindings = testEnv): Promise<Response> {
-  return callApp(app, "/__rl/login", { method: "POST", headers: { "cf-connecting-ip": ip, "content-type": "application/json" }, body: JSON.stringify({ email, password: "pw" }) }, bindings);
+  return callApp(
+    app,
+    "/__rl/login",
+    {
+      method: "POST",
+      headers: { "cf-connecting-ip": ip, "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "pw" }),
+    },
+    bindings,
+  );
 }
 
 async function during<T>(mode: "hang" | "error", run: () => Promise<T>): Promise<T> {
@@ -56,7 +65,14 @@ describe.each(["hang", "error"] as const)("P4 while the stand-in's backend is do
       expect(elapsed).toBeLessThan(WITHIN_MS);
       expect(state.calls).toBe(calls);
       const [event] = unavailableEvents(logs.lines());
-      expect(event).toMatchObject({ level: "warn", security_event: true, policy: "probe-login", decision: "refused", reason: mode === "hang" ? "timeout" : "error", request_id: problem.request_id });
+      expect(event).toMatchObject({
+        level: "warn",
+        security_event: true,
+        policy: "probe-login",
+        decision: "refused",
+        reason: mode === "hang" ? "timeout" : "error",
+        request_id: problem.request_id,
+      });
       // The log names no client: neither the address nor the account.
       for (const line of logs.raw()) {
         expect(line).not.toContain(ip);
@@ -99,7 +115,9 @@ describe.each(["hang", "error"] as const)("P4 while the stand-in's backend is do
     const logs = captureLogs();
     try {
       const response = await during(mode, () =>
-        callApp(app, "/__rl/default", { headers: { "cf-connecting-ip": randomIp(), "x-probe-user": crypto.randomUUID(), "x-probe-session": crypto.randomUUID() } }),
+        callApp(app, "/__rl/default", {
+          headers: { "cf-connecting-ip": randomIp(), "x-probe-user": crypto.randomUUID(), "x-probe-session": crypto.randomUUID() },
+        }),
       );
       expect(response.status).toBe(200);
       const outcome = state.revocation.get(response.headers.get("x-request-id") ?? "");

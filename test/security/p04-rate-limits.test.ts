@@ -43,7 +43,16 @@ function get(path: string, caller: Caller, env: Bindings = testEnv): Promise<Res
 }
 
 function login(email: string, caller: Caller, env: Bindings = testEnv): Promise<Response> {
-  return callApp(app, "/__rl/login", { method: "POST", headers: { ...headersOf(caller), "content-type": "application/json" }, body: JSON.stringify({ email, password: "correct horse" }) }, env);
+  return callApp(
+    app,
+    "/__rl/login",
+    {
+      method: "POST",
+      headers: { ...headersOf(caller), "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "correct horse" }),
+    },
+    env,
+  );
 }
 
 /** Sends `count` requests one after another; returns their statuses. */
@@ -241,7 +250,11 @@ describe("P4 configuration", () => {
     expect(defaults.ok && defaults.value.rateLimit).toEqual({ timeoutMs: 500, failPolicy: "open" });
     const closed = parseConfig(envWith({ RATE_LIMIT_TIMEOUT_MS: "1000", RATE_LIMIT_FAIL_POLICY: "closed" }));
     expect(closed.ok && closed.value.rateLimit).toEqual({ timeoutMs: 1000, failPolicy: "closed" });
-    for (const [name, value] of [["RATE_LIMIT_TIMEOUT_MS", "1001"], ["RATE_LIMIT_TIMEOUT_MS", "0"], ["RATE_LIMIT_FAIL_POLICY", "maybe"]] as const) {
+    for (const [name, value] of [
+      ["RATE_LIMIT_TIMEOUT_MS", "1001"],
+      ["RATE_LIMIT_TIMEOUT_MS", "0"],
+      ["RATE_LIMIT_FAIL_POLICY", "maybe"],
+    ] as const) {
       const result = parseConfig(envWith({ [name]: value }));
       expect(result.ok, `${name}=${value}`).toBe(false);
       if (!result.ok) expect(result.error.map((issue) => issue.binding)).toEqual([name]);

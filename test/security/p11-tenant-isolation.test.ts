@@ -5,7 +5,18 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createPool } from "../../src/db";
-import { asApp, asOwner, dbError, dbTargets, labelOf, RECORD_TABLES, seedOrg, userIn, type DbTarget, type SeededOrg } from "../helpers/tenants";
+import {
+  asApp,
+  asOwner,
+  dbError,
+  dbTargets,
+  labelOf,
+  RECORD_TABLES,
+  seedOrg,
+  userIn,
+  type DbTarget,
+  type SeededOrg,
+} from "../helpers/tenants";
 
 /** Every tenant table and the column that names its organization. */
 const TENANT_TABLES: readonly (readonly [string, string])[] = [
@@ -47,19 +58,33 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
       const [row] = await asOwner(target, `select status from ${table} where id = '${id}'`);
       expect(row?.status, table).not.toBe("hijacked");
     }
-    expect(await asApp(target, userIn(a, "owner"), `update organizations set name = 'hijacked' where id = '${b.orgId}' returning id`)).toEqual([]);
+    expect(
+      await asApp(target, userIn(a, "owner"), `update organizations set name = 'hijacked' where id = '${b.orgId}' returning id`),
+    ).toEqual([]);
     expect(await asApp(target, userIn(a, "owner"), `delete from memberships where org_id = '${b.orgId}' returning user_id`)).toEqual([]);
-    expect(await asApp(target, userIn(a, "owner"), `update api_keys set revoked_at = now() where org_id = '${b.orgId}' returning id`)).toEqual([]);
+    expect(
+      await asApp(target, userIn(a, "owner"), `update api_keys set revoked_at = now() where org_id = '${b.orgId}' returning id`),
+    ).toEqual([]);
   });
 
   it("P11: inserting a row with another org's id fails (42501), for every compliance table", async () => {
     for (const table of RECORD_TABLES) {
-      const err = await dbError(asApp(target, userIn(a, "owner"), `insert into ${table} (org_id, ${labelOf(table)}) values ('${b.orgId}', 'planted')`));
+      const err = await dbError(
+        asApp(target, userIn(a, "owner"), `insert into ${table} (org_id, ${labelOf(table)}) values ('${b.orgId}', 'planted')`),
+      );
       expect(err.code, table).toBe("42501");
     }
-    const member = await dbError(asApp(target, userIn(a, "owner"), `insert into memberships (org_id, user_id, role) values ('${b.orgId}', '${a.users.member}', 'owner')`));
+    const member = await dbError(
+      asApp(
+        target,
+        userIn(a, "owner"),
+        `insert into memberships (org_id, user_id, role) values ('${b.orgId}', '${a.users.member}', 'owner')`,
+      ),
+    );
     expect(member.code).toBe("42501");
-    expect(await asOwner(target, `select count(*)::int as n from risks where org_id = '${b.orgId}' and title = 'planted'`)).toEqual([{ n: 0 }]);
+    expect(await asOwner(target, `select count(*)::int as n from risks where org_id = '${b.orgId}' and title = 'planted'`)).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it("P11: a user who is not a member of the org named in app.org_id sees nothing and writes nothing", async () => {
@@ -97,7 +122,9 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
   it("P11: API keys are held to their own org, their scopes, and revocation", async () => {
     const readKey = { orgId: a.orgId, apiKeyId: a.keys.read };
     expect(new Set(await visibleOrgs(readKey, "risks", "org_id"))).toEqual(new Set([a.orgId]));
-    expect((await dbError(asApp(target, readKey, `insert into risks (org_id, title) values ('${a.orgId}', 'by a read key')`))).code).toBe("42501");
+    expect((await dbError(asApp(target, readKey, `insert into risks (org_id, title) values ('${a.orgId}', 'by a read key')`))).code).toBe(
+      "42501",
+    );
     expect(await visibleOrgs({ orgId: b.orgId, apiKeyId: a.keys.write }, "risks", "org_id")).toEqual([]);
     expect(await visibleOrgs({ orgId: a.orgId, apiKeyId: a.keys.revoked }, "risks", "org_id")).toEqual([]);
     expect(await visibleOrgs({ orgId: a.orgId, apiKeyId: a.keys.audit }, "risks", "org_id")).toEqual([]);
@@ -109,17 +136,25 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
   });
 
   it("P11: the database enforces API.md's role table", async () => {
-    const insertRisk = (role: "member" | "auditor" | "viewer") => asApp(target, userIn(a, role), `insert into risks (org_id, title) values ('${a.orgId}', 'by ${role}') returning id`);
+    const insertRisk = (role: "member" | "auditor" | "viewer") =>
+      asApp(target, userIn(a, role), `insert into risks (org_id, title) values ('${a.orgId}', 'by ${role}') returning id`);
     expect(await insertRisk("member")).toHaveLength(1);
     for (const role of ["auditor", "viewer"] as const) expect((await dbError(insertRisk(role))).code, role).toBe("42501");
-    for (const role of ["viewer", "auditor", "member"] as const) expect(await visibleOrgs(userIn(a, role), "risks", "org_id"), role).toContain(a.orgId);
+    for (const role of ["viewer", "auditor", "member"] as const)
+      expect(await visibleOrgs(userIn(a, role), "risks", "org_id"), role).toContain(a.orgId);
     expect(await visibleOrgs(userIn(a, "member"), "audit.entries", "org_id")).toEqual([]);
     expect(await visibleOrgs(userIn(a, "viewer"), "security_events", "org_id")).toEqual([]);
     expect(await visibleOrgs(userIn(a, "auditor"), "audit.entries", "org_id")).toContain(a.orgId);
     expect(await visibleOrgs(userIn(a, "member"), "api_keys", "org_id")).toEqual([]);
     expect(await visibleOrgs(userIn(a, "admin"), "api_keys", "org_id")).toContain(a.orgId);
     expect(await asApp(target, userIn(a, "admin"), `delete from organizations where id = '${a.orgId}' returning id`)).toEqual([]);
-    expect(await asApp(target, userIn(a, "member"), `update memberships set role = 'owner' where org_id = '${a.orgId}' and user_id = '${a.users.member}' returning role`)).toEqual([]);
+    expect(
+      await asApp(
+        target,
+        userIn(a, "member"),
+        `update memberships set role = 'owner' where org_id = '${a.orgId}' and user_id = '${a.users.member}' returning role`,
+      ),
+    ).toEqual([]);
   });
 
   it("P11: a suspended organization's members can do nothing", async () => {
@@ -134,7 +169,12 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
   });
 
   it("P11: the app role cannot SET ROLE or SESSION AUTHORIZATION to the owner", async () => {
-    for (const statement of [`set role ${target.ownerRole}`, `set local role ${target.ownerRole}`, `set session authorization ${target.ownerRole}`, `select set_config('role', '${target.ownerRole}', true)`]) {
+    for (const statement of [
+      `set role ${target.ownerRole}`,
+      `set local role ${target.ownerRole}`,
+      `set session authorization ${target.ownerRole}`,
+      `select set_config('role', '${target.ownerRole}', true)`,
+    ]) {
       const err = await dbError(asApp(target, null, statement, "select current_user as u"));
       expect(err.code, statement).toBe("42501");
     }
@@ -142,28 +182,57 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
   });
 
   it("P11: the app role cannot read password hashes, token or key digests directly", async () => {
-    for (const statement of ["select password_hash from users", "select * from users", "select refresh_token_digest from sessions", "select key_digest from api_keys", "select * from audit.heads"]) {
+    for (const statement of [
+      "select password_hash from users",
+      "select * from users",
+      "select refresh_token_digest from sessions",
+      "select key_digest from api_keys",
+      "select * from audit.heads",
+    ]) {
       const err = await dbError(asApp(target, userIn(a, "owner"), statement));
       expect(err.code, statement).toBe("42501");
     }
   });
 
   it("P11: what must run before a user context goes through narrow SECURITY DEFINER functions", async () => {
-    const [found] = await asApp(target, null, `select user_id, password_hash is not null as has_hash, email_verified from auth.login_lookup('  OWNER.${a.orgId.slice(0, 8)}@ACME.example ')`);
+    const [found] = await asApp(
+      target,
+      null,
+      `select user_id, password_hash is not null as has_hash, email_verified from auth.login_lookup('  OWNER.${a.orgId.slice(0, 8)}@ACME.example ')`,
+    );
     expect(found).toEqual({ user_id: a.users.owner, has_hash: true, email_verified: true });
     const digest = a.keys.write.replaceAll("-", "").padEnd(64, "0");
-    expect(await asApp(target, null, `select api_key_id, org_id from auth.api_key_by_digest('${digest}')`)).toEqual([{ api_key_id: a.keys.write, org_id: a.orgId }]);
+    expect(await asApp(target, null, `select api_key_id, org_id from auth.api_key_by_digest('${digest}')`)).toEqual([
+      { api_key_id: a.keys.write, org_id: a.orgId },
+    ]);
     const revoked = a.keys.revoked.replaceAll("-", "").padEnd(64, "0");
     expect(await asApp(target, null, `select api_key_id from auth.api_key_by_digest('${revoked}')`)).toEqual([]);
     // Every SECURITY DEFINER function pins its search_path; the app can create nothing next to them.
-    expect(await asOwner(target, "select p.oid::regprocedure::text as f from pg_proc p where p.prosecdef and not coalesce(p.proconfig::text like '%search_path=pg_catalog, pg_temp%', false)")).toEqual([]);
-    for (const statement of ["create function auth.x() returns int language sql as 'select 1'", "create table app.x (id int)", "select app.protect_record_table('risks')"]) {
+    expect(
+      await asOwner(
+        target,
+        "select p.oid::regprocedure::text as f from pg_proc p where p.prosecdef and not coalesce(p.proconfig::text like '%search_path=pg_catalog, pg_temp%', false)",
+      ),
+    ).toEqual([]);
+    for (const statement of [
+      "create function auth.x() returns int language sql as 'select 1'",
+      "create table app.x (id int)",
+      "select app.protect_record_table('risks')",
+    ]) {
       expect((await dbError(asApp(target, null, statement))).code, statement).toBe("42501");
     }
   });
 
   it("P11: the app role cannot alter, drop, truncate or create tables, and owns nothing", async () => {
-    for (const statement of ["alter table risks add column planted int", "alter table risks disable row level security", "drop table risks", "truncate risks", "create table public.planted (id int)", "create temporary table planted (id int)", "alter table audit.entries disable trigger all"]) {
+    for (const statement of [
+      "alter table risks add column planted int",
+      "alter table risks disable row level security",
+      "drop table risks",
+      "truncate risks",
+      "create table public.planted (id int)",
+      "create temporary table planted (id int)",
+      "alter table audit.entries disable trigger all",
+    ]) {
       expect((await dbError(asApp(target, userIn(a, "owner"), statement))).code, statement).toBe("42501");
     }
     const [role] = await asOwner(
@@ -177,7 +246,16 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
             and (has_table_privilege(r.oid, c.oid, 'TRUNCATE') or has_table_privilege(r.oid, c.oid, 'TRIGGER') or has_table_privilege(r.oid, c.oid, 'REFERENCES'))) as dangerous
        from pg_roles r where r.rolname = 'rampart_app'`,
     );
-    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolinherit: false, owned: 0, memberships: 0, dangerous: 0 });
+    expect(role).toEqual({
+      rolsuper: false,
+      rolbypassrls: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      rolinherit: false,
+      owned: 0,
+      memberships: 0,
+      dangerous: 0,
+    });
   });
 
   it("P11: every tenant table has row-level security enabled and forced", async () => {
@@ -198,7 +276,9 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
         await client.query("select set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)", [a.orgId, a.users.owner]);
         expect((await client.query("select count(*)::int as n from risks")).rows[0]).not.toEqual({ n: 0 });
         await client.query("commit");
-        const after = await client.query<{ org: string | null; n: number }>("select nullif(current_setting('app.org_id', true), '') as org, (select count(*)::int from risks) as n");
+        const after = await client.query<{ org: string | null; n: number }>(
+          "select nullif(current_setting('app.org_id', true), '') as org, (select count(*)::int from risks) as n",
+        );
         expect(after.rows).toEqual([{ org: null, n: 0 }]);
       } finally {
         client.release();

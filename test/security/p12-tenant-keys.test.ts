@@ -73,8 +73,13 @@ describe("P12 rate-limit keys", () => {
   it("P12: the same user in two organizations has two counters", async () => {
     const user = crypto.randomUUID();
     const [orgA, orgB] = [crypto.randomUUID(), crypto.randomUUID()];
-    for (let i = 0; i < 3; i++) expect((await get("/__rl/user", { "cf-connecting-ip": randomIp(), "x-probe-user": user, "x-probe-org": orgA })).status).toBe(200);
-    await expectProblem(await get("/__rl/user", { "cf-connecting-ip": randomIp(), "x-probe-user": user, "x-probe-org": orgA }), 429, "rate_limited");
+    for (let i = 0; i < 3; i++)
+      expect((await get("/__rl/user", { "cf-connecting-ip": randomIp(), "x-probe-user": user, "x-probe-org": orgA })).status).toBe(200);
+    await expectProblem(
+      await get("/__rl/user", { "cf-connecting-ip": randomIp(), "x-probe-user": user, "x-probe-org": orgA }),
+      429,
+      "rate_limited",
+    );
     expect((await get("/__rl/user", { "cf-connecting-ip": randomIp(), "x-probe-user": user, "x-probe-org": orgB })).status).toBe(200);
   });
 
@@ -88,7 +93,10 @@ describe("P12 rate-limit keys", () => {
     // The same construction, computed independently with WebCrypto.
     const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`ip\u0000${ip}`)));
-    const expected = btoa(String.fromCharCode(...mac.slice(0, 16))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const expected = btoa(String.fromCharCode(...mac.slice(0, 16)))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
     expect(hash).toBe(expected);
   });
 });

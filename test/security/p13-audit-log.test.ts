@@ -20,10 +20,15 @@ interface Entry {
 }
 
 const entriesFor = (target: DbTarget, org: SeededOrg, rowId: string) =>
-  asOwner(target, `select seq::int, action, table_name, row_id, actor_user_id, actor_api_key_id, before, after from audit.entries where org_id = '${org.orgId}' and row_id = '${rowId}' order by seq`) as Promise<unknown> as Promise<Entry[]>;
+  asOwner(
+    target,
+    `select seq::int, action, table_name, row_id, actor_user_id, actor_api_key_id, before, after from audit.entries where org_id = '${org.orgId}' and row_id = '${rowId}' order by seq`,
+  ) as Promise<unknown> as Promise<Entry[]>;
 
 const verify = async (target: DbTarget, org: SeededOrg) =>
-  (await asApp(target, userIn(org, "auditor"), `select valid, entries::int, first_broken_seq::int from audit.verify_chain('${org.orgId}')`))[0];
+  (
+    await asApp(target, userIn(org, "auditor"), `select valid, entries::int, first_broken_seq::int from audit.verify_chain('${org.orgId}')`)
+  )[0];
 
 describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
   let a: SeededOrg;
@@ -38,10 +43,24 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     await asApp(target, { orgId: a.orgId, apiKeyId: a.keys.write }, `update risks set status = 'mitigated' where id = '${id}'`);
     await asApp(target, userIn(a, "admin"), `delete from risks where id = '${id}'`);
     const entries = await entriesFor(target, a, id);
-    expect(entries.map((e) => [e.action, e.table_name])).toEqual([["insert", "risks"], ["update", "risks"], ["delete", "risks"]]);
+    expect(entries.map((e) => [e.action, e.table_name])).toEqual([
+      ["insert", "risks"],
+      ["update", "risks"],
+      ["delete", "risks"],
+    ]);
     const [ins, upd, del] = entries as [Entry, Entry, Entry];
-    expect(ins).toMatchObject({ actor_user_id: a.users.member, actor_api_key_id: null, before: null, after: { id, title: "Phishing", status: "identified", created_by: a.users.member } });
-    expect(upd).toMatchObject({ actor_user_id: null, actor_api_key_id: a.keys.write, before: { status: "identified" }, after: { status: "mitigated", updated_by: a.keys.write, created_by: a.users.member } });
+    expect(ins).toMatchObject({
+      actor_user_id: a.users.member,
+      actor_api_key_id: null,
+      before: null,
+      after: { id, title: "Phishing", status: "identified", created_by: a.users.member },
+    });
+    expect(upd).toMatchObject({
+      actor_user_id: null,
+      actor_api_key_id: a.keys.write,
+      before: { status: "identified" },
+      after: { status: "mitigated", updated_by: a.keys.write, created_by: a.users.member },
+    });
     expect(del).toMatchObject({ actor_user_id: a.users.admin, before: { status: "mitigated" }, after: null });
     expect(upd.seq).toBe(ins.seq + 1);
     expect(del.seq).toBe(upd.seq + 1);
@@ -50,7 +69,10 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
   it("P13: every compliance table is audited", async () => {
     for (const table of RECORD_TABLES) {
       const entries = await entriesFor(target, a, a.records[table]);
-      expect(entries.map((e) => [e.action, e.table_name]), table).toEqual([["insert", table]]);
+      expect(
+        entries.map((e) => [e.action, e.table_name]),
+        table,
+      ).toEqual([["insert", table]]);
     }
   });
 
@@ -60,7 +82,12 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
   });
 
   it("P13: the app role cannot UPDATE, DELETE or TRUNCATE audit rows, whatever its role in the org", async () => {
-    for (const statement of ["update audit.entries set after = '{}'", "delete from audit.entries", "truncate audit.entries", "insert into audit.entries (org_id, seq, action, table_name, row_id, at, prev_hash, hash) values (gen_random_uuid(), 1, 'insert', 'risks', gen_random_uuid(), now(), '', '')"]) {
+    for (const statement of [
+      "update audit.entries set after = '{}'",
+      "delete from audit.entries",
+      "truncate audit.entries",
+      "insert into audit.entries (org_id, seq, action, table_name, row_id, at, prev_hash, hash) values (gen_random_uuid(), 1, 'insert', 'risks', gen_random_uuid(), now(), '', '')",
+    ]) {
       for (const role of ["owner", "admin", "auditor"] as const) {
         expect((await dbError(asApp(target, userIn(a, role), statement))).code, `${role}: ${statement}`).toBe("42501");
       }
@@ -68,7 +95,11 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
   });
 
   it("P13: a grant slip would still fail: the trigger refuses UPDATE, DELETE and TRUNCATE even for the owner", async () => {
-    for (const statement of [`update audit.entries set after = '{}' where org_id = '${a.orgId}'`, `delete from audit.entries where org_id = '${a.orgId}'`, "truncate audit.entries"]) {
+    for (const statement of [
+      `update audit.entries set after = '{}' where org_id = '${a.orgId}'`,
+      `delete from audit.entries where org_id = '${a.orgId}'`,
+      "truncate audit.entries",
+    ]) {
       const err = await dbError(asOwner(target, statement));
       expect(err.code, statement).toBe("42501");
       expect(err.message, statement).toContain("append-only");
@@ -79,7 +110,9 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     const org = await seedOrg(target, "stark");
     expect(await verify(target, org)).toEqual({ valid: true, entries: RECORD_TABLES.length, first_broken_seq: null });
     for (const role of ["member", "viewer"] as const) {
-      expect((await dbError(asApp(target, userIn(org, role), `select * from audit.verify_chain('${org.orgId}')`))).code, role).toBe("42501");
+      expect((await dbError(asApp(target, userIn(org, role), `select * from audit.verify_chain('${org.orgId}')`))).code, role).toBe(
+        "42501",
+      );
     }
     expect((await dbError(asApp(target, userIn(a, "owner"), `select * from audit.verify_chain('${org.orgId}')`))).code).toBe("42501");
   });
@@ -92,14 +125,23 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         inTenant(db, context, (tx) => [
-          tx.insert(schema.incidents).values({ orgId: org.orgId, title: `Incident ${i}` }).returning({ id: schema.incidents.id }),
-          tx.update(schema.risks).set({ status: `reviewed ${i}` }).where(and(eq(schema.risks.orgId, org.orgId), eq(schema.risks.id, org.records.risks))),
+          tx
+            .insert(schema.incidents)
+            .values({ orgId: org.orgId, title: `Incident ${i}` })
+            .returning({ id: schema.incidents.id }),
+          tx
+            .update(schema.risks)
+            .set({ status: `reviewed ${i}` })
+            .where(and(eq(schema.risks.orgId, org.orgId), eq(schema.risks.id, org.records.risks))),
         ]),
       ),
     );
     const ms = performance.now() - started;
     console.log(`[P13] 200 concurrent write requests (400 audited rows) on ${target.backend}: ${ms.toFixed(0)} ms`);
-    const [seqs] = await asOwner(target, `select count(*)::int as n, min(seq)::int as lo, max(seq)::int as hi, count(distinct seq)::int as d from audit.entries where org_id = '${org.orgId}'`);
+    const [seqs] = await asOwner(
+      target,
+      `select count(*)::int as n, min(seq)::int as lo, max(seq)::int as hi, count(distinct seq)::int as d from audit.entries where org_id = '${org.orgId}'`,
+    );
     const total = RECORD_TABLES.length + 400;
     expect(seqs).toEqual({ n: total, lo: 1, hi: total, d: total });
     expect(await verify(target, org)).toEqual({ valid: true, entries: total, first_broken_seq: null });

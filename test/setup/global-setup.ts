@@ -25,13 +25,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
   closers.push(() => stack.close());
 
   const targets: ConformanceTargets = {
-    neon: [{ backend: stack.neon.backend, httpEndpoint: stack.neon.httpEndpoint, wsProxy: stack.neon.wsProxy, connectionString: stack.neon.connectionString, appConnectionString: stack.appConnectionString, controlUrl: stack.neon.url }],
+    neon: [
+      {
+        backend: stack.neon.backend,
+        httpEndpoint: stack.neon.httpEndpoint,
+        wsProxy: stack.neon.wsProxy,
+        connectionString: stack.neon.connectionString,
+        appConnectionString: stack.appConnectionString,
+        controlUrl: stack.neon.url,
+      },
+    ],
     upstash: [{ backend: stack.upstash.backend, url: stack.upstash.url, token: secrets.UPSTASH_REDIS_REST_TOKEN }],
   };
   if (databaseUrl) {
     const { gateway: embedded, appConnectionString } = await startMigratedNeonGateway({ port: 0 });
     closers.push(() => embedded.close());
-    targets.neon.push({ backend: embedded.backend, httpEndpoint: embedded.httpEndpoint, wsProxy: embedded.wsProxy, connectionString: embedded.connectionString, appConnectionString, controlUrl: embedded.url });
+    targets.neon.push({
+      backend: embedded.backend,
+      httpEndpoint: embedded.httpEndpoint,
+      wsProxy: embedded.wsProxy,
+      connectionString: embedded.connectionString,
+      appConnectionString,
+      controlUrl: embedded.url,
+    });
   }
   if (redisUrl) {
     const embedded = await startUpstashGateway({ token: secrets.UPSTASH_REDIS_REST_TOKEN, port: 0 });

@@ -1,6 +1,13 @@
 /** Values the global setup hands to the worker's bindings and to the tests. */
 export interface ConformanceTargets {
-  neon: { backend: "postgres" | "pglite"; httpEndpoint: string; wsProxy: string; connectionString: string; appConnectionString: string; controlUrl: string }[];
+  neon: {
+    backend: "postgres" | "pglite";
+    httpEndpoint: string;
+    wsProxy: string;
+    connectionString: string;
+    appConnectionString: string;
+    controlUrl: string;
+  }[];
   upstash: { backend: "redis" | "embedded"; url: string; token: string }[];
 }
 

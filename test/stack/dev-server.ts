@@ -68,23 +68,30 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (!token || !resendKey) throw new Error(".dev.vars lacks UPSTASH_REDIS_REST_TOKEN or RESEND_API_KEY");
 
   const ownStack = !options.stack;
-  const stack = options.stack ?? await startStack({
-    databaseUrl: options.databaseUrl,
-    redisUrl: options.redisUrl,
-    pgliteDataDir: options.pgliteDataDir,
-    upstashToken: token,
-    resendApiKey: resendKey,
-    ...(options.onEmail ? { onEmail: options.onEmail } : {}),
-  });
+  const stack =
+    options.stack ??
+    (await startStack({
+      databaseUrl: options.databaseUrl,
+      redisUrl: options.redisUrl,
+      pgliteDataDir: options.pgliteDataDir,
+      upstashToken: token,
+      resendApiKey: resendKey,
+      ...(options.onEmail ? { onEmail: options.onEmail } : {}),
+    }));
   const port = options.port || (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const vars: Record<string, string> = { ...stack.workerVars(), APP_ENV: "development", LOCAL_DEV_ORIGIN: url, ...options.extraVars };
   const args = [
-    join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "dev",
+    join(repoRoot, "node_modules/wrangler/bin/wrangler.js"),
+    "dev",
     // Another config dir has no .dev.vars of its own: load the repo's secrets explicitly.
     ...(options.configPath ? ["--config", options.configPath, "--env-file", join(repoRoot, ".dev.vars")] : []),
-    "--ip", "127.0.0.1", "--port", String(port),
-    "--persist-to", join(repoRoot, ".data/wrangler"),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    join(repoRoot, ".data/wrangler"),
     "--show-interactive-dev-session=false",
     ...(options.extraArgs ?? []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),

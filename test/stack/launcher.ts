@@ -77,7 +77,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
  * role password only this run knows: the worker logs in as rampart_app, like production.
  */
 export async function startMigratedNeonGateway(
-  options: Pick<StackOptions, "databaseUrl" | "pgliteDataDir"> & { readonly port?: number | undefined; readonly ports?: StackOptions["ports"] },
+  options: Pick<StackOptions, "databaseUrl" | "pgliteDataDir"> & {
+    readonly port?: number | undefined;
+    readonly ports?: StackOptions["ports"];
+  },
 ): Promise<{ gateway: NeonGateway; appConnectionString: string }> {
   const appPassword = randomBytes(18).toString("base64url");
   const gateway = await startNeonGateway({

@@ -68,25 +68,36 @@ export async function startResendCapture(options: ResendCaptureOptions): Promise
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path === `${CONTROL_PREFIX}/messages`) {
       if (req.method === "DELETE") messages.length = 0;
-      send(res, 200, messages); return;
+      send(res, 200, messages);
+      return;
     }
-    if (path === `${CONTROL_PREFIX}/stats`) { send(res, 200, { httpRequests, wsConnections: 0 }); return; }
+    if (path === `${CONTROL_PREFIX}/stats`) {
+      send(res, 200, { httpRequests, wsConnections: 0 });
+      return;
+    }
     if (path === `${CONTROL_PREFIX}/stats/reset`) {
       httpRequests = 0;
-      send(res, 200, { ok: true }); return;
+      send(res, 200, { ok: true });
+      return;
     }
     httpRequests++;
-    if (req.method !== "POST" || path !== "/emails") { fail(res, 404, "not_found", "Route not found"); return; }
+    if (req.method !== "POST" || path !== "/emails") {
+      fail(res, 404, "not_found", "Route not found");
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      fail(res, 401, req.headers.authorization ? "invalid_api_key" : "missing_api_key", "API key is invalid"); return;
+      fail(res, 401, req.headers.authorization ? "invalid_api_key" : "missing_api_key", "API key is invalid");
+      return;
     }
     const body = (await readJson(req)) as Record<string, unknown>;
     const to = asList(body.to);
     if (typeof body.from !== "string" || !to || to.length === 0 || typeof body.subject !== "string") {
-      fail(res, 422, "validation_error", "`from`, `to` and `subject` are required"); return;
+      fail(res, 422, "validation_error", "`from`, `to` and `subject` are required");
+      return;
     }
     if (typeof body.html !== "string" && typeof body.text !== "string") {
-      fail(res, 422, "validation_error", "`html` or `text` is required"); return;
+      fail(res, 422, "validation_error", "`html` or `text` is required");
+      return;
     }
     const message: CapturedEmail = {
       id: randomUUID(),
@@ -109,6 +120,10 @@ export async function startResendCapture(options: ResendCaptureOptions): Promise
     messages: () => messages,
     stats: (): RoundTripStats => ({ httpRequests, wsConnections: 0 }),
     resetStats: () => void (httpRequests = 0),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

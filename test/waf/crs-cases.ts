@@ -56,7 +56,8 @@ export function crsRequest(c: CrsCase): WafRequest {
     if (body !== "" && !headers.some(([k]) => k === "content-type")) headers.push(["content-type", "application/x-www-form-urlencoded"]);
     // An HTTP client frames every body it sends, an empty POST included (`Content-Length: 0`).
     const framed = body !== "" || c.method === "POST" || c.method === "PUT" || c.method === "PATCH";
-    if (framed && !headers.some(([k]) => k === "content-length" || k === "transfer-encoding")) headers.push(["content-length", String(utf8Length(body))]);
+    if (framed && !headers.some(([k]) => k === "content-length" || k === "transfer-encoding"))
+      headers.push(["content-length", String(utf8Length(body))]);
   }
   return { method: c.method, target: c.uri, headers, body: body === "" ? undefined : body };
 }
@@ -74,7 +75,10 @@ export interface ReplayRow {
 
 /** Detection on attack cases with `paranoia <= level`, blocks on every benign case. */
 export function replay(cases: readonly CrsCase[], level: number, blocks: (request: WafRequest) => boolean): ReplayRow {
-  let attacks = 0, detected = 0, benign = 0, blocked = 0;
+  let attacks = 0,
+    detected = 0,
+    benign = 0,
+    blocked = 0;
   for (const c of cases) {
     if (c.expect === "attack") {
       if ((c.paranoia ?? 1) > level) continue;

@@ -32,7 +32,10 @@ export interface TrafficCase {
 /** The request as it reaches the WAF (JSON body serialised, Host and Content-Length added). */
 export function trafficRequest(c: TrafficCase): WafRequest {
   const body = c.body === undefined ? undefined : JSON.stringify(c.body);
-  const headers: [string, string][] = [["host", "api.rampart.example"], ...Object.entries(c.headers).map(([k, v]): [string, string] => [k.toLowerCase(), v])];
+  const headers: [string, string][] = [
+    ["host", "api.rampart.example"],
+    ...Object.entries(c.headers).map(([k, v]): [string, string] => [k.toLowerCase(), v]),
+  ];
   if (body !== undefined) headers.push(["content-length", String(new TextEncoder().encode(body).byteLength)]);
   return { method: c.method, target: c.path, headers, body };
 }

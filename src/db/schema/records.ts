@@ -13,19 +13,29 @@ import { organizations } from "./orgs";
 const ACTOR = sql`coalesce(nullif(current_setting('app.user_id', true), ''), nullif(current_setting('app.api_key_id', true), ''))::uuid`;
 
 /** The columns every compliance record has; each table adds its own (its label, then its domain fields). */
-function recordTable<const N extends string, const C extends Record<string, PgColumnBuilderBase>>(name: N, defaultStatus: string, columns: C) {
-  return pgTable(name, {
-    id: uuid("id").primaryKey().defaultRandom(),
-    orgId: uuid("org_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    ...columns,
-    status: text("status").notNull().default(defaultStatus),
-    ownerId: uuid("owner_id").references(() => users.id, { onDelete: "set null" }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-    /** Set by a trigger from the request's actor (user or API key id); the app cannot forge them. */
-    createdBy: uuid("created_by").notNull().default(ACTOR),
-    updatedBy: uuid("updated_by").notNull().default(ACTOR),
-  }, (t) => [index(`${name}_org_id_idx`).on(t.orgId)]);
+function recordTable<const N extends string, const C extends Record<string, PgColumnBuilderBase>>(
+  name: N,
+  defaultStatus: string,
+  columns: C,
+) {
+  return pgTable(
+    name,
+    {
+      id: uuid("id").primaryKey().defaultRandom(),
+      orgId: uuid("org_id")
+        .notNull()
+        .references(() => organizations.id, { onDelete: "cascade" }),
+      ...columns,
+      status: text("status").notNull().default(defaultStatus),
+      ownerId: uuid("owner_id").references(() => users.id, { onDelete: "set null" }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+      updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+      /** Set by a trigger from the request's actor (user or API key id); the app cannot forge them. */
+      createdBy: uuid("created_by").notNull().default(ACTOR),
+      updatedBy: uuid("updated_by").notNull().default(ACTOR),
+    },
+    (t) => [index(`${name}_org_id_idx`).on(t.orgId)],
+  );
 }
 
 const title = () => ({ title: text("title").notNull() });

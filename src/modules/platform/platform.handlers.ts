@@ -17,7 +17,9 @@ export const ready: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
   if (checks.database === "up" && checks.redis === "up") {
     return c.json({ status: "ready", checks: { database: "up", redis: "up" } } as const, 200);
   }
-  const down = Object.entries(checks).filter(([, state]) => state === "down").map(([name]) => name);
+  const down = Object.entries(checks)
+    .filter(([, state]) => state === "down")
+    .map(([name]) => name);
   throw new AppError("not_ready", { detail: `Unavailable: ${down.join(", ")}.`, extensions: { checks } });
 };
 

@@ -22,7 +22,12 @@ class ProbeTimeout extends Error {
   override readonly name = "ProbeTimeout";
 }
 
-async function probe(dependency: keyof ReadinessChecks, timeoutMs: number, run: (signal: AbortSignal) => Promise<boolean>, requestId: string): Promise<DependencyState> {
+async function probe(
+  dependency: keyof ReadinessChecks,
+  timeoutMs: number,
+  run: (signal: AbortSignal) => Promise<boolean>,
+  requestId: string,
+): Promise<DependencyState> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // The race bounds the probe even if a driver ignores the abort signal.
@@ -55,10 +60,15 @@ async function probe(dependency: keyof ReadinessChecks, timeoutMs: number, run: 
 export async function checkReadiness(config: Config, requestId: string): Promise<ReadinessChecks> {
   const timeoutMs = config.readyTimeoutMs;
   const [database, redis] = await Promise.all([
-    probe("database", timeoutMs, async (signal) => {
-      const rows = await createSql(config.database, { signal }).query("select 1 as ok");
-      return rows.length === 1;
-    }, requestId),
+    probe(
+      "database",
+      timeoutMs,
+      async (signal) => {
+        const rows = await createSql(config.database, { signal }).query("select 1 as ok");
+        return rows.length === 1;
+      },
+      requestId,
+    ),
     probe("redis", timeoutMs, async (signal) => (await createRedis(config.redis, { signal, retry: false }).ping()) === "PONG", requestId),
   ]);
   return { database, redis };

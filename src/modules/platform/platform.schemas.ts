@@ -10,9 +10,7 @@ export const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Healt
 export const DependencyStateSchema = z.enum(["up", "down"]).openapi("DependencyState");
 
 /** Each dependency `/readyz` checks. */
-export const ReadinessChecksSchema = z
-  .object({ database: DependencyStateSchema, redis: DependencyStateSchema })
-  .openapi("ReadinessChecks");
+export const ReadinessChecksSchema = z.object({ database: DependencyStateSchema, redis: DependencyStateSchema }).openapi("ReadinessChecks");
 
 /** Readiness when every dependency answered. */
 export const ReadySchema = z.object({ status: z.literal("ready"), checks: ReadinessChecksSchema }).openapi("Ready");
@@ -25,5 +23,8 @@ export const SecurityTxtSchema = z.string().openapi({ example: "Contact: mailto:
 
 /** Path parameters of /docs/assets/{file}. */
 export const DocsAssetParamsSchema = z.object({
-  file: z.string().max(64).openapi({ param: { name: "file", in: "path" }, description: `One of ${Object.keys(DOCS_ASSET_TYPES).join(", ")}.` }),
+  file: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "file", in: "path" }, description: `One of ${Object.keys(DOCS_ASSET_TYPES).join(", ")}.` }),
 });

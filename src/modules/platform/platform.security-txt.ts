@@ -31,5 +31,8 @@ export function renderSecurityTxt(config: Config): string {
 export function warnIfExpired(config: Config, now: number = Date.now()): void {
   if (now < config.securityTxt.expiresAtMs || warned.has(config)) return;
   warned.add(config);
-  log.warn("security_txt_expired", { expires: config.securityTxt.expires, hint: "set SECURITY_TXT_EXPIRES to a future date (at most a year ahead)" });
+  log.warn("security_txt_expired", {
+    expires: config.securityTxt.expires,
+    hint: "set SECURITY_TXT_EXPIRES to a future date (at most a year ahead)",
+  });
 }

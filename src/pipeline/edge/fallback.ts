@@ -22,7 +22,6 @@ export class NonErrorThrown extends Error {
   }
 }
 
-
 function logUnexpected(c: Context<AppEnv>, error: Error): void {
   log.error("unhandled_error", {
     request_id: c.get("requestId"),

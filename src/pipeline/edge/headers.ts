@@ -21,9 +21,27 @@ export interface CspRule {
 
 // Every powerful feature denied (`feature=()`: no origin, this one included).
 const DENIED_FEATURES = [
-  "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation", "gyroscope",
-  "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
-  "publickey-credentials-get", "screen-wake-lock", "serial", "sync-xhr", "usb", "xr-spatial-tracking",
+  "accelerometer",
+  "autoplay",
+  "camera",
+  "display-capture",
+  "encrypted-media",
+  "fullscreen",
+  "geolocation",
+  "gyroscope",
+  "hid",
+  "idle-detection",
+  "magnetometer",
+  "microphone",
+  "midi",
+  "payment",
+  "picture-in-picture",
+  "publickey-credentials-get",
+  "screen-wake-lock",
+  "serial",
+  "sync-xhr",
+  "usb",
+  "xr-spatial-tracking",
 ];
 
 /** The full header list for one CSP; lower-case names, ready for `new Headers(list)`. */

@@ -37,9 +37,10 @@ const rankOf = (name: string): number | undefined => {
   const match = TLS_NAME.exec(name);
   return match ? Number(match[1] ?? 0) : undefined;
 };
-const MIN_RANKS: Readonly<Record<TlsVersion, number>> = Object.fromEntries(
-  TLS_VERSIONS.map((v) => [v, rankOf(v) ?? 0]),
-) as Record<TlsVersion, number>;
+const MIN_RANKS: Readonly<Record<TlsVersion, number>> = Object.fromEntries(TLS_VERSIONS.map((v) => [v, rankOf(v) ?? 0])) as Record<
+  TlsVersion,
+  number
+>;
 
 /**
  * Decides whether a request's transport is acceptable. Pure: no I/O, no clock.
@@ -65,7 +66,11 @@ export function checkTransport(facts: TransportFacts, policy: TransportPolicy): 
   // Unknown names (SSLv3, garbage) rank as too low: fail closed.
   const rank = typeof negotiated === "string" ? rankOf(negotiated) : undefined;
   if (rank !== undefined && rank >= MIN_RANKS[policy.minTlsVersion]) return PASS;
-  return err({ kind: "tls_too_low", negotiated: typeof negotiated === "string" ? negotiated : `(${typeof negotiated})`, minimum: policy.minTlsVersion });
+  return err({
+    kind: "tls_too_low",
+    negotiated: typeof negotiated === "string" ? negotiated : `(${typeof negotiated})`,
+    minimum: policy.minTlsVersion,
+  });
 }
 
 /** The `Upgrade` value naming the protocol a refused client must use, e.g. `TLS/1.3`. */

@@ -3,7 +3,15 @@
  * policies, key derivation, the limiters, the response fields and the stage.
  */
 export { deferRedisCheck, type RedisCheck, type RedisCheckOutcome } from "./checks";
-export { policyHeader, rateLimitFields, rateLimitHeader, RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, windowSeconds, type LimitState } from "./headers";
+export {
+  policyHeader,
+  rateLimitFields,
+  rateLimitHeader,
+  RATE_LIMIT_HEADER,
+  RATE_LIMIT_POLICY_HEADER,
+  windowSeconds,
+  type LimitState,
+} from "./headers";
 export { clientAddress, identifierHash, KEY_PREFIX, limitPrefix, normalizeAccount, subjectKey } from "./keys";
 export { EPHEMERAL_CACHE, limiterClient } from "./limiters";
 export {

@@ -133,7 +133,9 @@ export async function sendBatch(batch: Batch): Promise<readonly unknown[]> {
       if (item?.error !== undefined) waiter.reject(new PipelinedCommandError(`Command failed: ${item.error}`));
       else waiter.resolve(item?.result);
     });
-    return results.slice(batch.waiting.length).map((item) => (item.error !== undefined ? new PipelinedCommandError(item.error) : item.result));
+    return results
+      .slice(batch.waiting.length)
+      .map((item) => (item.error !== undefined ? new PipelinedCommandError(item.error) : item.result));
   } catch (error) {
     for (const waiter of batch.waiting) waiter.reject(error);
     throw error;

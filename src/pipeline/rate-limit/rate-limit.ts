@@ -143,11 +143,15 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
         policy: policy.name,
         route,
         decision: closed ? "refused" : "allowed",
-        reason: failure instanceof RateLimitTimeout || (failure instanceof Error && /abort|timeout/i.test(failure.name)) ? "timeout" : "error",
+        reason:
+          failure instanceof RateLimitTimeout || (failure instanceof Error && /abort|timeout/i.test(failure.name)) ? "timeout" : "error",
         error: failure,
       });
       if (closed) throw new AppError("rate_limit_unavailable", { headers: { "Retry-After": UNAVAILABLE_RETRY_AFTER }, cause: failure });
-      await decideChecks(checks, checks.map(() => ({ ok: false, reason: "unavailable", error: failure })));
+      await decideChecks(
+        checks,
+        checks.map(() => ({ ok: false, reason: "unavailable", error: failure })),
+      );
       // Awaited, not returned: a promise that is already rejected (a handler throwing a
       // non-Error) must have its handler attached at once, or workerd reports it unhandled.
       await next();
@@ -171,14 +175,23 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     }
     await decideChecks(
       checks,
-      checkResults.map((result) => (result instanceof PipelinedCommandError ? { ok: false, reason: "command_failed", error: result } : { ok: true, result })),
+      checkResults.map((result) =>
+        result instanceof PipelinedCommandError ? { ok: false, reason: "command_failed", error: result } : { ok: true, result },
+      ),
     );
     await next();
   };
 }
 
 /** Throws the 429: the problem carries Retry-After and both RateLimit fields; logged as a security event. */
-function refuse(c: Context<AppEnv>, policy: RateLimitPolicy, route: string, states: readonly LimitState[], nowMs: number, fromCache: boolean): never {
+function refuse(
+  c: Context<AppEnv>,
+  policy: RateLimitPolicy,
+  route: string,
+  states: readonly LimitState[],
+  nowMs: number,
+  fromCache: boolean,
+): never {
   log.info("rate_limited", {
     security_event: true,
     request_id: c.get("requestId"),

@@ -41,7 +41,11 @@ export function deadline(ms: number): { promise: Promise<never>; cancel(): void 
 }
 
 /** Runs the batch: every limit's EVALSHA and every deferred check, in one pipeline. */
-export async function runBatch(config: Config, applied: readonly AppliedLimit[], checks: readonly RedisCheck[]): Promise<{ results: RatelimitResponse[]; checkResults: readonly unknown[] }> {
+export async function runBatch(
+  config: Config,
+  applied: readonly AppliedLimit[],
+  checks: readonly RedisCheck[],
+): Promise<{ results: RatelimitResponse[]; checkResults: readonly unknown[] }> {
   const client = limiterClient(config);
   const batch = client.open();
   let pending: Promise<RatelimitResponse>[];

@@ -112,11 +112,20 @@ function kindTable(rules: readonly ValueRule[], plain: readonly ValueRule[], nee
  */
 export function compileRules(paranoia: Paranoia, options: { readonly skipAppRules?: boolean } = {}): CompiledRules {
   const active = VALUE_RULES.filter((r) => r.paranoia <= paranoia);
-  const byKind = Object.fromEntries(KINDS.map((kind) => [kind, active.filter((r) => r.on === undefined || r.on.includes(kind))])) as Record<TargetKind, ValueRule[]>;
+  const byKind = Object.fromEntries(KINDS.map((kind) => [kind, active.filter((r) => r.on === undefined || r.on.includes(kind))])) as Record<
+    TargetKind,
+    ValueRule[]
+  >;
   const request = REQUEST_RULES.filter((r) => r.paranoia <= paranoia && !(options.skipAppRules === true && APP_SKIPPED_RULE_IDS.has(r.id)));
-  const plainByKind = Object.fromEntries(KINDS.map((kind) => [kind, byKind[kind].filter((r) => r.plain === true)])) as Record<TargetKind, ValueRule[]>;
+  const plainByKind = Object.fromEntries(KINDS.map((kind) => [kind, byKind[kind].filter((r) => r.plain === true)])) as Record<
+    TargetKind,
+    ValueRule[]
+  >;
   const needs = new Map(active.map((r) => [r, r.needs === undefined ? 0 : maskOf(r.needs)]));
-  const tables = Object.fromEntries(KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs)])) as Record<TargetKind, KindTable>;
+  const tables = Object.fromEntries(KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs)])) as Record<
+    TargetKind,
+    KindTable
+  >;
   return { paranoia, byKind, plainByKind, request, needs, tables };
 }
 
@@ -206,7 +215,16 @@ class Facts implements RequestFacts {
  * already; else one is built from `name` and `field` on a match (for a header,
  * `field` is its name and the target's name `header.<name>`).
  */
-function scan(tables: CompiledRules["tables"], kind: TargetKind, value: string, name: string, field: string, target: Target | undefined, excluded: ExclusionTest | undefined, matches: WafMatch[] | undefined): WafMatch[] | undefined {
+function scan(
+  tables: CompiledRules["tables"],
+  kind: TargetKind,
+  value: string,
+  name: string,
+  field: string,
+  target: Target | undefined,
+  excluded: ExclusionTest | undefined,
+  matches: WafMatch[] | undefined,
+): WafMatch[] | undefined {
   const table = tables[kind];
   const present = charMask(value);
   let rules = table.rules;
@@ -225,7 +243,14 @@ function scan(tables: CompiledRules["tables"], kind: TargetKind, value: string, 
     const rule = rules[i];
     const need = needs[i] ?? 0;
     if (rule === undefined || (need !== 0 && (need & present) === 0)) continue;
-    const hit = rule.accept !== undefined && rule.pattern !== undefined ? accepted(rule.pattern, rule.accept, value) : rule.pattern ? rule.pattern.test(value) : rule.detect ? rule.detect(value) : false;
+    const hit =
+      rule.accept !== undefined && rule.pattern !== undefined
+        ? accepted(rule.pattern, rule.accept, value)
+        : rule.pattern
+          ? rule.pattern.test(value)
+          : rule.detect
+            ? rule.detect(value)
+            : false;
     if (!hit) continue;
     seen ??= { name: kind === "header" ? `header.${field}` : name, kind, field, value };
     if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
@@ -234,7 +259,12 @@ function scan(tables: CompiledRules["tables"], kind: TargetKind, value: string, 
   return found;
 }
 
-function scanAll(tables: CompiledRules["tables"], targets: readonly Target[], excluded: ExclusionTest | undefined, matches: WafMatch[] | undefined): WafMatch[] | undefined {
+function scanAll(
+  tables: CompiledRules["tables"],
+  targets: readonly Target[],
+  excluded: ExclusionTest | undefined,
+  matches: WafMatch[] | undefined,
+): WafMatch[] | undefined {
   let found = matches;
   for (const t of targets) found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
   return found;
@@ -270,7 +300,8 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
     const rule = checks[i];
     if (rule === undefined) continue;
     const where = rule.check(request, facts);
-    if (where !== undefined) (matches ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: where, field: "", kind: "request", value: "" });
+    if (where !== undefined)
+      (matches ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: where, field: "", kind: "request", value: "" });
   }
   const tables = rules.tables;
   matches = scan(tables, "path", normalisedPath, "path", "", undefined, excluded, matches);

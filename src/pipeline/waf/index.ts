@@ -5,4 +5,13 @@ export { wafRouteIndex, exclusionTest, WAF_ROUTE, type WafRouteFacts, type WafRo
 export { compileRules, inspect, scoreOf, splitTarget, type CompiledRules, type ExclusionTest } from "./engine";
 export { normalise, excerpt } from "./normalise";
 export { wafPatterns, VALUE_RULES, REQUEST_RULES, looksLikeSqlInjection } from "./rules";
-export { WAF_GROUPS, type WafGroup, type WafRequest, type WafMatch, type WafExclusion, type WafRouteOptions, type WafPolicy, type Paranoia } from "./types";
+export {
+  WAF_GROUPS,
+  type WafGroup,
+  type WafRequest,
+  type WafMatch,
+  type WafExclusion,
+  type WafRouteOptions,
+  type WafPolicy,
+  type Paranoia,
+} from "./types";

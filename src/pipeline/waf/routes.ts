@@ -84,7 +84,10 @@ export function wafRouteIndex(defaultBodyLimit: number): WafRouteIndex {
         if (definition.type !== "route" || route === undefined) continue;
         const facts = route[WAF_ROUTE];
         const path = route.path.replace(/\{([^}/]{1,100})\}/g, ":$1");
-        next.add(route.method.toUpperCase(), path, { bodyLimit: facts?.bodyLimit ?? defaultBodyLimit, excluded: exclusionTest(facts?.exclude ?? []) });
+        next.add(route.method.toUpperCase(), path, {
+          bodyLimit: facts?.bodyLimit ?? defaultBodyLimit,
+          excluded: exclusionTest(facts?.exclude ?? []),
+        });
       }
       router = next;
     },

@@ -13,17 +13,59 @@ import type { Target } from "./types";
 // Headers that are framing, negotiation or credentials: protocol rules look at
 // some of them; value rules do not (their grammar is fixed, their values secret).
 const SKIPPED_HEADERS: ReadonlySet<string> = new Set([
-  "authorization", "accept", "accept-encoding", "accept-language", "content-length", "connection", "keep-alive",
-  "cache-control", "pragma", "priority", "if-none-match", "if-modified-since", "upgrade-insecure-requests", "te",
-  "stripe-signature", "x-request-id", "cookie", "cf-ray", "cf-connecting-ip", "cf-ipcountry", "cf-visitor", "cdn-loop",
-  "content-type", "host", "x-real-ip", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user",
+  "authorization",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "content-length",
+  "connection",
+  "keep-alive",
+  "cache-control",
+  "pragma",
+  "priority",
+  "if-none-match",
+  "if-modified-since",
+  "upgrade-insecure-requests",
+  "te",
+  "stripe-signature",
+  "x-request-id",
+  "cookie",
+  "cf-ray",
+  "cf-connecting-ip",
+  "cf-ipcountry",
+  "cf-visitor",
+  "cdn-loop",
+  "content-type",
+  "host",
+  "x-real-ip",
+  "sec-fetch-site",
+  "sec-fetch-mode",
+  "sec-fetch-dest",
+  "sec-fetch-user",
 ]);
 const MAX_JSON_VALUES = 4096;
 const SIMPLE_KEY = /^[a-z][a-z0-9]{0,30}(?:_[a-z0-9]{1,30}){0,5}$/i;
 // Simple keys that rules still look for: pollution, session ids, SQL catalogs.
 const RISKY_KEYS: ReadonlySet<string> = new Set([
-  "constructor", "prototype", "jsessionid", "phpsessid", "sessionid", "session_id", "sid", "cfid", "cftoken", "aspsessionid",
-  "information_schema", "sysobjects", "tempdb", "msdb", "java", "runtime", "processbuilder", "classloader", "child_process",
+  "constructor",
+  "prototype",
+  "jsessionid",
+  "phpsessid",
+  "sessionid",
+  "session_id",
+  "sid",
+  "cfid",
+  "cftoken",
+  "aspsessionid",
+  "information_schema",
+  "sysobjects",
+  "tempdb",
+  "msdb",
+  "java",
+  "runtime",
+  "processbuilder",
+  "classloader",
+  "child_process",
 ]);
 // A password may contain any character, is only ever hashed, and must never reach
 // a log line (the WAF's event quotes what matched): such fields are not inspected.
@@ -59,7 +101,8 @@ function walkJson(out: Target[], value: unknown, path: string, depth: number): v
       // The key with its path: `constructor.prototype.x` is pollution, each word alone is not.
       // A plain snake/camel-case key (`due_date`, `ownerId`) matches no rule unless it is one of
       // the few words a rule looks for; skipping the rest keeps a JSON body's cost per value.
-      if (!SIMPLE_KEY.test(key) || RISKY_KEYS.has(key.toLowerCase())) out.push({ name: "body-key", kind: "name", field, value: normalise(field, false) });
+      if (!SIMPLE_KEY.test(key) || RISKY_KEYS.has(key.toLowerCase()))
+        out.push({ name: "body-key", kind: "name", field, value: normalise(field, false) });
       walkJson(out, item, field, depth + 1);
     }
   }
@@ -116,7 +159,10 @@ function addMultipart(out: Target[], body: string, contentType: string): void {
     const split = part.search(/\r?\n\r?\n/);
     if (split < 0) continue;
     const head = part.slice(0, split);
-    const value = part.slice(split).replace(/^\r?\n\r?\n/, "").replace(/\r?\n$/, "");
+    const value = part
+      .slice(split)
+      .replace(/^\r?\n\r?\n/, "")
+      .replace(/\r?\n$/, "");
     const name = normalise(PART_NAME.exec(head)?.[1] ?? "", false);
     if (name !== "") out.push({ name: "body-name", kind: "name", field: name, value: name });
     if (value !== "") out.push({ name: `body.${name.slice(0, 64)}`, kind: "body", field: name, value: normalise(value, false) });

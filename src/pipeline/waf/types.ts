@@ -6,7 +6,19 @@
 
 /** Rule groups, each a class of attack; exclusions name these. */
 export const WAF_GROUPS = [
-  "protocol", "protocol_attack", "lfi", "rfi", "rce", "code", "ssrf", "prototype", "xss", "sqli", "session", "java", "scanner",
+  "protocol",
+  "protocol_attack",
+  "lfi",
+  "rfi",
+  "rce",
+  "code",
+  "ssrf",
+  "prototype",
+  "xss",
+  "sqli",
+  "session",
+  "java",
+  "scanner",
 ] as const;
 /** One rule group, e.g. `sqli`. */
 export type WafGroup = (typeof WAF_GROUPS)[number];

@@ -32,7 +32,15 @@ export interface WafConfig {
   readonly threshold: number;
 }
 
-function securityEvent(event: string, requestId: string, request: WafRequest, path: string, matches: readonly WafMatch[], score: number, config: WafConfig): void {
+function securityEvent(
+  event: string,
+  requestId: string,
+  request: WafRequest,
+  path: string,
+  matches: readonly WafMatch[],
+  score: number,
+  config: WafConfig,
+): void {
   const first = matches.find((m) => m.kind !== "request") ?? matches[0];
   log.warn(event, {
     request_id: requestId,
@@ -87,8 +95,17 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
     const score = scoreOf(matches);
     if (score < config.threshold) return;
     const blocking = config.mode === "block";
-    securityEvent(blocking ? "security.waf_blocked" : "security.waf_would_block", c.get("requestId"), request, c.req.path, matches, score, config);
-    if (blocking) throw new AppError("waf_blocked", { extensions: { rule_ids: [...new Set(matches.map((m) => m.id))].sort((a, b) => a - b) } });
+    securityEvent(
+      blocking ? "security.waf_blocked" : "security.waf_would_block",
+      c.get("requestId"),
+      request,
+      c.req.path,
+      matches,
+      score,
+      config,
+    );
+    if (blocking)
+      throw new AppError("waf_blocked", { extensions: { rule_ids: [...new Set(matches.map((m) => m.id))].sort((a, b) => a - b) } });
   }
 
   async function withBody(c: Context<AppEnv>, raw: Request, route: WafRoute, request: WafRequest): Promise<void> {

@@ -28,7 +28,8 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size <= MAX_BODY) chunks.push(chunk);
     });
     req.on("end", () => {
-      if (size > MAX_BODY) reject(new GatewayError(413, { message: `Neon gateway: request body of ${size} bytes is larger than ${MAX_BODY}` }));
+      if (size > MAX_BODY)
+        reject(new GatewayError(413, { message: `Neon gateway: request body of ${size} bytes is larger than ${MAX_BODY}` }));
       else resolve(Buffer.concat(chunks).toString("utf8"));
     });
     req.on("error", reject);

@@ -107,7 +107,10 @@ export class PgliteContext {
     await this.resetBaseline();
     if (!owner) return;
     if (owner.saved && owner.saved.names.length > 0) {
-      await this.db.query("select set_config(n, v, false) from unnest($1::text[], $2::text[]) as s(n, v)", [owner.saved.names, owner.saved.values]);
+      await this.db.query("select set_config(n, v, false) from unnest($1::text[], $2::text[]) as s(n, v)", [
+        owner.saved.names,
+        owner.saved.values,
+      ]);
     }
     const role = owner.saved ? owner.saved.role : (owner.role ?? "none");
     if (role !== "none") await this.db.exec(`SET ROLE ${quoteIdent(role)}`);

@@ -68,7 +68,9 @@ export async function openPglite(dataDir?: string): Promise<OpenedPglite> {
       return { db, start: "snapshot", ms: elapsed() };
     } catch (err) {
       // A damaged snapshot is replaced by a cold start below, not left to fail every run.
-      console.warn(`[neon-gateway] PGlite snapshot ${SNAPSHOT} did not load (${err instanceof Error ? err.message : String(err)}); rebuilding it`);
+      console.warn(
+        `[neon-gateway] PGlite snapshot ${SNAPSHOT} did not load (${err instanceof Error ? err.message : String(err)}); rebuilding it`,
+      );
       await rm(SNAPSHOT, { force: true });
     }
   }

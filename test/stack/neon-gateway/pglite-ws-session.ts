@@ -76,8 +76,18 @@ export class PgliteWsSession {
   #fail(err: unknown): void {
     const answer = asGatewayError(err);
     if (!answer) console.error("[neon-gateway] PGlite WebSocket session failed:", err);
-    const body = answer?.body ?? { message: `Neon gateway internal error: ${err instanceof Error ? err.message : String(err)}`, code: "XX000" };
-    this.#send(wire.errorResponse({ severity: "FATAL", code: body.code ?? "XX000", message: body.message, ...(body.routine ? { routine: body.routine } : {}) }));
+    const body = answer?.body ?? {
+      message: `Neon gateway internal error: ${err instanceof Error ? err.message : String(err)}`,
+      code: "XX000",
+    };
+    this.#send(
+      wire.errorResponse({
+        severity: "FATAL",
+        code: body.code ?? "XX000",
+        message: body.message,
+        ...(body.routine ? { routine: body.routine } : {}),
+      }),
+    );
     if (this.#phase !== "closed") {
       this.#phase = "closed";
       this.#ws.close();
@@ -114,7 +124,10 @@ export class PgliteWsSession {
         await this.#login(wire.startupParams(packet.body));
         return;
       default:
-        throw protocolViolation(`unsupported frontend protocol ${packet.code >>> 16}.${packet.code & 0xffff}: server supports 3.0`, "0A000");
+        throw protocolViolation(
+          `unsupported frontend protocol ${packet.code >>> 16}.${packet.code & 0xffff}: server supports 3.0`,
+          "0A000",
+        );
     }
   }
 
@@ -144,7 +157,13 @@ export class PgliteWsSession {
       this.#spoke = true;
       if (this.#owner?.role && refusesRoleChange(m)) {
         // Postgres would answer ERROR and carry on; closing is the simplest faithful-enough answer here.
-        this.#send(wire.errorResponse({ severity: "ERROR", code: "42501", message: "permission denied to set role (the gateway's emulated login may not change role)" }));
+        this.#send(
+          wire.errorResponse({
+            severity: "ERROR",
+            code: "42501",
+            message: "permission denied to set role (the gateway's emulated login may not change role)",
+          }),
+        );
         this.#phase = "closed";
         this.#ws.close();
         return;

@@ -81,7 +81,10 @@ export function startPostgresBackend(databaseUrl: string): Backend {
         }
         throw answer;
       }
-      throw connectionError("08001", `cannot connect to Postgres at ${target.host}:${target.port}: ${err instanceof Error ? err.message : String(err)}`);
+      throw connectionError(
+        "08001",
+        `cannot connect to Postgres at ${target.host}:${target.port}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -104,7 +107,9 @@ export function startPostgresBackend(databaseUrl: string): Backend {
         throw err;
       }
     } catch (err) {
-      throw asGatewayError(err) ?? connectionError("08006", `Postgres connection failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw (
+        asGatewayError(err) ?? connectionError("08006", `Postgres connection failed: ${err instanceof Error ? err.message : String(err)}`)
+      );
     } finally {
       if (!broken) {
         // Session state (SET, set_config(..., false), SET ROLE) must not reach the next request on this connection.

@@ -99,7 +99,8 @@ export function parseSqlRequest(headers: IncomingHttpHeaders, bodyText: string):
   const login = parseConnectionString(connection);
   // The 1.x driver always asks for raw text cells in arrays; other shapes are not emulated.
   for (const name of ["Neon-Raw-Text-Output", "Neon-Array-Mode"]) {
-    if (header(headers, name) !== "true") throw badRequest(`header ${name}: true is required (only the raw-text array mode of @neondatabase/serverless 1.x is emulated)`);
+    if (header(headers, name) !== "true")
+      throw badRequest(`header ${name}: true is required (only the raw-text array mode of @neondatabase/serverless 1.x is emulated)`);
   }
   const isolation = header(headers, "Neon-Batch-Isolation-Level");
   const isolationLevel = isolation === undefined ? undefined : ISOLATION[isolation];

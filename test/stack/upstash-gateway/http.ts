@@ -79,21 +79,25 @@ async function control(state: GatewayState, req: IncomingMessage, res: ServerRes
   const tag = new URL(req.url ?? "/", "http://gateway").searchParams.get("tag");
   if (route === "GET /stats") {
     const httpRequests = tag === null ? state.httpRequests : (state.tagged.get(tag) ?? 0);
-    send(res, 200, JSON.stringify({ httpRequests, wsConnections: 0 })); return;
+    send(res, 200, JSON.stringify({ httpRequests, wsConnections: 0 }));
+    return;
   }
   if (route === "POST /stats/reset") {
     if (tag === null) state.httpRequests = 0;
     else state.tagged.delete(tag);
-    send(res, 200, JSON.stringify({ ok: true })); return;
+    send(res, 200, JSON.stringify({ ok: true }));
+    return;
   }
   if (route === "POST /backend") {
     const body = parseJson((await readBody(req)) ?? "");
     const down = body.ok ? (body.value as { down?: unknown } | null)?.down : undefined;
     if (down !== false && down !== "hang" && down !== "error") {
-      send(res, 400, errorEnvelope('expected {"down": false | "hang" | "error"}')); return;
+      send(res, 400, errorEnvelope('expected {"down": false | "hang" | "error"}'));
+      return;
     }
     setDown(state, down);
-    send(res, 200, JSON.stringify({ down })); return;
+    send(res, 200, JSON.stringify({ down }));
+    return;
   }
   send(res, 404, errorEnvelope(`unknown control route: ${route}`));
 }
@@ -111,21 +115,40 @@ async function work(state: GatewayState, req: IncomingMessage, res: ServerRespon
   const text = await readBody(req);
   state.httpRequests++;
   if (tag !== null) state.tagged.set(tag, (state.tagged.get(tag) ?? 0) + 1);
-  if (text === null) { send(res, 413, errorEnvelope("ERR request body too large")); return; }
+  if (text === null) {
+    send(res, 413, errorEnvelope("ERR request body too large"));
+    return;
+  }
   if (!(await waitWhileHanging(state, res))) return;
-  if (state.down === "error") { send(res, 503, errorEnvelope("ERR backend unavailable (simulated outage of the Rampart Upstash gateway)")); return; }
+  if (state.down === "error") {
+    send(res, 503, errorEnvelope("ERR backend unavailable (simulated outage of the Rampart Upstash gateway)"));
+    return;
+  }
   const json = parseJson(text);
-  if (!json.ok) { send(res, 400, errorEnvelope(json.error)); return; }
+  if (!json.ok) {
+    send(res, 400, errorEnvelope(json.error));
+    return;
+  }
   if (path === "/") {
     const command = parseCommand(json.value);
-    if (!command.ok) { send(res, 400, errorEnvelope(command.error)); return; }
+    if (!command.ok) {
+      send(res, 400, errorEnvelope(command.error));
+      return;
+    }
     const reply = await state.backend.command(command.value);
-    send(res, reply instanceof ErrorReply ? 400 : 200, envelope(reply, base64)); return;
+    send(res, reply instanceof ErrorReply ? 400 : 200, envelope(reply, base64));
+    return;
   }
   const commands = parseCommandList(json.value);
-  if (!commands.ok) { send(res, 400, errorEnvelope(commands.error)); return; }
+  if (!commands.ok) {
+    send(res, 400, errorEnvelope(commands.error));
+    return;
+  }
   const replies = path === "/pipeline" ? await state.backend.pipeline(commands.value) : await state.backend.transaction(commands.value);
-  if (replies instanceof ErrorReply) { send(res, 400, errorEnvelope(replies.message)); return; }
+  if (replies instanceof ErrorReply) {
+    send(res, 400, errorEnvelope(replies.message));
+    return;
+  }
   send(res, 200, `[${replies.map((reply) => envelope(reply, base64)).join(",")}]`);
 }
 
@@ -138,9 +161,18 @@ export function createListener(state: GatewayState): (req: IncomingMessage, res:
     // Tags are plain ids (letters, digits, '-', '_'); taken verbatim, so nothing here can fail to decode.
     const tag = tagged?.[1] ?? null;
     const path = tagged ? (tagged[2] ?? "/") : url.pathname;
-    if (!authorized(req, url, state.token)) { send(res, 401, errorEnvelope("WRONGPASS invalid or missing auth token")); return; }
-    if (!WORK_ROUTES.has(path)) { send(res, 404, errorEnvelope(`ERR unsupported path ${path}: only POST /, /pipeline and /multi-exec are emulated`)); return; }
-    if (req.method !== "POST") { send(res, 405, errorEnvelope(`ERR method ${req.method ?? ""} not allowed, use POST`)); return; }
+    if (!authorized(req, url, state.token)) {
+      send(res, 401, errorEnvelope("WRONGPASS invalid or missing auth token"));
+      return;
+    }
+    if (!WORK_ROUTES.has(path)) {
+      send(res, 404, errorEnvelope(`ERR unsupported path ${path}: only POST /, /pipeline and /multi-exec are emulated`));
+      return;
+    }
+    if (req.method !== "POST") {
+      send(res, 405, errorEnvelope(`ERR method ${req.method ?? ""} not allowed, use POST`));
+      return;
+    }
     return work(state, req, res, path, tag);
   }
   return (req, res) => {

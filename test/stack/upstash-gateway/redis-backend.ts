@@ -22,9 +22,31 @@ const { Redis } = createRequire(import.meta.url)("ioredis") as typeof IORedis;
  * return on it); Upstash's REST API does not offer them either.
  */
 const REFUSED = new Set([
-  "multi", "exec", "discard", "watch", "unwatch", "select", "swapdb", "auth", "hello", "reset", "quit",
-  "client", "monitor", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
-  "sync", "psync", "replicaof", "slaveof", "shutdown", "debug",
+  "multi",
+  "exec",
+  "discard",
+  "watch",
+  "unwatch",
+  "select",
+  "swapdb",
+  "auth",
+  "hello",
+  "reset",
+  "quit",
+  "client",
+  "monitor",
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
+  "sync",
+  "psync",
+  "replicaof",
+  "slaveof",
+  "shutdown",
+  "debug",
 ]);
 
 /** A command ready for ioredis, plus how to translate its reply back. */
@@ -103,9 +125,7 @@ export async function connectRedisBackend(url: string): Promise<Backend> {
   };
   /** Error texts name the script by sha ("script: <sha>, on @user_script:1."); show the client's. */
   const clientShaInErrors = (reply: Reply): Reply =>
-    reply instanceof ErrorReply
-      ? new ErrorReply(reply.message.replace(/\b[0-9a-f]{40}\b/g, (sha) => toClientSha.get(sha) ?? sha))
-      : reply;
+    reply instanceof ErrorReply ? new ErrorReply(reply.message.replace(/\b[0-9a-f]{40}\b/g, (sha) => toClientSha.get(sha) ?? sha)) : reply;
 
   function prepare(command: Command): Prepared | ErrorReply {
     const name = commandName(command);
@@ -129,7 +149,14 @@ export async function connectRedisBackend(url: string): Promise<Backend> {
     // The name goes out upper-case (see run); Redis echoes it in "unknown command '…'", so restore the client's.
     const sent = (command[0] ?? Buffer.alloc(0)).toString("latin1");
     const echoed = `'${sent.toUpperCase()}'`;
-    return { name, args, after: (reply) => (reply instanceof ErrorReply && reply.message.startsWith(`ERR unknown command ${echoed}`) ? new ErrorReply(reply.message.replace(echoed, `'${sent}'`)) : reply) };
+    return {
+      name,
+      args,
+      after: (reply) =>
+        reply instanceof ErrorReply && reply.message.startsWith(`ERR unknown command ${echoed}`)
+          ? new ErrorReply(reply.message.replace(echoed, `'${sent}'`))
+          : reply,
+    };
   }
 
   async function run(prepared: Prepared): Promise<Reply> {

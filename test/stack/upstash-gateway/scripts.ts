@@ -28,12 +28,21 @@ export interface Shebang {
 export function parseShebang(script: Buffer): Shebang | null {
   if (script.length < 2 || script[0] !== 0x23 || script[1] !== 0x21) return null;
   const eol = script.indexOf(0x0a);
-  const line = script.subarray(2, eol === -1 ? script.length : eol).toString("latin1").replace(/\r$/, "");
+  const line = script
+    .subarray(2, eol === -1 ? script.length : eol)
+    .toString("latin1")
+    .replace(/\r$/, "");
   const [engine = "", ...tokens] = line.split(" ").filter((t) => t.length > 0);
   const flags: string[] = [];
   const unknown: string[] = [];
   for (const token of tokens) {
-    if (token.startsWith("flags=")) flags.push(...token.slice("flags=".length).split(",").filter((f) => f.length > 0));
+    if (token.startsWith("flags="))
+      flags.push(
+        ...token
+          .slice("flags=".length)
+          .split(",")
+          .filter((f) => f.length > 0),
+      );
     else unknown.push(token);
   }
   return { engine, flags, unknown, rest: eol === -1 ? Buffer.alloc(0) : script.subarray(eol) };

@@ -6,7 +6,15 @@
  * IPv6 with an embedded IPv4 (`[::ffff:169.254.169.254]`). No regex: a linear scan.
  */
 
-const NAMES: ReadonlySet<string> = new Set(["localhost", "metadata", "metadata.google.internal", "instance-data", "metadata.azure.com", "kubernetes.default", "kubernetes.default.svc"]);
+const NAMES: ReadonlySet<string> = new Set([
+  "localhost",
+  "metadata",
+  "metadata.google.internal",
+  "instance-data",
+  "metadata.azure.com",
+  "kubernetes.default",
+  "kubernetes.default.svc",
+]);
 const SUFFIXES = [".localhost", ".internal", ".local", ".localdomain", ".svc", ".cluster.local"];
 
 /** One inet_aton part: decimal, 0x hex or 0-prefixed octal; NaN when malformed. */
@@ -40,8 +48,15 @@ function ipv4(host: string): number | undefined {
 function internalV4(a: number): boolean {
   const first = Math.floor(a / 2 ** 24);
   const second = Math.floor(a / 2 ** 16) % 256;
-  return first === 0 || first === 10 || first === 127 || (first === 169 && second === 254) || (first === 172 && second >= 16 && second <= 31) ||
-    (first === 192 && second === 168) || (first === 100 && second >= 64 && second <= 127);
+  return (
+    first === 0 ||
+    first === 10 ||
+    first === 127 ||
+    (first === 169 && second === 254) ||
+    (first === 172 && second >= 16 && second <= 31) ||
+    (first === 192 && second === 168) ||
+    (first === 100 && second >= 64 && second <= 127)
+  );
 }
 
 function internalV6(host: string): boolean {

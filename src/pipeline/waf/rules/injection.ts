@@ -17,19 +17,55 @@ const isCommand = (token: string): boolean => {
   const base = slash < 0 ? token : token.slice(slash + 1);
   return COMMANDS.has(base.endsWith(".exe") ? base.slice(0, -4) : base);
 };
-const COMMANDS: ReadonlySet<string> = new Set(`ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude at attrib awk aws az base64 bash bcdboot bcdedit bg bitsadmin bsdtar busybox bzip2 cacls call cat cd certutil chef-client chef-vault chmod chown cmd copy cp crontab cscript csh curl dash dd del dig dir diskpart dnf docker echo env eval exec export fg find findstr forfiles ftp gawk gcc gcloud grep gunzip gzip head history hostname icacls id iex ifconfig ip ipconfig iwmi iwr java jobs jrunscript kill knife ksh kubectl last lastlog less ls lsof lua make md mkfifo mknod more mount move mshta msiexec mv nano nc ncat net netcat netstat nltest nmap node nohup npm nslookup od openssl passwd perf perl php ping pip pkill powershell printenv printf ps pwd pwsh python python2 python3 python3.10 python3.11 python3.12 rd reg regsvr32 ren rm ruby runas rundll32 sc schtasks scp screen sed service set sh shutdown sleep socat ss ssh start su sudo systemctl systeminfo tac tail tar taskkill tasklist tee telnet tftp time timeout tmux touch type uname unxz unzip uptime useradd ver vi vim vol w wget who whoami wmic wscript xargs xxd xz yum zip zsh`.split(/\s+/));
+const COMMANDS: ReadonlySet<string> = new Set(
+  `ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude at attrib awk aws az base64 bash bcdboot bcdedit bg bitsadmin bsdtar busybox bzip2 cacls call cat cd certutil chef-client chef-vault chmod chown cmd copy cp crontab cscript csh curl dash dd del dig dir diskpart dnf docker echo env eval exec export fg find findstr forfiles ftp gawk gcc gcloud grep gunzip gzip head history hostname icacls id iex ifconfig ip ipconfig iwmi iwr java jobs jrunscript kill knife ksh kubectl last lastlog less ls lsof lua make md mkfifo mknod more mount move mshta msiexec mv nano nc ncat net netcat netstat nltest nmap node nohup npm nslookup od openssl passwd perf perl php ping pip pkill powershell printenv printf ps pwd pwsh python python2 python3 python3.10 python3.11 python3.12 rd reg regsvr32 ren rm ruby runas rundll32 sc schtasks scp screen sed service set sh shutdown sleep socat ss ssh start su sudo systemctl systeminfo tac tail tar taskkill tasklist tee telnet tftp time timeout tmux touch type uname unxz unzip uptime useradd ver vi vim vol w wget who whoami wmic wscript xargs xxd xz yum zip zsh`.split(
+    /\s+/,
+  ),
+);
 
-const PHP_FUNCTIONS: ReadonlySet<string> = new Set(`shell_exec passthru popen proc_open pcntl_exec preg_replace create_function call_user_func call_user_func_array include_once require_once file_get_contents file_put_contents fopen readfile fwrite unserialize base64_decode gzinflate gzuncompress str_rot13 phpinfo highlight_file show_source parse_ini_file move_uploaded_file symlink gethostbyname getenv putenv ini_set ini_get array_map array_filter usort var_dump print_r var_export ob_start curl_exec fsockopen pfsockopen stream_socket_client escapeshellcmd parse_str session_start setcookie checkdate strrev chmod mkdir unlink posix_getpwuid posix_kill posix_setuid posix_uname`.split(" "));
+const PHP_FUNCTIONS: ReadonlySet<string> = new Set(
+  `shell_exec passthru popen proc_open pcntl_exec preg_replace create_function call_user_func call_user_func_array include_once require_once file_get_contents file_put_contents fopen readfile fwrite unserialize base64_decode gzinflate gzuncompress str_rot13 phpinfo highlight_file show_source parse_ini_file move_uploaded_file symlink gethostbyname getenv putenv ini_set ini_get array_map array_filter usort var_dump print_r var_export ob_start curl_exec fsockopen pfsockopen stream_socket_client escapeshellcmd parse_str session_start setcookie checkdate strrev chmod mkdir unlink posix_getpwuid posix_kill posix_setuid posix_uname`.split(
+    " ",
+  ),
+);
 // English words that are also code functions: a call counts only with a code-like argument.
-const CODE_WORDS: ReadonlySet<string> = new Set(`eval assert system exec include require header mail extract chr ord dl file substr strlen print echo die exit list copy rename touch stat glob`.split(" "));
+const CODE_WORDS: ReadonlySet<string> = new Set(
+  `eval assert system exec include require header mail extract chr ord dl file substr strlen print echo die exit list copy rename touch stat glob`.split(
+    " ",
+  ),
+);
 
-const SCRIPT_EXTENSIONS: ReadonlySet<string> = new Set(["jsp", "jspx", "php", "php3", "php4", "php5", "php7", "phtml", "phar", "asp", "aspx", "ashx", "asmx", "cer", "cgi", "pl", "py", "sh", "war", "jar"]);
+const SCRIPT_EXTENSIONS: ReadonlySet<string> = new Set([
+  "jsp",
+  "jspx",
+  "php",
+  "php3",
+  "php4",
+  "php5",
+  "php7",
+  "phtml",
+  "phar",
+  "asp",
+  "aspx",
+  "ashx",
+  "asmx",
+  "cer",
+  "cgi",
+  "pl",
+  "py",
+  "sh",
+  "war",
+  "jar",
+]);
 // Inside `{{ }}` or `${ }`: arithmetic, object internals or a call: template code, not text.
-const TEMPLATE_CODE = /\d[ \t]{0,5}[*+-][ \t]{0,5}\d|__class__|__globals__|__init__|config|self|request|lipsum|cycler|joiner|range|\|attr|\|safe|constructor|\[['"]|['"(]|@|\.getclass|runtime|\bt\(/;
+const TEMPLATE_CODE =
+  /\d[ \t]{0,5}[*+-][ \t]{0,5}\d|__class__|__globals__|__init__|config|self|request|lipsum|cycler|joiner|range|\|attr|\|safe|constructor|\[['"]|['"(]|@|\.getclass|runtime|\bt\(/;
 // A `while` condition that never changes: a literal, a constructor, a bare comparison of names.
-const ENDLESS = /^(?:!{1,3})?[-+]?(?:''|""|``|\[\]|\{\}|\d{1,10}|true|false|this|infinity|nan|null|undefined|string|number|object|array|date|boolean|symbol|math|json|new[a-z]{1,20}|\((?:true|1|!0))$|^[a-z_]\w{0,19}[<>]\w{1,20}$/;
+const ENDLESS =
+  /^(?:!{1,3})?[-+]?(?:''|""|``|\[\]|\{\}|\d{1,10}|true|false|this|infinity|nan|null|undefined|string|number|object|array|date|boolean|symbol|math|json|new[a-z]{1,20}|\((?:true|1|!0))$|^[a-z_]\w{0,19}[<>]\w{1,20}$/;
 // Inside `${ }`: a Log4j lookup prefix, or a nested lookup.
-const LOOKUP = /(?:jndi|ldap|rmi|dns|iiop|corba|nds|nis|env|sys|java|lower|upper|date|main|ctx|base64|k8s|docker|spring|bundle|marker|map|sd|log4j|web|\$\{)[^}:]{0,10}:/;
+const LOOKUP =
+  /(?:jndi|ldap|rmi|dns|iiop|corba|nds|nis|env|sys|java|lower|upper|date|main|ctx|base64|k8s|docker|spring|bundle|marker|map|sd|log4j|web|\$\{)[^}:]{0,10}:/;
 
 /** Patterns used inside `accept` functions, for the ReDoS check. */
 export const INJECTION_INNER_PATTERNS: readonly RegExp[] = [TEMPLATE_CODE, LOOKUP, ENDLESS];
@@ -37,140 +73,396 @@ export const INJECTION_INNER_PATTERNS: readonly RegExp[] = [TEMPLATE_CODE, LOOKU
 export const injectionRules: readonly ValueRule[] = [
   // --- rce: OS command injection -----------------------------------------------------------
   // command after a shell separator
-  { id: 501, needs: ";|`\n&$<>", group: "rce", paranoia: 1, score: 5, accept: isCommand,
-    pattern: /(?:[;|`\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})/g },
+  {
+    id: 501,
+    needs: ";|`\n&$<>",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    accept: isCommand,
+    pattern: /(?:[;|`\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})/g,
+  },
   // command substitution running a command
-  { id: 502, needs: "$`", group: "rce", paranoia: 1, score: 5, accept: isCommand,
-    pattern: /(?:\$\(|`)[\s(]{0,3}([\w./\\-]{1,60})/g },
+  { id: 502, needs: "$`", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /(?:\$\(|`)[\s(]{0,3}([\w./\\-]{1,60})/g },
   // a value that is a command line with options or paths
-  { id: 503, plain: true, group: "rce", paranoia: 1, score: 5, accept: isCommand,
-    pattern: /^\s{0,3}([\w./\\-]{1,60})\s{1,5}(?:-{1,2}[a-z]|\/[a-z]|[\w.-]{0,60}\s{0,3}[|;&<>]|\$|"|%)/g },
+  {
+    id: 503,
+    plain: true,
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    accept: isCommand,
+    pattern: /^\s{0,3}([\w./\\-]{1,60})\s{1,5}(?:-{1,2}[a-z]|\/[a-z]|[\w.-]{0,60}\s{0,3}[|;&<>]|\$|"|%)/g,
+  },
   // shell evasion: quotes, globs, $@/${} inside command names
-  { id: 504, needs: "$'\"\\/", group: "rce", paranoia: 1, score: 5,
-    pattern: /(?:^|[;|&`\s])(?:[a-z]{1,4}(?:\$\{?[@*!#\w]{0,10}\}?|''|""|\\)[a-z]{1,6}|\/[a-z?*]{1,4}\/[a-z?*]{1,3}[?*][a-z?*]{0,3})(?=[\s;|&]|$)/ },
+  {
+    id: 504,
+    needs: "$'\"\\/",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /(?:^|[;|&`\s])(?:[a-z]{1,4}(?:\$\{?[@*!#\w]{0,10}\}?|''|""|\\)[a-z]{1,6}|\/[a-z?*]{1,4}\/[a-z?*]{1,3}[?*][a-z?*]{0,3})(?=[\s;|&]|$)/,
+  },
   // program in a bin directory, or a shell variable that names one
-  { id: 514, plain: true, needs: "/$", group: "rce", paranoia: 1, score: 5,
-    pattern: /(?:^|[\s;|&'"=/(])(?:usr\/(?:local\/)?)?s?bin\/[a-z]|\$\{?(?:shell|ifs|path|home|bash\w{0,10}|ps[1-4])\b/ },
+  {
+    id: 514,
+    plain: true,
+    needs: "/$",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern: /(?:^|[\s;|&'"=/(])(?:usr\/(?:local\/)?)?s?bin\/[a-z]|\$\{?(?:shell|ifs|path|home|bash\w{0,10}|ps[1-4])\b/,
+  },
   // shell brace expansion hiding a command ({l,-lh}s, c{a,oun}t)
-  { id: 515, needs: "{", group: "rce", paranoia: 1, score: 5,
-    pattern: /\{[\w./-]{0,20},[\w.,/-]{0,40}\}/ },
+  { id: 515, needs: "{", group: "rce", paranoia: 1, score: 5, pattern: /\{[\w./-]{0,20},[\w.,/-]{0,40}\}/ },
   // PowerShell download or execution cmdlet
-  { id: 516, plain: true, group: "rce", paranoia: 1, score: 5,
-    pattern: /\b(?:invoke-(?:webrequest|expression|restmethod|command|item|wmimethod|shellcode|mimikatz)|new-object\s{1,5}(?:net\.webclient|system\.net\.\w{1,30})|start-process|downloadstring|downloadfile|-encodedcommand|set-executionpolicy|add-mppreference)\b/ },
+  {
+    id: 516,
+    plain: true,
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\b(?:invoke-(?:webrequest|expression|restmethod|command|item|wmimethod|shellcode|mimikatz)|new-object\s{1,5}(?:net\.webclient|system\.net\.\w{1,30})|start-process|downloadstring|downloadfile|-encodedcommand|set-executionpolicy|add-mppreference)\b/,
+  },
   // sensitive Unix path in an argument
-  { id: 505, plain: true, needs: "/", group: "rce", paranoia: 1, score: 5,
-    pattern: /(?:\/etc\/(?:passwd|shadow|group|hosts|issue|crontab|sudoers|hostname|resolv\.conf|os-release|profile)|\/proc\/(?:self|version|cpuinfo|meminfo|\d{1,6})\/?|\/bin\/(?:ba|z|k|da)?sh\b|\/dev\/(?:tcp|udp)\/|\/usr\/(?:local\/)?bin\/)/ },
+  {
+    id: 505,
+    plain: true,
+    needs: "/",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /(?:\/etc\/(?:passwd|shadow|group|hosts|issue|crontab|sudoers|hostname|resolv\.conf|os-release|profile)|\/proc\/(?:self|version|cpuinfo|meminfo|\d{1,6})\/?|\/bin\/(?:ba|z|k|da)?sh\b|\/dev\/(?:tcp|udp)\/|\/usr\/(?:local\/)?bin\/)/,
+  },
   // Windows cmd FOR loop
-  { id: 506, needs: "/%(", group: "rce", paranoia: 1, score: 5,
-    pattern: /\bfor[ \t]{1,20}(?:\/[dflr]\b|%%?[^\s%]{1,30}[ \t]{1,20}in[ \t]{0,20}\()/ },
+  {
+    id: 506,
+    needs: "/%(",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern: /\bfor[ \t]{1,20}(?:\/[dflr]\b|%%?[^\s%]{1,30}[ \t]{1,20}in[ \t]{0,20}\()/,
+  },
   // Windows cmd IF condition
-  { id: 517, group: "rce", paranoia: 1, score: 5,
-    pattern: /\bif[ \t]{1,30}(?:\/i[ \t]{1,30})?(?:not[ \t]{1,30})?(?:exist|defined|errorlevel|cmdextversion)\b|\bif[ \t]{1,30}(?:\/i[ \t]{1,30})?[^\s=]{1,60}==|\bif[ \t]{1,30}[^\s]{1,60}[ \t]{1,30}(?:equ|neq|lss|leq|gtr|geq)[ \t]/ },
+  {
+    id: 517,
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\bif[ \t]{1,30}(?:\/i[ \t]{1,30})?(?:not[ \t]{1,30})?(?:exist|defined|errorlevel|cmdextversion)\b|\bif[ \t]{1,30}(?:\/i[ \t]{1,30})?[^\s=]{1,60}==|\bif[ \t]{1,30}[^\s]{1,60}[ \t]{1,30}(?:equ|neq|lss|leq|gtr|geq)[ \t]/,
+  },
   // Windows cmd variable expansion or GOTO
-  { id: 518, group: "rce", paranoia: 1, score: 5,
-    pattern: /%[a-z_]{1,30}(?::~-?\d{1,4}(?:,-?\d{1,4})?)?%|\bgoto[ \t]{1,10}:?[a-z_]{1,30}$/ },
+  {
+    id: 518,
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern: /%[a-z_]{1,30}(?::~-?\d{1,4}(?:,-?\d{1,4})?)?%|\bgoto[ \t]{1,10}:?[a-z_]{1,30}$/,
+  },
   // here-string, redirection or pipe into a shell
-  { id: 507, needs: "<|>&", group: "rce", paranoia: 1, score: 5,
-    pattern: /(?:<<<|\|\s{0,5}(?:ba|z|k|da)?sh\b|>\s{0,3}\/(?:tmp|dev|var|etc)\/|\d?>&\s{0,3}\d)/ },
+  {
+    id: 507,
+    needs: "<|>&",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern: /(?:<<<|\|\s{0,5}(?:ba|z|k|da)?sh\b|>\s{0,3}\/(?:tmp|dev|var|etc)\/|\d?>&\s{0,3}\d)/,
+  },
   // dot-file of a credential or shell configuration
-  { id: 508, plain: true, needs: ".", group: "rce", paranoia: 1, score: 5,
-    pattern: /(?:^|[\s/\\'"])\.(?:boto|bash_history|bash_profile|bashrc|zshrc|profile|netrc|pgpass|my\.cnf|aws|ssh|docker|kube|npmrc|git-credentials|gnupg|history|viminfo|mysql_history|psql_history|python_history|rediscli_history|htpasswd|htaccess|env)(?:$|[\s/'"])/ },
+  {
+    id: 508,
+    plain: true,
+    needs: ".",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /(?:^|[\s/\\'"])\.(?:boto|bash_history|bash_profile|bashrc|zshrc|profile|netrc|pgpass|my\.cnf|aws|ssh|docker|kube|npmrc|git-credentials|gnupg|history|viminfo|mysql_history|psql_history|python_history|rediscli_history|htpasswd|htaccess|env)(?:$|[\s/'"])/,
+  },
   // a lone command run after a prefix character (;env, \ls, |id)
-  { id: 509, needs: ";|&`\\", group: "rce", paranoia: 1, score: 5, accept: isCommand,
-    pattern: /^[;|&`\\]{1,2}\s{0,3}([\w./\\-]{1,60})$/g },
+  { id: 509, needs: ";|&`\\", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /^[;|&`\\]{1,2}\s{0,3}([\w./\\-]{1,60})$/g },
   // shell metacharacters inside a word ($(), backticks, <() splitting a command)
-  { id: 510, needs: "$`<\\", group: "rce", paranoia: 2, score: 5,
-    pattern: /[a-z](?:\$\(\)|``|<\(\)|\$\{\}|\$@|\$\*|\\[a-z])[a-z]{1,12}\s/ },
+  {
+    id: 510,
+    needs: "$`<\\",
+    group: "rce",
+    paranoia: 2,
+    score: 5,
+    pattern: /[a-z](?:\$\(\)|``|<\(\)|\$\{\}|\$@|\$\*|\\[a-z])[a-z]{1,12}\s/,
+  },
   // SMTP/IMAP/POP3 command injection
-  { id: 511, needs: "\n", group: "rce", paranoia: 2, score: 5,
-    pattern: /[\r\n]\s{0,5}(?:mail\s{1,5}from|rcpt\s{1,5}to|data|helo|ehlo|vrfy|expn|auth\s{1,5}(?:login|plain)|a\d{1,5}\s{1,5}(?:login|select|fetch|list|uid|store|logout|capability)|\d{1,3}\s{1,5}(?:list|select|fetch|login|uid)|(?:user|pass|retr|dele|list|top|uidl|quit|stat)\s{1,5}\S{0,60})\s{0,5}[:\s]/ },
+  {
+    id: 511,
+    needs: "\n",
+    group: "rce",
+    paranoia: 2,
+    score: 5,
+    pattern:
+      /[\r\n]\s{0,5}(?:mail\s{1,5}from|rcpt\s{1,5}to|data|helo|ehlo|vrfy|expn|auth\s{1,5}(?:login|plain)|a\d{1,5}\s{1,5}(?:login|select|fetch|list|uid|store|logout|capability)|\d{1,3}\s{1,5}(?:list|select|fetch|login|uid)|(?:user|pass|retr|dele|list|top|uidl|quit|stat)\s{1,5}\S{0,60})\s{0,5}[:\s]/,
+  },
   // a command word alone at the start of a line
-  { id: 512, needs: "\n", group: "rce", paranoia: 2, score: 5, accept: isCommand,
-    pattern: /[\r\n][ \t]{0,5}([\w./\\-]{1,60})(?:[ \t]{1,5}[^\s]{1,60})?[ \t]{0,5}(?:[\r\n]|$)/g },
+  {
+    id: 512,
+    needs: "\n",
+    group: "rce",
+    paranoia: 2,
+    score: 5,
+    accept: isCommand,
+    pattern: /[\r\n][ \t]{0,5}([\w./\\-]{1,60})(?:[ \t]{1,5}[^\s]{1,60})?[ \t]{0,5}(?:[\r\n]|$)/g,
+  },
   // PHP open tag or stream wrapper
-  { id: 601, needs: "?[:", group: "code", paranoia: 1, score: 5,
-    pattern: /(?:<\?(?:php|=|\s|$)|\?>|\[\/?\\?php\]|\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|ogg|rar|ssh2(?:\.\w{1,10})?):\/\/)/ },
+  {
+    id: 601,
+    needs: "?[:",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /(?:<\?(?:php|=|\s|$)|\?>|\[\/?\\?php\]|\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|ogg|rar|ssh2(?:\.\w{1,10})?):\/\/)/,
+  },
   // call of a PHP code-execution or file function
-  { id: 602, needs: "(", group: "code", paranoia: 1, score: 5, accept: (t) => PHP_FUNCTIONS.has(t),
-    pattern: /([a-z_][a-z0-9_]{1,40})\s{0,10}(?:\/\*[^*]{0,100}\*\/\s{0,10})?\(/g },
+  {
+    id: 602,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => PHP_FUNCTIONS.has(t),
+    pattern: /([a-z_][a-z0-9_]{1,40})\s{0,10}(?:\/\*[^*]{0,100}\*\/\s{0,10})?\(/g,
+  },
   // call of an English-named code function with a code-like argument
-  { id: 612, needs: "(", group: "code", paranoia: 1, score: 5, accept: (t) => CODE_WORDS.has(t),
-    pattern: /([a-z_]{2,10})[ \t]{0,10}\([ \t]{0,5}(?:['"`$)]|[a-z_]\w{0,39}[ \t]{0,3}\(|\d{1,3}[ \t]{0,3}[).])/g },
+  {
+    id: 612,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => CODE_WORDS.has(t),
+    pattern: /([a-z_]{2,10})[ \t]{0,10}\([ \t]{0,5}(?:['"`$)]|[a-z_]\w{0,39}[ \t]{0,3}\(|\d{1,3}[ \t]{0,3}[).])/g,
+  },
   // PHP superglobal or variable function
-  { id: 603, needs: "$", group: "code", paranoia: 1, score: 5,
-    pattern: /\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$\{\s{0,5}[a-z_]|\${1,4}(?:[a-z_]\w{0,30}|\{[^}]{0,30}\})(?:\{[^}]{0,30}\}|\[[^\]]{0,30}\]){0,4}[ \t]{0,5}(?:\/\*[^*]{0,100}\*\/[ \t]{0,5})?\(/ },
+  {
+    id: 603,
+    needs: "$",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$\{\s{0,5}[a-z_]|\${1,4}(?:[a-z_]\w{0,30}|\{[^}]{0,30}\})(?:\{[^}]{0,30}\}|\[[^\]]{0,30}\]){0,4}[ \t]{0,5}(?:\/\*[^*]{0,100}\*\/[ \t]{0,5})?\(/,
+  },
   // a value that is one call of a code function
-  { id: 616, needs: "(", group: "code", paranoia: 1, score: 5, accept: (t) => CODE_WORDS.has(t),
-    pattern: /^[ \t]{0,3}([a-z_]{2,12})[ \t]{0,3}\([ \t]{0,3}['"]?[\w.-]{1,40}['"]?[ \t]{0,3}\)[ \t]{0,3};?$/g },
+  {
+    id: 616,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => CODE_WORDS.has(t),
+    pattern: /^[ \t]{0,3}([a-z_]{2,12})[ \t]{0,3}\([ \t]{0,3}['"]?[\w.-]{1,40}['"]?[ \t]{0,3}\)[ \t]{0,3};?$/g,
+  },
   // a parenthesised function name, called
-  { id: 620, needs: "(", group: "code", paranoia: 1, score: 5, accept: (t) => CODE_WORDS.has(t),
-    pattern: /\([ \t]{0,3}['"]?([a-z_]{2,12})['"]?[ \t]{0,3}\)[ \t]{0,3}\(/g },
+  {
+    id: 620,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => CODE_WORDS.has(t),
+    pattern: /\([ \t]{0,3}['"]?([a-z_]{2,12})['"]?[ \t]{0,3}\)[ \t]{0,3}\(/g,
+  },
   // function name split from its call by a comment, or called through a string
-  { id: 615, needs: "(", group: "code", paranoia: 1, score: 5,
-    pattern: /[a-z_]\s{0,10}(?:(?:\/\/|#)[^\n]{0,100}\n|\/\*[^*]{0,100}\*\/)\s{0,10}\(|['"][a-z_]{2,30}['"]\(/ },
+  {
+    id: 615,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern: /[a-z_]\s{0,10}(?:(?:\/\/|#)[^\n]{0,100}\n|\/\*[^*]{0,100}\*\/)\s{0,10}\(|['"][a-z_]{2,30}['"]\(/,
+  },
   // PHP configuration directive set through input
-  { id: 613, needs: "=", group: "code", paranoia: 1, score: 5,
-    pattern: /^\s{0,5}(?:allow_url_(?:fopen|include)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|engine|extension|zend_extension|safe_mode\w{0,20}|register_globals|display_errors|error_log|include_path|sendmail_path|upload_tmp_dir|short_open_tag|magic_quotes_\w{1,10}|max_execution_time|memory_limit|post_max_size|(?:opcache|mbstring|pcre|session|apc|xdebug|phar|cgi|zend|mysqli?|pdo|curl|openssl)\.[\w.]{1,60})\s{0,3}=/ },
+  {
+    id: 613,
+    needs: "=",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /^\s{0,5}(?:allow_url_(?:fopen|include)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|engine|extension|zend_extension|safe_mode\w{0,20}|register_globals|display_errors|error_log|include_path|sendmail_path|upload_tmp_dir|short_open_tag|magic_quotes_\w{1,10}|max_execution_time|memory_limit|post_max_size|(?:opcache|mbstring|pcre|session|apc|xdebug|phar|cgi|zend|mysqli?|pdo|curl|openssl)\.[\w.]{1,60})\s{0,3}=/,
+  },
   // upload of a server-side script (file name header)
-  { id: 614, plain: true, needs: ".", group: "code", paranoia: 1, score: 5, on: ["header"],
-    accept: (t) => SCRIPT_EXTENSIONS.has(t.replace(/\.{1,5}$/, "").split(".").pop() ?? ""),
-    pattern: /^([^/\\]{1,200}\.[^/\\]{0,20})$/g },
+  {
+    id: 614,
+    plain: true,
+    needs: ".",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    on: ["header"],
+    accept: (t) =>
+      SCRIPT_EXTENSIONS.has(
+        t
+          .replace(/\.{1,5}$/, "")
+          .split(".")
+          .pop() ?? "",
+      ),
+    pattern: /^([^/\\]{1,200}\.[^/\\]{0,20})$/g,
+  },
   // serialized PHP object
-  { id: 604, needs: ":", group: "code", paranoia: 1, score: 5,
-    pattern: /(?:^|[;{])[oc]:\d{1,5}:"[\w\\]{1,100}":\d{1,5}:\{|^a:\d{1,5}:\{[si]:/ },
+  {
+    id: 604,
+    needs: ":",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern: /(?:^|[;{])[oc]:\d{1,5}:"[\w\\]{1,100}":\d{1,5}:\{|^a:\d{1,5}:\{[si]:/,
+  },
   // PHP session file or config file name
-  { id: 605, plain: true, group: "code", paranoia: 1, score: 5,
-    pattern: /(?:^|[/\\])(?:sess_[a-z0-9,-]{20,128}|\.user\.ini|php\.ini|php-fpm\.conf)$/ },
+  {
+    id: 605,
+    plain: true,
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern: /(?:^|[/\\])(?:sess_[a-z0-9,-]{20,128}|\.user\.ini|php\.ini|php-fpm\.conf)$/,
+  },
   // Node.js process, module or constructor access
-  { id: 606, plain: true, group: "code", paranoia: 1, score: 5,
-    pattern: /\b(?:require\s{0,5}\(\s{0,5}['"`](?:child_process|fs|net|http|vm|os|process)|child_process|process\s{0,5}\.\s{0,5}(?:mainmodule|binding|env|exit|kill|dlopen)|constructor\s{0,5}\.\s{0,5}constructor|\bfunction\s{0,5}\(\s{0,5}\)\s{0,5}\{|new\s{1,5}function\s{0,5}\(|_\$\$nd_func\$\$_|\beval\s{0,5}\(|__js_function|\b(?:process|console|global|globalthis|module|require)\s{0,5}\[\s{0,5}['"`a-z]|console\s{0,5}\.\s{0,5}\w{1,10}\s{0,5}\.\s{0,5}(?:call|apply|bind)\b|module\s{0,5}\.\s{0,5}exports\s{0,5}=|console\s{0,5}\.\s{0,5}(?:log|info|warn|error|dir|debug|trace)\s{0,5}\(|^xyqk|settimeout\s{0,5}\(\s{0,5}['"`]|fromcharcode|\bimport\s{0,5}\(\s{0,5}['"`])/ },
+  {
+    id: 606,
+    plain: true,
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\b(?:require\s{0,5}\(\s{0,5}['"`](?:child_process|fs|net|http|vm|os|process)|child_process|process\s{0,5}\.\s{0,5}(?:mainmodule|binding|env|exit|kill|dlopen)|constructor\s{0,5}\.\s{0,5}constructor|\bfunction\s{0,5}\(\s{0,5}\)\s{0,5}\{|new\s{1,5}function\s{0,5}\(|_\$\$nd_func\$\$_|\beval\s{0,5}\(|__js_function|\b(?:process|console|global|globalthis|module|require)\s{0,5}\[\s{0,5}['"`a-z]|console\s{0,5}\.\s{0,5}\w{1,10}\s{0,5}\.\s{0,5}(?:call|apply|bind)\b|module\s{0,5}\.\s{0,5}exports\s{0,5}=|console\s{0,5}\.\s{0,5}(?:log|info|warn|error|dir|debug|trace)\s{0,5}\(|^xyqk|settimeout\s{0,5}\(\s{0,5}['"`]|fromcharcode|\bimport\s{0,5}\(\s{0,5}['"`])/,
+  },
   // endless loop as a denial of service (while without progress)
-  { id: 607, needs: "(", group: "code", paranoia: 1, score: 5, accept: (t) => ENDLESS.test(t.replace(/[ \t]/g, "")),
-    pattern: /\bwhile[ \t]{0,5}\(([^)]{0,40})\)/g },
+  {
+    id: 607,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => ENDLESS.test(t.replace(/[ \t]/g, "")),
+    pattern: /\bwhile[ \t]{0,5}\(([^)]{0,40})\)/g,
+  },
   // endless for(;;) loop
-  { id: 621, needs: "(", group: "code", paranoia: 1, score: 5,
-    pattern: /\bfor[ \t]{0,5}\([ \t]{0,5};[ \t]{0,5};/ },
+  { id: 621, needs: "(", group: "code", paranoia: 1, score: 5, pattern: /\bfor[ \t]{0,5}\([ \t]{0,5};[ \t]{0,5};/ },
   // server-side template expression
-  { id: 608, needs: "{", group: "code", paranoia: 1, score: 5, accept: (t) => TEMPLATE_CODE.test(t),
-    pattern: /(?:\{\{|\$\{)([^}]{0,200})/g },
+  {
+    id: 608,
+    needs: "{",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => TEMPLATE_CODE.test(t),
+    pattern: /(?:\{\{|\$\{)([^}]{0,200})/g,
+  },
   // server-side template block or tag
-  { id: 619, needs: "%{(", group: "code", paranoia: 1, score: 5,
-    pattern: /<%[^%]{0,200}%>|#\{[^}]{0,200}\}|\{%[^%]{0,200}%\}|\$\{\{|@\(|\{\{=/ },
+  {
+    id: 619,
+    needs: "%{(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern: /<%[^%]{0,200}%>|#\{[^}]{0,200}\}|\{%[^%]{0,200}%\}|\$\{\{|@\(|\{\{=/,
+  },
   // Perl/Ruby code block or backtick execution
-  { id: 609, group: "code", paranoia: 2, score: 5,
-    pattern: /@\{\[[^\]]{0,200}\]\}|(?:^|[\s;(])(?:qx|qw)\s{0,5}[{([/|]|\b(?:system|exec|syscall|open)\s{1,5}['"]|`[^`]{1,200}`|%x\{/ },
+  {
+    id: 609,
+    group: "code",
+    paranoia: 2,
+    score: 5,
+    pattern: /@\{\[[^\]]{0,200}\]\}|(?:^|[\s;(])(?:qx|qw)\s{0,5}[{([/|]|\b(?:system|exec|syscall|open)\s{1,5}['"]|`[^`]{1,200}`|%x\{/,
+  },
   // base64 of JavaScript or shell code
-  { id: 610, plain: true, group: "code", paranoia: 2, score: 5,
-    pattern: /^(?:d2hpbgu|zxzhb|zg9jdw1lbn|cmvxdwly|xhuwmd|aw1wb3j0|y2hpbgrfchjvy2vzc|zm9yka|c3lzdgvt|y3vybc|d2dldc|l2jpbi9|yhdob2ft|ymfzaa|ym9va)[a-z0-9+/=]{0,4000}$/ },
+  {
+    id: 610,
+    plain: true,
+    group: "code",
+    paranoia: 2,
+    score: 5,
+    pattern:
+      /^(?:d2hpbgu|zxzhb|zg9jdw1lbn|cmvxdwly|xhuwmd|aw1wb3j0|y2hpbgrfchjvy2vzc|zm9yka|c3lzdgvt|y3vybc|d2dldc|l2jpbi9|yhdob2ft|ymfzaa|ym9va)[a-z0-9+/=]{0,4000}$/,
+  },
   // JSFuck or obfuscated JavaScript
-  { id: 611, needs: "[!(+", group: "code", paranoia: 1, score: 5,
-    pattern: /(?:\[\]\+?\[\]|\(!\[\]\+\[\]\)|!!\[\]|\+!\+\[\]|\[\]\[\(|\(\+\[\]\))/ },
+  {
+    id: 611,
+    needs: "[!(+",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    pattern: /(?:\[\]\+?\[\]|\(!\[\]\+\[\]\)|!!\[\]|\+!\+\[\]|\[\]\[\(|\(\+\[\]\))/,
+  },
   // --- java: Log4Shell lookups, expression languages, deserialization gadgets ---------------
   // Log4j/JNDI lookup
-  { id: 1201, needs: "{", group: "java", paranoia: 1, score: 5, accept: (t) => LOOKUP.test(t),
-    pattern: /\$\{([^}]{0,80})/g },
+  { id: 1201, needs: "{", group: "java", paranoia: 1, score: 5, accept: (t) => LOOKUP.test(t), pattern: /\$\{([^}]{0,80})/g },
   // Java class used by exploit chains
-  { id: 1202, plain: true, group: "java", paranoia: 1, score: 5,
-    pattern: /\b(?:java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)|processbuilder|runtime\s{0,5}\.\s{0,5}getruntime|javax\.script|javax\.naming|java\.io\.(?:file|objectinputstream)|java\.net\.(?:url|socket)|java\.beans|org\.apache\.(?:commons\.collections|xalan|bcel)|com\.sun\.(?:rowset|org\.apache)|jdk\.jshell|clonetransformer|forclosure|instantiatefactory|instantiatetransformer|invokertransformer|prototypeclonefactory|prototypeserializationfactory|whileclosure|chainedtransformer|constanttransformer|lazymap|templatesimpl|jdbcrowsetimpl|\.getclass\(\)|classloader|getruntime|\.exec\s{0,5}\()/ },
+  {
+    id: 1202,
+    plain: true,
+    group: "java",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\b(?:java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)|processbuilder|runtime\s{0,5}\.\s{0,5}getruntime|javax\.script|javax\.naming|java\.io\.(?:file|objectinputstream)|java\.net\.(?:url|socket)|java\.beans|org\.apache\.(?:commons\.collections|xalan|bcel)|com\.sun\.(?:rowset|org\.apache)|jdk\.jshell|clonetransformer|forclosure|instantiatefactory|instantiatetransformer|invokertransformer|prototypeclonefactory|prototypeserializationfactory|whileclosure|chainedtransformer|constanttransformer|lazymap|templatesimpl|jdbcrowsetimpl|\.getclass\(\)|classloader|getruntime|\.exec\s{0,5}\()/,
+  },
   // class name of a gadget chain after a runtime prefix
-  { id: 1203, plain: true, needs: ".", group: "java", paranoia: 2, score: 5,
-    pattern: /\bruntime\s{0,5}\.\s{0,5}(?:clonetransformer|forclosure|instantiatefactory|instantiatetransformer|invokertransformer|prototypeclonefactory|prototypeserializationfactory|whileclosure|exec|getruntime)/ },
+  {
+    id: 1203,
+    plain: true,
+    needs: ".",
+    group: "java",
+    paranoia: 2,
+    score: 5,
+    pattern:
+      /\bruntime\s{0,5}\.\s{0,5}(?:clonetransformer|forclosure|instantiatefactory|instantiatetransformer|invokertransformer|prototypeclonefactory|prototypeserializationfactory|whileclosure|exec|getruntime)/,
+  },
   // Java serialized object magic (raw or base64)
-  { id: 1204, plain: true, group: "java", paranoia: 1, score: 5,
+  {
+    id: 1204,
+    plain: true,
+    group: "java",
+    paranoia: 1,
+    score: 5,
     // The serialization stream magic is binary by definition: control characters are the point.
     // eslint-disable-next-line no-control-regex
-    pattern: /(?:\xac\xed\x00\x05|^ro0ab|^aced0005|h4sia)/ },
+    pattern: /(?:\xac\xed\x00\x05|^ro0ab|^aced0005|h4sia)/,
+  },
   // Spring/OGNL/EL expression evaluation
-  { id: 1205, plain: true, group: "java", paranoia: 1, score: 5,
-    pattern: /(?:#(?:_memberaccess|context|request|response|session|application|parameters|attr|this|root)\b|@java\.lang|new\s{1,5}java\.|class\.module\.classloader|class\.classloader|\.getdeclaredmethod|\.forname\s{0,5}\(|t\(java\.|#\{\s{0,5}['"]?[a-z]|\$\{\s{0,5}(?:\d|'|"|[a-z]{1,30}\s{0,5}\()|xwork\.|ognl)/ },
+  {
+    id: 1205,
+    plain: true,
+    group: "java",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /(?:#(?:_memberaccess|context|request|response|session|application|parameters|attr|this|root)\b|@java\.lang|new\s{1,5}java\.|class\.module\.classloader|class\.classloader|\.getdeclaredmethod|\.forname\s{0,5}\(|t\(java\.|#\{\s{0,5}['"]?[a-z]|\$\{\s{0,5}(?:\d|'|"|[a-z]{1,30}\s{0,5}\()|xwork\.|ognl)/,
+  },
   // --- sqli ------------------------------------------------------------------------------
   // SQL grammar: quote break, boolean expression, stacked or UNION query
-  { id: 1001, plain: true, group: "sqli", paranoia: 1, score: 5,
-    detect: looksLikeSqlInjection, plainGate: PLAIN_SQL },
+  { id: 1001, plain: true, group: "sqli", paranoia: 1, score: 5, detect: looksLikeSqlInjection, plainGate: PLAIN_SQL },
   // SQL catalog or system object
-  { id: 1002, plain: true, group: "sqli", paranoia: 1, score: 5,
-    pattern: /\b(?:information_schema|pg_catalog|pg_(?:shadow|user|database|proc|class|namespace|tables)|sqlite_(?:master|schema|temp_master)|mysql\.(?:user|db)|sys\.(?:objects|tables|columns|databases|sql_logins|user_\w{1,20}|dba_\w{1,20})|sysobjects|tempdb|msdb|syscolumns|sysdatabases|msysobjects|msysaccessobjects|all_tables|user_tables|dba_users|v\$version|msdasql|sqloledb|dbms_\w{1,30}|utl_(?:http|inaddr|file)|xp_cmdshell|sp_(?:executesql|oacreate|configure|password|makewebtask|addextendedproc))\b/ },
+  {
+    id: 1002,
+    plain: true,
+    group: "sqli",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\b(?:information_schema|pg_catalog|pg_(?:shadow|user|database|proc|class|namespace|tables)|sqlite_(?:master|schema|temp_master)|mysql\.(?:user|db)|sys\.(?:objects|tables|columns|databases|sql_logins|user_\w{1,20}|dba_\w{1,20})|sysobjects|tempdb|msdb|syscolumns|sysdatabases|msysobjects|msysaccessobjects|all_tables|user_tables|dba_users|v\$version|msdasql|sqloledb|dbms_\w{1,30}|utl_(?:http|inaddr|file)|xp_cmdshell|sp_(?:executesql|oacreate|configure|password|makewebtask|addextendedproc))\b/,
+  },
   // SQL fragment: comment after a quote, quote arithmetic, or a keyword tail
-  { id: 1003, plain: true, group: "sqli", paranoia: 2, score: 5,
-    pattern: /(?:['"`]\s{0,5}(?:--|#|\/\*|;|\)|\|\||&&|[+-]\s{0,5}\w|=|<|>|\b(?:or|and|xor|not|is|like|rlike|regexp|in|between|having|union|div)\b)|\b(?:or|and)\s{1,5}['"\d]|\b(?:like|rlike|regexp)\s{0,5}['"`]|^\s{0,5}[)'"]|\)\s{0,5}(?:as|from|union|or|and)\s|\b(?:select|execute|exec)\s{0,5}\(|::\s{0,5}(?:int|text|bool|varchar)\b|\bprocedure\s{1,5}analyse|\bnot\s{1,5}(?:between|in|like)\b|^\s{0,5}(?:xor|<=|>=|is\s{1,5}(?:not\s{1,5})?null|in\s{0,5}\(\s{0,5}\d|like|rlike|regexp|not\s{1,5}like|&&|\|\||>>|<<|<=>|!=)(?:\s|$))/ },
+  {
+    id: 1003,
+    plain: true,
+    group: "sqli",
+    paranoia: 2,
+    score: 5,
+    pattern:
+      /(?:['"`]\s{0,5}(?:--|#|\/\*|;|\)|\|\||&&|[+-]\s{0,5}\w|=|<|>|\b(?:or|and|xor|not|is|like|rlike|regexp|in|between|having|union|div)\b)|\b(?:or|and)\s{1,5}['"\d]|\b(?:like|rlike|regexp)\s{0,5}['"`]|^\s{0,5}[)'"]|\)\s{0,5}(?:as|from|union|or|and)\s|\b(?:select|execute|exec)\s{0,5}\(|::\s{0,5}(?:int|text|bool|varchar)\b|\bprocedure\s{1,5}analyse|\bnot\s{1,5}(?:between|in|like)\b|^\s{0,5}(?:xor|<=|>=|is\s{1,5}(?:not\s{1,5})?null|in\s{0,5}\(\s{0,5}\d|like|rlike|regexp|not\s{1,5}like|&&|\|\||>>|<<|<=>|!=)(?:\s|$))/,
+  },
 ];

@@ -10,19 +10,108 @@
 
 /** Token kinds: string, number, keyword, function call, operator, logic, comment, variable, word, punctuation. */
 type Kind = "s" | "n" | "k" | "f" | "o" | "l" | "c" | "v" | "b" | "(" | ")" | "," | ";";
-interface Token { readonly kind: Kind; readonly word: string }
+interface Token {
+  readonly kind: Kind;
+  readonly word: string;
+}
 
 const MAX_TOKENS = 256;
 const LOGIC: ReadonlySet<string> = new Set(["or", "and", "xor", "||", "&&", "not"]);
-const WORD_OPERATORS: ReadonlySet<string> = new Set(["like", "rlike", "regexp", "between", "in", "is", "sounds", "div", "mod", "collate", "escape", "glob", "similar"]);
-const STATEMENTS: ReadonlySet<string> = new Set(["select", "insert", "update", "delete", "drop", "alter", "create", "truncate", "exec", "execute", "declare", "shutdown", "waitfor", "grant", "revoke", "merge", "call", "handler", "rename", "load", "copy", "analyze", "set", "begin", "commit", "rollback", "use", "show", "describe", "desc", "union", "with", "replace"]);
-const CLAUSES: ReadonlySet<string> = new Set(["from", "where", "having", "group", "order", "by", "limit", "offset", "into", "values", "case", "when", "then", "else", "end", "as", "join", "procedure", "all", "distinct", "top", "null", "true", "false", "table", "database", "schema", "outfile", "dumpfile", "delay", "time", "char", "convert", "cast"]);
+const WORD_OPERATORS: ReadonlySet<string> = new Set([
+  "like",
+  "rlike",
+  "regexp",
+  "between",
+  "in",
+  "is",
+  "sounds",
+  "div",
+  "mod",
+  "collate",
+  "escape",
+  "glob",
+  "similar",
+]);
+const STATEMENTS: ReadonlySet<string> = new Set([
+  "select",
+  "insert",
+  "update",
+  "delete",
+  "drop",
+  "alter",
+  "create",
+  "truncate",
+  "exec",
+  "execute",
+  "declare",
+  "shutdown",
+  "waitfor",
+  "grant",
+  "revoke",
+  "merge",
+  "call",
+  "handler",
+  "rename",
+  "load",
+  "copy",
+  "analyze",
+  "set",
+  "begin",
+  "commit",
+  "rollback",
+  "use",
+  "show",
+  "describe",
+  "desc",
+  "union",
+  "with",
+  "replace",
+]);
+const CLAUSES: ReadonlySet<string> = new Set([
+  "from",
+  "where",
+  "having",
+  "group",
+  "order",
+  "by",
+  "limit",
+  "offset",
+  "into",
+  "values",
+  "case",
+  "when",
+  "then",
+  "else",
+  "end",
+  "as",
+  "join",
+  "procedure",
+  "all",
+  "distinct",
+  "top",
+  "null",
+  "true",
+  "false",
+  "table",
+  "database",
+  "schema",
+  "outfile",
+  "dumpfile",
+  "delay",
+  "time",
+  "char",
+  "convert",
+  "cast",
+]);
 // Functions whose names are not English words: a call of one is SQL.
-const SQL_FUNCTIONS = /^(?:sleep|benchmark|pg_sleep|load_file|extractvalue|updatexml|lo_import|lo_get|lo_export|xp_\w+|sp_\w+|dbms_\w+|utl_\w+|group_concat|concat_ws|concat|db_name|user_name|schema_name|table_name|column_name|object_id|object_name|current_user|session_user|system_user|sys_context|substring|substr|mid|ascii|ord|char|chr|nchar|unhex|hex|make_set|elt|name_const|json_keys|json_extract|randomblob|sqlite_version|pg_read_file|pg_ls_dir|current_setting|version|database|ifnull|isnull|nullif|iif|coalesce|instr|locate|position|length|len|cast|convert|count|md5|sha1|floor|rand|exp|string_agg|array_agg|xmltype|ctxsys\.\w+|sysdate|now|row_count|found_rows|last_insert_id|getdate|waitfor|openrowset|opendatasource|openquery|exec|execute|if|case|user|select|overlay|encode|decode|quote_ident|query_to_xml|to_char|bin|conv|lpad|rpad|reverse|trim|soundex|left|right|power|abs|dbms_pipe\.receive_message)$/;
+const SQL_FUNCTIONS =
+  /^(?:sleep|benchmark|pg_sleep|load_file|extractvalue|updatexml|lo_import|lo_get|lo_export|xp_\w+|sp_\w+|dbms_\w+|utl_\w+|group_concat|concat_ws|concat|db_name|user_name|schema_name|table_name|column_name|object_id|object_name|current_user|session_user|system_user|sys_context|substring|substr|mid|ascii|ord|char|chr|nchar|unhex|hex|make_set|elt|name_const|json_keys|json_extract|randomblob|sqlite_version|pg_read_file|pg_ls_dir|current_setting|version|database|ifnull|isnull|nullif|iif|coalesce|instr|locate|position|length|len|cast|convert|count|md5|sha1|floor|rand|exp|string_agg|array_agg|xmltype|ctxsys\.\w+|sysdate|now|row_count|found_rows|last_insert_id|getdate|waitfor|openrowset|opendatasource|openquery|exec|execute|if|case|user|select|overlay|encode|decode|quote_ident|query_to_xml|to_char|bin|conv|lpad|rpad|reverse|trim|soundex|left|right|power|abs|dbms_pipe\.receive_message)$/;
 // Calls that are SQL even with no other sign: they only exist to read, stall or run.
-const DANGEROUS = /^(?:sleep|benchmark|pg_sleep|load_file|extractvalue|updatexml|lo_import|lo_get|lo_export|xp_\w+|dbms_\w+|utl_\w+|group_concat|concat_ws|db_name|user_name|schema_name|object_id|sys_context|make_set|name_const|json_keys|randomblob|pg_read_file|pg_ls_dir|current_setting|openrowset|opendatasource|openquery|query_to_xml|unhex|ctxsys\.\w+|dbms_pipe\.receive_message|waitfor|exec|execute)$/;
+const DANGEROUS =
+  /^(?:sleep|benchmark|pg_sleep|load_file|extractvalue|updatexml|lo_import|lo_get|lo_export|xp_\w+|dbms_\w+|utl_\w+|group_concat|concat_ws|db_name|user_name|schema_name|object_id|sys_context|make_set|name_const|json_keys|randomblob|pg_read_file|pg_ls_dir|current_setting|openrowset|opendatasource|openquery|query_to_xml|unhex|ctxsys\.\w+|dbms_pipe\.receive_message|waitfor|exec|execute)$/;
 
-const isWordChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 46 || (c >= 65 && c <= 90);
+const isWordChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 46 || (c >= 65 && c <= 90);
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160;
 const OPERATOR_CHARS = "=<>!|&+-*/%^~:";
 
@@ -35,12 +124,18 @@ function tokenize(text: string): Token[] {
     const c = text.charCodeAt(i);
     const ch = text[i] ?? "";
     // ODBC escape braces (`{fn ...}`, `{if ...}`) group nothing SQL needs.
-    if (isSpace(c) || ch === "{" || ch === "}") { i++; continue; }
+    if (isSpace(c) || ch === "{" || ch === "}") {
+      i++;
+      continue;
+    }
     if (ch === "'" || ch === '"' || ch === "`") {
       let j = i + 1;
       for (; j < n; j++) {
         if (text[j] === ch) {
-          if (text[j + 1] === ch) { j++; continue; }
+          if (text[j + 1] === ch) {
+            j++;
+            continue;
+          }
           break;
         }
         if (text[j] === "\\") j++;
@@ -58,7 +153,11 @@ function tokenize(text: string): Token[] {
     if (ch === "/" && text[i + 1] === "*") {
       const end = text.indexOf("*/", i + 2);
       // MySQL's executable comments (`/*!50000select*/`) hold code: read their content as SQL.
-      if (text[i + 2] === "!") { i += 3; while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++; continue; }
+      if (text[i + 2] === "!") {
+        i += 3;
+        while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+        continue;
+      }
       // A closed comment is whitespace to SQL (`declare/**/@x`); an open one ends the input like `--`.
       if (end < 0) out.push({ kind: "c", word: "/*" });
       i = end < 0 ? n : end + 2;
@@ -95,7 +194,10 @@ function tokenize(text: string): Token[] {
       continue;
     }
     // The end of an executable comment opened above: nothing to SQL.
-    if (ch === "*" && text[i + 1] === "/") { i += 2; continue; }
+    if (ch === "*" && text[i + 1] === "/") {
+      i += 2;
+      continue;
+    }
     if (OPERATOR_CHARS.includes(ch)) {
       let j = i + 1;
       while (j < n && OPERATOR_CHARS.includes(text[j] ?? "") && !(text[j] === "-" && text[j + 1] === "-")) j++;
@@ -104,7 +206,11 @@ function tokenize(text: string): Token[] {
       i = j;
       continue;
     }
-    if (ch === "(" || ch === ")" || ch === "," || ch === ";") { out.push({ kind: ch, word: ch }); i++; continue; }
+    if (ch === "(" || ch === ")" || ch === "," || ch === ";") {
+      out.push({ kind: ch, word: ch });
+      i++;
+      continue;
+    }
     // Anything else (letters of other scripts, punctuation) is a word boundary.
     out.push({ kind: "b", word: ch });
     i++;
@@ -112,8 +218,25 @@ function tokenize(text: string): Token[] {
   return out;
 }
 
-const operand = (t: Token | undefined): boolean => t !== undefined && (t.kind === "n" || t.kind === "s" || t.kind === "v" || t.kind === "f" || t.kind === "(" || t.kind === "b" || (t.kind === "k" && (t.word === "null" || t.word === "true" || t.word === "false" || t.word === "select" || t.word === "char")));
-const strong = (t: Token | undefined): boolean => t !== undefined && (t.kind === "n" || t.kind === "s" || t.kind === "v" || t.kind === "f" || t.kind === "(" || t.word === "true" || t.word === "false" || t.word === "null");
+const operand = (t: Token | undefined): boolean =>
+  t !== undefined &&
+  (t.kind === "n" ||
+    t.kind === "s" ||
+    t.kind === "v" ||
+    t.kind === "f" ||
+    t.kind === "(" ||
+    t.kind === "b" ||
+    (t.kind === "k" && (t.word === "null" || t.word === "true" || t.word === "false" || t.word === "select" || t.word === "char")));
+const strong = (t: Token | undefined): boolean =>
+  t !== undefined &&
+  (t.kind === "n" ||
+    t.kind === "s" ||
+    t.kind === "v" ||
+    t.kind === "f" ||
+    t.kind === "(" ||
+    t.word === "true" ||
+    t.word === "false" ||
+    t.word === "null");
 const ends = (t: Token | undefined): boolean => t === undefined || t.kind === "c" || t.kind === ";" || t.kind === ")" || t.kind === "l";
 const is = (t: Token | undefined, word: string): boolean => t !== undefined && t.word === word;
 
@@ -160,23 +283,56 @@ function shapes(tokens: readonly Token[], quoted: boolean): boolean {
     if (t.word === "select") {
       // SELECT of computed columns: `*`, a call, a literal, a variable, a list; or FROM a name.
       const a = next;
-      if (a !== undefined && (a.kind === "f" || a.kind === "v" || a.kind === "s" || a.kind === "n" || a.word === "*" || a.word === "(" || a.word === "null" || a.word === "distinct" || a.word === "top" || a.kind === "c")) return true;
-      if (a?.kind === "b" && (tokens[i + 2]?.kind === "," || (is(tokens[i + 2], "from") && tokens[i + 3]?.kind === "b" && ends(tokens[i + 4])))) return true;
+      if (
+        a !== undefined &&
+        (a.kind === "f" ||
+          a.kind === "v" ||
+          a.kind === "s" ||
+          a.kind === "n" ||
+          a.word === "*" ||
+          a.word === "(" ||
+          a.word === "null" ||
+          a.word === "distinct" ||
+          a.word === "top" ||
+          a.kind === "c")
+      )
+        return true;
+      if (
+        a?.kind === "b" &&
+        (tokens[i + 2]?.kind === "," || (is(tokens[i + 2], "from") && tokens[i + 3]?.kind === "b" && ends(tokens[i + 4])))
+      )
+        return true;
     }
     // A stacked statement counts only in a shape checked below (`; select a vendor` is prose).
     if (t.kind === ";" && (is(next, "shutdown") || is(next, "commit") || is(next, "rollback"))) return true;
-    if ((t.word === "drop" || t.word === "truncate" || t.word === "alter") && (is(next, "table") || is(next, "database") || is(next, "schema") || is(next, "user"))) return true;
+    if (
+      (t.word === "drop" || t.word === "truncate" || t.word === "alter") &&
+      (is(next, "table") || is(next, "database") || is(next, "schema") || is(next, "user"))
+    )
+      return true;
     if (t.word === "insert" && is(next, "into") && tokens[i + 2]?.kind === "b") return true;
-    if (t.word === "delete" && is(next, "from") && tokens[i + 2]?.kind === "b" && (ends(tokens[i + 3]) || is(tokens[i + 3], "where"))) return true;
+    if (t.word === "delete" && is(next, "from") && tokens[i + 2]?.kind === "b" && (ends(tokens[i + 3]) || is(tokens[i + 3], "where")))
+      return true;
     if (t.word === "waitfor" && (is(next, "delay") || is(next, "time"))) return true;
     if (t.word === "into" && (is(next, "outfile") || is(next, "dumpfile"))) return true;
     if (t.word === "declare" && next?.kind === "v") return true;
     if (t.kind === "v" && t.word.startsWith("@@")) return true;
-    if ((t.word === "exec" || t.word === "execute") && next !== undefined && (next.kind === "b" || next.kind === "v" || next.kind === "(" || next.kind === "f")) return true;
+    if (
+      (t.word === "exec" || t.word === "execute") &&
+      next !== undefined &&
+      (next.kind === "b" || next.kind === "v" || next.kind === "(" || next.kind === "f")
+    )
+      return true;
     if (t.word === "order" && is(next, "by") && tokens[i + 2]?.kind === "n") return true;
     if (t.word === "case" && is(next, "when")) return true;
     if (t.kind === "k" && t.word === "procedure" && is(next, "analyse")) return true;
-    if (t.kind === "s" && next?.kind === "l" && (tokens[i + 2]?.kind === "s" || tokens[i + 2]?.kind === "n") && (tokens[i + 3]?.kind === "o" || ends(tokens[i + 3]))) return true;
+    if (
+      t.kind === "s" &&
+      next?.kind === "l" &&
+      (tokens[i + 2]?.kind === "s" || tokens[i + 2]?.kind === "n") &&
+      (tokens[i + 3]?.kind === "o" || ends(tokens[i + 3]))
+    )
+      return true;
   }
   return false;
 }
@@ -187,7 +343,8 @@ const PLAIN = /^[\w .,@+/-]*$/;
  * value {@link looksLikeSqlInjection} is false unless this matches. The engine
  * uses it as rule 1001's `plainGate`.
  */
-export const PLAIN_SQL = /^ {0,5}\d[\w.-]{0,40} {1,5}(?:or|and|xor|having|union|order|group|limit|procedure|into|waitfor|not)\b|\b(?:union|select|drop|truncate|alter|insert|delete|waitfor|exec|execute|declare|shutdown|procedure|order|case|into|information_schema)\b|@@/;
+export const PLAIN_SQL =
+  /^ {0,5}\d[\w.-]{0,40} {1,5}(?:or|and|xor|having|union|order|group|limit|procedure|into|waitfor|not)\b|\b(?:union|select|drop|truncate|alter|insert|delete|waitfor|exec|execute|declare|shutdown|procedure|order|case|into|information_schema)\b|@@/;
 
 /**
  * True when `value` (normalised, lower case) reads as SQL injection.

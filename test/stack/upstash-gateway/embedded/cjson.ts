@@ -70,7 +70,9 @@ function encodeValue(L: LuaState, index: number, depth: number): string {
     for (const [key, value] of entries) items[(key as number) - 1] = value;
     return `[${items.join(",")}]`;
   }
-  const fields = entries.map(([key, value]) => `${escapeString(Buffer.from(typeof key === "number" ? formatG(key, 14) : key, "latin1"))}:${value}`);
+  const fields = entries.map(
+    ([key, value]) => `${escapeString(Buffer.from(typeof key === "number" ? formatG(key, 14) : key, "latin1"))}:${value}`,
+  );
   return `{${fields.join(",")}}`;
 }
 
@@ -125,7 +127,12 @@ export function cjsonDecode(L: LuaState): number {
   } catch (err) {
     // Errors become Lua errors, as lua-cjson raises them; the half-built value is dropped first.
     lua.lua_settop(L, base);
-    return lauxlib.luaL_error(L, err instanceof SyntaxError ? `Expected value but found invalid token: ${err.message}` : String(err instanceof Error ? err.message : err));
+    return lauxlib.luaL_error(
+      L,
+      err instanceof SyntaxError
+        ? `Expected value but found invalid token: ${err.message}`
+        : String(err instanceof Error ? err.message : err),
+    );
   }
   return 1;
 }

@@ -45,9 +45,11 @@ export function resolve(command: Command, caller: Caller): CommandSpec | ErrorRe
     const spelled = (command[0] ?? Buffer.alloc(0)).toString("latin1");
     return fromScript ? new ErrorReply("ERR Unknown Redis command called from script") : Errors.unknownCommand(spelled, command.slice(1));
   }
-  if (!arityOk(spec, command.length)) return fromScript ? new ErrorReply("ERR Wrong number of args calling Redis command from script") : Errors.arity(name);
+  if (!arityOk(spec, command.length))
+    return fromScript ? new ErrorReply("ERR Wrong number of args calling Redis command from script") : Errors.arity(name);
   if (fromScript && spec.flags?.includes("noscript")) return new ErrorReply("ERR This Redis command is not allowed from script");
-  if (caller === "script-ro" && spec.flags?.includes("write")) return new ErrorReply("ERR Write commands are not allowed from read-only scripts.");
+  if (caller === "script-ro" && spec.flags?.includes("write"))
+    return new ErrorReply("ERR Write commands are not allowed from read-only scripts.");
   return spec;
 }
 

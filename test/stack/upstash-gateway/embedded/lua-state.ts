@@ -69,7 +69,10 @@ export function createScriptState(call: LuaCFunction, pcall: LuaCFunction): Scri
   lua.lua_pushlightuserdata(L, CJSON_NULL);
   lua.lua_setfield(L, -2, "cjson_null");
   lua.lua_setglobal(L, "__bridge");
-  if (lauxlib.luaL_loadbufferx(L, toLua(Buffer.from(PRELUDE)), null, "=prelude", "t") !== lua.LUA_OK || lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK) {
+  if (
+    lauxlib.luaL_loadbufferx(L, toLua(Buffer.from(PRELUDE)), null, "=prelude", "t") !== lua.LUA_OK ||
+    lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK
+  ) {
     throw new Error(`embedded Lua prelude failed: ${toBuffer(lua.lua_tolstring(L, -1) ?? new Uint8Array()).toString()}`);
   }
   const handler = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);

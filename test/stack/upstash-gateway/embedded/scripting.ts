@@ -114,7 +114,12 @@ export class LuaScripting implements Scripting {
       lua.lua_setupvalue(L, -2, 1); // the chunk's only upvalue is _ENV
       this.#caller = readOnly || compiled.readOnly ? "script-ro" : "script";
       this.#deadline = Date.now() + SCRIPT_TIME_LIMIT_MS;
-      lua.lua_sethook(L, timeLimitHook(() => this.#deadline), lua.LUA_MASKCOUNT, 10_000);
+      lua.lua_sethook(
+        L,
+        timeLimitHook(() => this.#deadline),
+        lua.LUA_MASKCOUNT,
+        10_000,
+      );
       const status = lua.lua_pcall(L, 0, 1, base + 1);
       lua.lua_sethook(L, null, 0, 0);
       return status === lua.LUA_OK ? readReply(L, -1) : scriptError(L, sha);

@@ -115,7 +115,10 @@ export const stringCommands: CommandTable = {
       return value;
     },
   },
-  mget: { arity: -2, run: (keys, { keyspace }) => keys.map((key) => keyspace.read(key, "string") ?? null).map((v) => (isErr(v) ? null : v)) },
+  mget: {
+    arity: -2,
+    run: (keys, { keyspace }) => keys.map((key) => keyspace.read(key, "string") ?? null).map((v) => (isErr(v) ? null : v)),
+  },
   mset: {
     arity: -3,
     flags: WRITE,

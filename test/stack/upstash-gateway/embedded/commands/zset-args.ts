@@ -56,7 +56,13 @@ export function zaddOptions(args: readonly Buffer[], incrOnly: boolean): { flags
 /** A parsed ZRANGE: by index or by score. */
 export type RangeArgs =
   | { mode: "index"; start: number; stop: number; rev: boolean; withScores: boolean }
-  | { mode: "score"; range: { min: ScoreRange; max: ScoreRange }; rev: boolean; withScores: boolean; limit?: { offset: number; count: number } };
+  | {
+      mode: "score";
+      range: { min: ScoreRange; max: ScoreRange };
+      rev: boolean;
+      withScores: boolean;
+      limit?: { offset: number; count: number };
+    };
 
 /** `start stop [BYSCORE] [REV] [LIMIT offset count] [WITHSCORES]`; `forced` covers ZREVRANGE / ZRANGEBYSCORE. */
 export function zrangeArgs(args: readonly Buffer[], forced: { byScore?: boolean; rev?: boolean }): RangeArgs | ErrorReply {

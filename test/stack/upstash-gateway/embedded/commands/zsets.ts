@@ -67,7 +67,11 @@ function zrange(args: readonly Buffer[], ks: Keyspace, forced: { byScore?: boole
   if (parsed.mode === "index") items = slice(items, parsed.start, parsed.stop);
   else {
     items = items.filter(([, s]) => inRange(s, parsed.range));
-    if (parsed.limit) items = parsed.limit.count < 0 ? items.slice(parsed.limit.offset) : items.slice(parsed.limit.offset, parsed.limit.offset + parsed.limit.count);
+    if (parsed.limit)
+      items =
+        parsed.limit.count < 0
+          ? items.slice(parsed.limit.offset)
+          : items.slice(parsed.limit.offset, parsed.limit.offset + parsed.limit.count);
   }
   return withScores(items, parsed.withScores);
 }

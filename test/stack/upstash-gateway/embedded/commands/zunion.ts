@@ -30,11 +30,21 @@ function zunion(args: readonly Buffer[], ks: Keyspace, store: Buffer | undefined
   for (const [index, key] of keys.entries()) {
     const type = ks.type(key);
     if (type !== undefined && type !== "zset" && type !== "set") return Errors.wrongType();
-    const entries: [string, number][] = type === "set" ? [...((ks.read(key, "set") as Set<string> | undefined) ?? [])].map((m) => [m, 1]) : [...((ks.read(key, "zset") as ZSet | undefined) ?? [])];
+    const entries: [string, number][] =
+      type === "set"
+        ? [...((ks.read(key, "set") as Set<string> | undefined) ?? [])].map((m) => [m, 1])
+        : [...((ks.read(key, "zset") as ZSet | undefined) ?? [])];
     for (const [member, raw] of entries) {
       const score = raw * (weights[index] ?? 1);
       const prior = result.get(member);
-      const merged = prior === undefined ? score : aggregate === "MIN" ? Math.min(prior, score) : aggregate === "MAX" ? Math.max(prior, score) : prior + score;
+      const merged =
+        prior === undefined
+          ? score
+          : aggregate === "MIN"
+            ? Math.min(prior, score)
+            : aggregate === "MAX"
+              ? Math.max(prior, score)
+              : prior + score;
       result.set(member, Number.isNaN(merged) ? 0 : merged);
     }
   }
