@@ -1,7 +1,7 @@
 /**
  * drizzle-kit: `npm run db:generate` writes a migration from the schema in
  * src/db/schema; hand-written SQL (roles, policies, functions, triggers) lives in
- * the same folder as `--custom` migrations (see drizzle/README.md).
+ * the same folder as `--custom` migrations (README "Database").
  */
 import { defineConfig } from "drizzle-kit";
 

@@ -80,7 +80,7 @@ CREATE OR REPLACE FUNCTION app.current_api_key_id() RETURNS uuid
 LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT app.setting_uuid('app.api_key_id') $$;
 --> statement-breakpoint
 
--- API.md's role table. The API checks the same matrix before it queries (P9); this is
+-- The README's role table ("Roles"). The API checks the same matrix before it queries (P9); this is
 -- the second, independent check.
 CREATE OR REPLACE FUNCTION app.role_allows(p_role public.org_role, p_action text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -437,7 +437,7 @@ CREATE POLICY event_insert ON public.security_events FOR INSERT TO rampart_app
 --> statement-breakpoint
 GRANT SELECT, INSERT ON public.security_events TO rampart_app;
 --> statement-breakpoint
--- The audit log: readable by those API.md allows, written only by audit.record_change.
+-- The audit log: readable by those the role table allows, written only by audit.record_change.
 DROP POLICY IF EXISTS audit_read ON audit.entries;
 --> statement-breakpoint
 CREATE POLICY audit_read ON audit.entries FOR SELECT TO rampart_app

@@ -1,5 +1,5 @@
 /**
- * A request's database work, as ONE round trip (ARCHITECTURE.md): the tenant context
+ * A request's database work, as ONE round trip (README "Database"): the tenant context
  * and the request's statements go to Neon as one non-interactive transaction
  * (drizzle `batch` → `sql.transaction`). The context is transaction-local
  * (`set_config(..., true)`), so it cannot outlive the request on a pooled connection,

@@ -1,14 +1,14 @@
 /**
  * P3 WAF measured against corpora, in the WAF stage itself (not the router):
- * the OWASP CRS regression cases (/work/shared/corpora/crs, replayed the way
+ * the OWASP CRS regression cases (test/security/corpora/crs, replayed the way
  * CRS's runner completes them: see test/waf/crs-cases.ts) at paranoia 1 and 2,
  * and Rampart's own traffic (test/security/corpora/rampart-traffic.json: every
- * route of API.md, with the exclusions its route declares). Goals: detection
+ * route group of the API, with the exclusions its route declares). Goals: detection
  * ≥ 85% at both levels, fewer benign blocks than CRS 3.3.4 (22.6% at PL1, 30.7%
  * at PL2), no false positive on Rampart's own traffic at the default level.
  */
 import { describe, expect, it } from "vitest";
-import cases from "../../../shared/corpora/crs/regression.json";
+import cases from "./corpora/crs/regression.json";
 import { compileRules, exclusionTest, inspect, scoreOf, type WafExclusion, type WafRequest } from "../../src/pipeline/waf";
 import { replay, type CrsCase } from "../waf/crs-cases";
 import { trafficRequest, type TrafficCase } from "../waf/traffic";
@@ -58,7 +58,7 @@ describe("P3 WAF on Rampart's own traffic", () => {
     expect(blocked.map((c) => `${c.method} ${c.path}`)).toEqual([]);
   });
 
-  it("P3: the corpus covers every route group of API.md", () => {
+  it("P3: the corpus covers every route group of the API", () => {
     const paths = own.map((c) => c.path);
     for (const prefix of [
       "/healthz",

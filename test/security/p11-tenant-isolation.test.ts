@@ -135,7 +135,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     expect(await visibleOrgs({ orgId: a.orgId, userId: a.users.owner, apiKeyId: a.keys.write }, "risks", "org_id")).toEqual([]);
   });
 
-  it("P11: the database enforces API.md's role table", async () => {
+  it("P11: the database enforces the README's role table", async () => {
     const insertRisk = (role: "member" | "auditor" | "viewer") =>
       asApp(target, userIn(a, role), `insert into risks (org_id, title) values ('${a.orgId}', 'by ${role}') returning id`);
     expect(await insertRisk("member")).toHaveLength(1);

@@ -1,6 +1,6 @@
 /**
  * Rampart's own traffic (test/security/corpora/rampart-traffic.json) as WAF
- * requests: realistic calls of every route in API.md, each with the exclusions
+ * requests: realistic calls of every route group of the API, each with the exclusions
  * its route declares (free-text fields that may quote attacks). Pure: shared by
  * the workerd test and the benchmark.
  */

@@ -1,6 +1,6 @@
 /**
  * Organizations (the tenants), who belongs to them with which role, and their
- * API keys. The role names are API.md's; what each may do is decided in SQL
+ * API keys. The role names are the README's ("Roles"); what each may do is decided in SQL
  * (`app.role_allows`) so the database policies and the API share one matrix.
  */
 import { sql } from "drizzle-orm";

@@ -1,5 +1,5 @@
 /**
- * Parses what `@neondatabase/serverless` sends to POST /sql (TOOLCHAIN.md §4):
+ * Parses what `@neondatabase/serverless` sends to POST /sql (see this folder's README):
  * headers `Neon-Connection-String`, `Neon-Raw-Text-Output`, `Neon-Array-Mode`, the
  * batch headers, and a body `{query, params}` or `{queries: [...]}`. Anything else
  * is refused with a 400 that says what is wrong.
