@@ -4,6 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import regexp from "eslint-plugin-regexp";
 import { fileURLToPath } from "node:url";
+import layers from "./eslint-rules/layers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -27,6 +28,12 @@ export default tseslint.config(
       // `return send(res, …)` ends a void handler early; that is not a confusing void.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
     },
+  },
+  {
+    // Imports only point down: app → modules → pipeline → http/db/redis → lib (README "Layout").
+    files: ["src/**/*.ts", "test/**/*.ts"],
+    plugins: { rampart: layers },
+    rules: { "rampart/layers": ["error", { root }] },
   },
   {
     // P3 "linear time, always": no regex in the worker may backtrack super-linearly

@@ -1,5 +1,5 @@
 /**
- * The whole request pipeline, in order, and every module router (ARCHITECTURE.md
+ * The whole request pipeline, in order, and every module router (README
  * "One request, in order"). Read top to bottom: this is what a request goes through.
  *
  *   1. edge      request id → config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2)
@@ -16,7 +16,7 @@
  *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "./context";
 import { createRouter, openApiDocument } from "./http/openapi";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
 import { edge, onError } from "./pipeline/edge";
@@ -57,7 +57,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
   app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError, stages: [waf({ routes: wafRoutes })] }));
 
-  // 3–7. Modules, in the order of API.md. Their routes carry their own body stages and guards.
+  // 3–7. Modules, in the order of the README's route table. Their routes carry their own body stages and guards.
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 

@@ -6,9 +6,8 @@
  */
 import { z } from "zod";
 import { log } from "./lib/log";
-import type { RedisCheck } from "./pipeline/rate-limit/checks";
 import { err, ok, type Result } from "./lib/result";
-import { isSafeServiceUrl, parseLocalDevOrigin, parseUrl } from "./lib/urls";
+import { isSafeServiceUrl, loopbackAliases, parseLocalDevOrigin, parseUrl } from "./lib/urls";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
 export const BINDING_NAMES = [
@@ -47,42 +46,6 @@ export type Bindings = { readonly [K in (typeof BINDING_NAMES)[number]]?: string
   /** Static files of swagger-ui-dist, for /docs. */
   readonly ASSETS: Fetcher;
 };
-
-/** Per-request values set by the pipeline. */
-export interface Variables {
-  /** Set by the first stage; echoed in `X-Request-Id` and every problem. */
-  requestId: string;
-  /** Set by the config stage; always a complete, valid config. */
-  config: Config;
-  /**
-   * Who is calling. Set by stage 4 (authenticate, a later issue) for a valid access
-   * token or API key; unset for anonymous callers. Stage 5 keys per-user, per-key and
-   * per-organization rate limits on it (P4, P12).
-   */
-  principal?: Principal;
-  /**
-   * Redis reads that earlier stages (stage 4's session-revocation check) want sent in
-   * stage 5's one round trip, with the rate limits. Add them with `deferRedisCheck`
-   * (src/pipeline/rate-limit); stage 5 runs and decides them before the handler.
-   */
-  redisChecks?: RedisCheck[];
-}
-
-/** The authenticated caller, as stage 4 will set it (P4 and P12 key limits on it). */
-export interface Principal {
-  /** A user (access JWT) or a machine client (API key). */
-  readonly kind: "user" | "api_key";
-  /** The user id or the API key id (never the key itself). Hashed before it reaches a Redis key. */
-  readonly id: string;
-  /** The organization the request acts in, when it is tenant-scoped (P12: tenant keys carry it). */
-  readonly orgId?: string;
-}
-
-/** The Hono environment of the whole app. */
-export interface AppEnv {
-  Bindings: Bindings;
-  Variables: Variables;
-}
 
 /** TLS versions in the order `request.cf.tlsVersion` names them. */
 export const TLS_VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
@@ -164,8 +127,11 @@ export interface Config {
     /** `open`: allow and log a security event; `closed`: 503. Auth presets always fail closed. */
     readonly failPolicy: "open" | "closed";
   };
-  /** The one origin allowed over plain http, e.g. `http://127.0.0.1:8787`. */
-  readonly localDevOrigin: string | undefined;
+  /**
+   * The only origins served over plain http: LOCAL_DEV_ORIGIN's port under each
+   * loopback name (`http://localhost:8787`, `http://127.0.0.1:8787`, `http://[::1]:8787`); empty in production.
+   */
+  readonly localDevOrigins: readonly string[];
   readonly securityTxt: {
     readonly contacts: readonly string[];
     /** RFC 3339, UTC, seconds precision. */
@@ -185,6 +151,11 @@ export interface Config {
     readonly stripeWebhookSecrets: string;
     readonly identifierHashSecret: string;
   };
+}
+
+function localDevOrigins(value: string | undefined): readonly string[] {
+  const origin = value === undefined ? undefined : parseLocalDevOrigin(value);
+  return origin === undefined ? [] : loopbackAliases(origin);
 }
 
 /** One reason the configuration was refused: the binding and the rule, never the value. */
@@ -235,7 +206,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
       readyTimeoutMs: v.READY_TIMEOUT_MS,
       waf: { mode: v.WAF_MODE, paranoia: v.WAF_PARANOIA, threshold: v.WAF_THRESHOLD },
       rateLimit: { timeoutMs: v.RATE_LIMIT_TIMEOUT_MS, failPolicy: v.RATE_LIMIT_FAIL_POLICY },
-      localDevOrigin: v.LOCAL_DEV_ORIGIN === undefined ? undefined : parseLocalDevOrigin(v.LOCAL_DEV_ORIGIN),
+      localDevOrigins: localDevOrigins(v.LOCAL_DEV_ORIGIN),
       securityTxt: {
         contacts: v.SECURITY_CONTACT,
         expires: new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, "Z"),

@@ -4,7 +4,7 @@
  * validation and safe extension members. No stack, SQL or internal id, ever.
  */
 import type { Context } from "hono";
-import type { AppEnv, Variables } from "../env";
+import type { AppEnv, Variables } from "../context";
 import { ERROR_CODES, PROBLEM_TYPE_BASE, type AppErrorOptions, type ErrorCode, type FieldError } from "./errors";
 
 /** The media type of every error response. */

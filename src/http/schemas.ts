@@ -37,3 +37,31 @@ export const ValidationProblemSchema = ProblemSchema.extend({ errors: z.array(Fi
 export function problemResponse<S extends z.ZodType>(description: string, schema: S) {
   return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema } } } as const;
 }
+
+/** The OpenAPI response for one status, as {@link errorResponses} builds it. */
+export type ProblemResponses = Record<number, ReturnType<typeof problemResponse>>;
+
+/**
+ * The documented error responses for `codes`, grouped by status. Each response's
+ * description lists its codes with the detail of the error-code table, so the
+ * document says exactly what the code answers and no prose is written twice.
+ *
+ * @example
+ * ```ts
+ * errorResponses(["invalid_json", "validation_failed"]);
+ * // { 400: { description: "- `invalid_json`: The request body is not valid JSON.", … }, 422: { … } }
+ * ```
+ */
+export function errorResponses(codes: Iterable<ErrorCode>): ProblemResponses {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = ERROR_CODES[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: ProblemResponses = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const description = list.map((code) => `- \`${code}\`: ${ERROR_CODES[code].detail}`).join("\n");
+    responses[status] = problemResponse(description, list.includes("validation_failed") ? ValidationProblemSchema : ProblemSchema);
+  }
+  return responses;
+}

@@ -39,3 +39,19 @@ export function parseLocalDevOrigin(text: string): string | undefined {
   if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || text.trim().replace(/\/$/, "") !== url.origin) return undefined;
   return url.origin;
 }
+
+/**
+ * The same local origin under every loopback name (`localhost`, `127.0.0.1`,
+ * `[::1]`), because a developer types any of them and a browser may resolve
+ * `localhost` to either address family. Only loopback names, only that port.
+ *
+ * @example
+ * ```ts
+ * loopbackAliases("http://127.0.0.1:8787");
+ * // ["http://localhost:8787", "http://127.0.0.1:8787", "http://[::1]:8787"]
+ * ```
+ */
+export function loopbackAliases(origin: string): readonly string[] {
+  const url = new URL(origin);
+  return [...LOOPBACK_HOSTS].map((host) => `${url.protocol}//${host}:${url.port}`);
+}

@@ -6,7 +6,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app";
-import { createRouter, defineRoute } from "../../src/http/openapi";
+import { createRouter } from "../../src/http/openapi";
+import { defineRoute } from "../../src/pipeline/route";
 
 /** Body limit of the probe's small-body route. */
 export const PROBE_LIMIT = 1024;

@@ -11,15 +11,10 @@
 import { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { createApp } from "../../src/app";
-import type { AppEnv } from "../../src/env";
-import { createRouter, defineRoute, type RouteOptions } from "../../src/http/openapi";
-import {
-  deferRedisCheck,
-  RATE_LIMIT_POLICIES,
-  type LimitRule,
-  type RateLimitPolicy,
-  type RedisCheckOutcome,
-} from "../../src/pipeline/rate-limit";
+import type { AppEnv, RedisCheckOutcome } from "../../src/context";
+import { createRouter } from "../../src/http/openapi";
+import { defineRoute, type RouteOptions } from "../../src/pipeline/route";
+import { deferRedisCheck, RATE_LIMIT_POLICIES, type LimitRule, type RateLimitPolicy } from "../../src/pipeline/rate-limit";
 
 /** Key prefix of the probe's revocation entries, as the identity issue might name them. */
 export const REVOKED_PREFIX = "rs:revoked:";

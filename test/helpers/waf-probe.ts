@@ -6,7 +6,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app";
-import { createRouter, defineRoute } from "../../src/http/openapi";
+import { createRouter } from "../../src/http/openapi";
+import { defineRoute } from "../../src/pipeline/route";
 
 /** Counts handler calls: a blocked request never reaches its handler. */
 export interface WafProbeState {

@@ -7,7 +7,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv, Bindings } from "../../src/env";
+import type { AppEnv } from "../../src/context";
+import type { Bindings } from "../../src/env";
 
 /** Origin used for requests in tests; https unless a test is about plain http. */
 export const ORIGIN = "https://api.rampart.test";

@@ -142,7 +142,7 @@ describe("HEAD", () => {
 });
 
 describe("transport verdict", () => {
-  const policy = { minTlsVersion: "TLSv1.3", localDevOrigin: undefined } as const;
+  const policy = { minTlsVersion: "TLSv1.3", localDevOrigins: [] } as const;
 
   it("passes https with an unreported TLS version (runtimes without request.cf)", () => {
     expect(checkTransport({ url: "https://a.test/x", method: "POST", tlsVersion: undefined }, policy).ok).toBe(true);
@@ -158,7 +158,7 @@ describe("transport verdict", () => {
   });
 
   it("does not treat a look-alike of the dev origin as the dev origin", () => {
-    const dev = { ...policy, localDevOrigin: "http://127.0.0.1:8787" };
+    const dev = { ...policy, localDevOrigins: ["http://127.0.0.1:8787"] };
     expect(checkTransport({ url: "http://127.0.0.1:8787/x", method: "POST", tlsVersion: undefined }, dev).ok).toBe(true);
     expect(checkTransport({ url: "http://127.0.0.1:87870/x", method: "POST", tlsVersion: undefined }, dev).ok).toBe(false);
   });

@@ -1,6 +1,7 @@
 /** The platform routes: liveness, readiness, the OpenAPI document and the docs page. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import { ERROR_CODES } from "../../src/http/errors";
 import { expectProblem } from "../helpers/expect";
 import { captureLogs } from "../helpers/logs";
 import { probeApp } from "../helpers/probe-module";
@@ -153,6 +154,10 @@ describe("GET /openapi.json", () => {
     const echo = doc.paths["/__probe/echo"]?.post?.responses ?? {};
     // 429 and 503 from the rate-limit stage (P4): the probe routes take the default policy.
     expect(Object.keys(echo).sort()).toEqual(["200", "400", "413", "415", "422", "429", "500", "503"]);
+    // Each description lists its codes with the error-code table's own detail: no prose written twice.
+    const described = (status: string): string => (echo[status] as { description?: string } | undefined)?.description ?? "";
+    expect(described("400")).toBe(`- \`invalid_json\`: ${ERROR_CODES.invalid_json.detail}`);
+    expect(described("503")).toBe(`- \`rate_limit_unavailable\`: ${ERROR_CODES.rate_limit_unavailable.detail}`);
     expect(doc.components.schemas).toHaveProperty("Problem");
     expect(doc.components.schemas).toHaveProperty("ValidationProblem");
   });
@@ -167,6 +172,12 @@ describe("GET /docs", () => {
     expect(html).toContain('src="/docs/assets/swagger-ui-bundle.js"');
     expect(html).toContain('src="/docs/init.js"');
     expect(html).toContain('href="/docs/assets/swagger-ui.css"');
+  });
+
+  it("redirects /docs/ to /docs (308, same origin)", async () => {
+    const response = await call("/docs/", { redirect: "manual" });
+    expect(response.status).toBe(308);
+    expect(response.headers.get("location")).toBe("/docs");
   });
 
   it("serves the initializer as an external script pointing at /openapi.json", async () => {
@@ -187,8 +198,14 @@ describe("GET /docs", () => {
     expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
   });
 
-  it.each(["index.html", "swagger-ui-bundle.js.map", "package.json", "%2e%2e"])("does not serve %s", async (file) => {
+  it.each(["index.html", "swagger-ui-bundle.js.map", "package.json"])("does not serve %s", async (file) => {
     await expectProblem(await call(`/docs/assets/${file}`), 404, "not_found");
+  });
+
+  it("does not serve %2e%2e: the runtime resolves it to /docs/, which only redirects to the page", async () => {
+    const response = await call("/docs/assets/%2e%2e", { redirect: "manual" });
+    expect(response.status).toBe(308);
+    expect(response.headers.get("location")).toBe("/docs");
   });
 
   it("does not serve ..%2fpackage.json: the WAF refuses the traversal before the router", async () => {

@@ -89,11 +89,19 @@ describe("P1 minimum TLS version", () => {
 describe("P1 local development origin", () => {
   const devOrigin = "http://127.0.0.1:8787";
 
-  it("P1: plain http is served only on the configured LOCAL_DEV_ORIGIN", async () => {
+  it("P1: plain http is served only on the configured LOCAL_DEV_ORIGIN's port, under each loopback name", async () => {
     const { app } = probeApp();
     const bindings = envWith({ APP_ENV: "development", LOCAL_DEV_ORIGIN: devOrigin });
-    expect((await callApp(app, `${devOrigin}/healthz`, undefined, bindings)).status).toBe(200);
-    for (const other of ["http://127.0.0.1:9999/healthz", "http://localhost:8787/healthz", "http://api.rampart.test/healthz"]) {
+    for (const served of [devOrigin, "http://localhost:8787", "http://[::1]:8787"]) {
+      expect((await callApp(app, `${served}/healthz`, undefined, bindings)).status, served).toBe(200);
+    }
+    for (const other of [
+      "http://127.0.0.1:9999/healthz",
+      "http://localhost:8788/healthz",
+      "http://localhost.rampart.test:8787/healthz",
+      "http://127.0.0.2:8787/healthz",
+      "http://api.rampart.test/healthz",
+    ]) {
       const response = await callApp(app, other, { redirect: "manual" }, bindings);
       expect(response.status, other).toBe(308);
     }
@@ -132,6 +140,6 @@ describe("P1 local development origin", () => {
 
   it("P1: the test deployment itself allows no plain-http origin", () => {
     const result = parseConfig(testEnv);
-    expect(result.ok && result.value.localDevOrigin).toBe(undefined);
+    expect(result.ok && result.value.localDevOrigins).toEqual([]);
   });
 });

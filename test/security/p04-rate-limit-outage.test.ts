@@ -9,7 +9,7 @@
  * so no other file's Redis goes down; every test restores the backend in `finally`.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { RedisCheckOutcome } from "../../src/pipeline/rate-limit";
+import type { RedisCheckOutcome } from "../../src/context";
 import { expectProblem } from "../helpers/expect";
 import { captureLogs, type LogLine } from "../helpers/logs";
 import { randomEmail, randomIp, rateLimitProbeApp } from "../helpers/rate-limit-probe";
@@ -47,7 +47,7 @@ async function during<T>(mode: "hang" | "error", run: () => Promise<T>): Promise
 }
 
 function unavailableEvents(lines: LogLine[]): LogLine[] {
-  return lines.filter((line) => line.event === "rate_limit_unavailable");
+  return lines.filter((line) => line.event === "security.rate_limit_unavailable");
 }
 
 describe.each(["hang", "error"] as const)("P4 while the stand-in's backend is down (%s)", (mode) => {

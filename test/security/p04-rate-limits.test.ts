@@ -11,7 +11,8 @@
  * other files switch the shared stand-in's backend off, which would turn a 429 here into a pass.
  */
 import { describe, expect, it } from "vitest";
-import { clientAddress, policyHeader, RATE_LIMIT_POLICIES, type RedisCheckOutcome } from "../../src/pipeline/rate-limit";
+import { clientAddress, policyHeader, RATE_LIMIT_POLICIES } from "../../src/pipeline/rate-limit";
+import type { RedisCheckOutcome } from "../../src/context";
 import { parseConfig, type Bindings } from "../../src/env";
 import { expectProblem, expectSecureHeaders } from "../helpers/expect";
 import { randomEmail, randomIp, rateLimitProbeApp, REVOKED_PREFIX } from "../helpers/rate-limit-probe";

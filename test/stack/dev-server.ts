@@ -4,7 +4,7 @@
  * same code path as production: only URLs and secrets differ.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { startStack, type Stack } from "./launcher.ts";
@@ -13,7 +13,7 @@ import type { CapturedEmail } from "./resend-capture.ts";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Environment that keeps wrangler off the network (TOOLCHAIN.md §2). */
+/** Environment that keeps wrangler off the network (README "Toolchain notes"). */
 export const offlineWranglerEnv = {
   WRANGLER_SEND_METRICS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
@@ -96,7 +96,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(options.extraArgs ?? []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
-  // Own process group, so stop() ends wrangler and its workerd children together (TOOLCHAIN.md §2).
+  // Own process group, so stop() ends wrangler and its workerd children together (README "Toolchain notes").
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     detached: true,
@@ -107,7 +107,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
 
+  // workerd listens on one address (127.0.0.1); `localhost` may resolve to ::1 first, and
+  // `http://[::1]:PORT` is a loopback name the worker accepts too, so ::1 is forwarded to it.
+  const ipv6 = await forwardIpv6Loopback(port);
   const stop = async (): Promise<void> => {
+    ipv6?.close();
     await killGroup(child);
     if (ownStack) await stack.close();
   };
@@ -119,6 +123,24 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw new Error(`${(err as Error).message}\n--- wrangler output ---\n${tail}`, { cause: err });
   }
   return { url, stack, stop };
+}
+
+/**
+ * Forwards [::1]:port to 127.0.0.1:port, byte for byte. `undefined` when the machine
+ * has no IPv6 loopback (then `localhost` resolves to 127.0.0.1 anyway).
+ */
+async function forwardIpv6Loopback(port: number): Promise<Server | undefined> {
+  const server = createServer((socket) => {
+    const upstream = connect(port, "127.0.0.1");
+    socket.pipe(upstream).pipe(socket);
+    // A reset on either side ends both; nothing to report for a dropped dev connection.
+    socket.on("error", () => upstream.destroy());
+    upstream.on("error", () => socket.destroy());
+  });
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "::1", () => resolve(server));
+  });
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `npm run dev`: the API on http://127.0.0.1:8787 (PORT to change), with embedded
+ * `npm run dev`: the API on http://localhost:8787 (PORT to change), with embedded
  * PGlite persisted under .data/, an embedded Upstash-protocol store and miniflare R2,
  * or the real Postgres/Redis when DATABASE_URL / REDIS_URL are set.
  * First run writes development secrets to .dev.vars.
@@ -24,8 +24,8 @@ const server = await startDevServer({
 const { neon, upstash } = server.stack;
 console.log(`
 Rampart is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
-  API       ${server.url}
-  docs      ${server.url}/docs
+  API       ${server.url.replace("127.0.0.1", "localhost")}  (127.0.0.1 and [::1] work too)
+  docs      ${server.url.replace("127.0.0.1", "localhost")}/docs
   Postgres  ${neon.backend === "pglite" ? "embedded PGlite (.data/pglite)" : "DATABASE_URL"} via the Neon gateway ${neon.url}
   Redis     ${upstash.backend === "embedded" ? "embedded store" : "REDIS_URL"} via the Upstash gateway ${upstash.url}
   email     captured at ${server.stack.resend.url}/__rampart/messages

@@ -4,10 +4,19 @@
  * app hands in a function that returns it.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { createRouter, type OpenApiDocument } from "../../http/openapi";
-import { docsAsset, docsInit, docsPage, health, openApi, ready, securityTxt } from "./platform.handlers";
-import { docsAssetRoute, docsInitRoute, docsRoute, healthRoute, openApiRoute, readyRoute, securityTxtRoute } from "./platform.routes";
+import { docsAsset, docsInit, docsPage, docsSlash, health, openApi, ready, securityTxt } from "./platform.handlers";
+import {
+  docsAssetRoute,
+  docsInitRoute,
+  docsRoute,
+  docsSlashRoute,
+  healthRoute,
+  openApiRoute,
+  readyRoute,
+  securityTxtRoute,
+} from "./platform.routes";
 
 export { DOCS_CSP, DOCS_PATH } from "./platform.docs";
 
@@ -32,6 +41,7 @@ export function createPlatformRouter(deps: PlatformDeps): OpenAPIHono<AppEnv> {
   router.openapi(securityTxtRoute, securityTxt);
   router.openapi(openApiRoute, openApi(deps.openApiDocument));
   router.openapi(docsRoute, docsPage);
+  router.openapi(docsSlashRoute, docsSlash);
   router.openapi(docsInitRoute, docsInit);
   router.openapi(docsAssetRoute, docsAsset);
   return router;

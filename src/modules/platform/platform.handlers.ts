@@ -1,11 +1,20 @@
 /** Handlers of the platform routes. */
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 import type { OpenApiDocument } from "../../http/openapi";
-import { DOCS_ASSET_TYPES, DOCS_HTML, DOCS_INIT_JS } from "./platform.docs";
+import { DOCS_ASSET_TYPES, DOCS_HTML, DOCS_INIT_JS, DOCS_PATH } from "./platform.docs";
 import { checkReadiness } from "./platform.readiness";
-import type { docsAssetRoute, docsInitRoute, docsRoute, healthRoute, openApiRoute, readyRoute, securityTxtRoute } from "./platform.routes";
+import type {
+  docsAssetRoute,
+  docsInitRoute,
+  docsRoute,
+  docsSlashRoute,
+  healthRoute,
+  openApiRoute,
+  readyRoute,
+  securityTxtRoute,
+} from "./platform.routes";
 import { renderSecurityTxt, warnIfExpired } from "./platform.security-txt";
 
 /** GET /healthz. */
@@ -36,6 +45,9 @@ export function openApi(document: () => OpenApiDocument): RouteHandler<typeof op
 
 /** GET /docs. */
 export const docsPage: RouteHandler<typeof docsRoute, AppEnv> = (c) => c.html(DOCS_HTML, 200);
+
+/** GET /docs/ → 308 to /docs (same origin: a relative Location). */
+export const docsSlash: RouteHandler<typeof docsSlashRoute, AppEnv> = (c) => c.redirect(DOCS_PATH, 308);
 
 /** GET /docs/init.js. */
 export const docsInit: RouteHandler<typeof docsInitRoute, AppEnv> = (c) =>

@@ -1,7 +1,7 @@
 /** Platform route definitions: liveness, readiness, security.txt, the OpenAPI document and its page. */
 import { z } from "@hono/zod-openapi";
-import { defineRoute } from "../../http/openapi";
-import { ProblemSchema, problemResponse } from "../../http/schemas";
+import { defineRoute } from "../../pipeline/route";
+import { problemResponse } from "../../http/schemas";
 import { DocsAssetParamsSchema, HealthSchema, NotReadyProblemSchema, ReadySchema, SecurityTxtSchema } from "./platform.schemas";
 
 const tags = ["platform"];
@@ -81,6 +81,19 @@ export const docsRoute = defineRoute(
   EXEMPT,
 );
 
+/** GET /docs/: people type the slash; send them to the page (relative links on it assume `/docs`). */
+export const docsSlashRoute = defineRoute(
+  {
+    method: "get",
+    path: "/docs/",
+    operationId: "redirectDocsPage",
+    tags,
+    summary: "API reference page (trailing slash)",
+    responses: { 308: { description: "Redirect to /docs", headers: { Location: { schema: { type: "string" } } } } },
+  },
+  EXEMPT,
+);
+
 /** GET /docs/init.js: the page's initializer (an external script: the page's CSP allows no inline script). */
 export const docsInitRoute = defineRoute(
   {
@@ -108,8 +121,7 @@ export const docsAssetRoute = defineRoute(
         description: "Stylesheet or script",
         content: { "text/css": { schema: z.string() }, "text/javascript": { schema: z.string() } },
       },
-      404: problemResponse("Not an allowlisted asset (`not_found`).", ProblemSchema),
     },
   },
-  EXEMPT,
+  { ...EXEMPT, errors: ["not_found"] },
 );

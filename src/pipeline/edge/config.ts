@@ -4,7 +4,8 @@
  * logged once, when it was parsed, by name and never by value.
  */
 import type { Context } from "hono";
-import { getConfig, type AppEnv, type Config } from "../../env";
+import { getConfig, type Config } from "../../env";
+import type { AppEnv } from "../../context";
 
 /** Thrown when the configuration does not parse; answered as a bare 500. */
 export class ConfigUnavailableError extends Error {

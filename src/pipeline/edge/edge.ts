@@ -5,9 +5,9 @@
  * concern is a plain function in its own file.
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { requireConfig } from "./config";
-import { NonErrorThrown } from "./fallback";
+import { NonErrorThrown } from "./error-handler";
 import { headerListsFor, withSecureHeaders, type CspRule } from "./headers";
 import { enforceTransport } from "./https";
 import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";

@@ -6,10 +6,10 @@
  */
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "../../env";
+import type { AppEnv, Variables } from "../../context";
 import { AppError, codeForStatus } from "../../http/errors";
 import { problem } from "../../http/problem";
-import { log } from "../../lib/log";
+import { log, scrub } from "../../lib/log";
 import { ConfigUnavailableError } from "./config";
 
 /** Wraps a thrown non-Error value so Hono's error handler (Errors only) sees it. */
@@ -29,6 +29,11 @@ function logUnexpected(c: Context<AppEnv>, error: Error): void {
     path: c.req.path,
     error,
   });
+  // In development the stack is also written as plain lines: `wrangler dev` maps plain
+  // stack frames back to src/*.ts through the bundle's source map, but it cannot see
+  // frames inside a JSON string. Unset when the configuration itself failed.
+  const vars: Partial<Variables> = c.var;
+  if (vars.config?.appEnv === "development" && error.stack !== undefined) console.error(scrub(error.stack));
 }
 
 /**

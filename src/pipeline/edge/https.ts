@@ -4,11 +4,12 @@
  * other method is refused with 400 before its body is read. A request negotiated
  * below the minimum TLS version (`request.cf.tlsVersion`, when the platform reports
  * it) is refused with 426. The single exception is the configured local dev origin
- * (loopback only; see `parseLocalDevOrigin`), which has no TLS to check.
+ * (its port under each loopback name; see `parseLocalDevOrigin`), which has no TLS to check.
  */
 import type { Context } from "hono";
 import { AppError } from "../../http/errors";
-import { TLS_VERSIONS, type AppEnv, type TlsVersion } from "../../env";
+import { TLS_VERSIONS, type TlsVersion } from "../../env";
+import type { AppEnv } from "../../context";
 import { err, PASS, type Result } from "../../lib/result";
 
 /** What the transport check needs from a request. */
@@ -22,7 +23,8 @@ export interface TransportFacts {
 /** What the transport check needs from the config. */
 export interface TransportPolicy {
   readonly minTlsVersion: TlsVersion;
-  readonly localDevOrigin: string | undefined;
+  /** Origins served over plain http (the local dev origin under each loopback name); empty in production. */
+  readonly localDevOrigins: readonly string[];
 }
 
 /** Why a request is refused at the transport level. */
@@ -53,7 +55,7 @@ const MIN_RANKS: Readonly<Record<TlsVersion, number>> = Object.fromEntries(TLS_V
  */
 export function checkTransport(facts: TransportFacts, policy: TransportPolicy): Result<void, TransportRefusal> {
   if (!facts.url.startsWith("https:")) {
-    if (policy.localDevOrigin !== undefined && facts.url.startsWith(`${policy.localDevOrigin}/`)) return PASS;
+    for (const origin of policy.localDevOrigins) if (facts.url.startsWith(`${origin}/`)) return PASS;
     if (facts.method !== "GET" && facts.method !== "HEAD") return err({ kind: "plain_http_refused" });
     const target = new URL(facts.url);
     target.protocol = "https:";

@@ -4,4 +4,4 @@ export { resolveRequestId, REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from "./re
 export { withSecureHeaders, secureHeaderList, documentHeaderList, API_CSP, HSTS, type CspRule, type HeaderList } from "./headers";
 export { requireConfig, ConfigUnavailableError } from "./config";
 export { enforceTransport, checkTransport, upgradeFor, type TransportFacts, type TransportPolicy, type TransportRefusal } from "./https";
-export { onError, NonErrorThrown } from "./fallback";
+export { onError, NonErrorThrown } from "./error-handler";

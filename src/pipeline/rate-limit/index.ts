@@ -2,7 +2,7 @@
  * Stage 5, rate limits (P4) with tenant-scoped, hashed keys (P12): the table of
  * policies, key derivation, the limiters, the response fields and the stage.
  */
-export { deferRedisCheck, type RedisCheck, type RedisCheckOutcome } from "./checks";
+export { deferRedisCheck } from "./checks";
 export {
   policyHeader,
   rateLimitFields,

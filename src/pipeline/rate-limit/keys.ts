@@ -11,7 +11,7 @@
  *   scope   = api | p:<policy> | r:<policy>:<METHOD>:<path pattern>
  *   subject = ip:<h> | org:<org>:user:<h> | org:<org>:key:<h> | user:<h> | key:<h> | org:<org> | acct:<field>:<h>
  */
-import type { Principal } from "../../env";
+import type { Principal } from "../../context";
 import type { LimitRule, RateLimitPolicy } from "./policies";
 
 /** Common prefix of every rate-limit key. */

@@ -15,10 +15,12 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import type { AppEnv, Config } from "../../env";
+import type { Config } from "../../env";
+import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 import { log } from "../../lib/log";
-import type { RedisCheck, RedisCheckOutcome } from "./checks";
+import { securityEvent } from "../../lib/security-events";
+import type { RedisCheck, RedisCheckOutcome } from "../../context";
 import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitFields, type LimitState } from "./headers";
 import { clientAddress, limitPrefix, normalizeAccount, subjectKey, type SubjectSources } from "./keys";
 import { EPHEMERAL_CACHE, PipelinedCommandError } from "./limiters";
@@ -137,8 +139,7 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     }
     if (outcome === undefined) {
       const closed = failsClosed(policy, config);
-      log.warn("rate_limit_unavailable", {
-        security_event: true,
+      securityEvent("rate_limit_unavailable", {
         request_id: requestId,
         policy: policy.name,
         route,
@@ -192,8 +193,7 @@ function refuse(
   nowMs: number,
   fromCache: boolean,
 ): never {
-  log.info("rate_limited", {
-    security_event: true,
+  securityEvent("rate_limited", {
     request_id: c.get("requestId"),
     policy: policy.name,
     route,

@@ -5,7 +5,7 @@
  */
 import type { Ratelimit } from "@upstash/ratelimit";
 import type { Config } from "../../env";
-import type { RedisCheck } from "./checks";
+import type { RedisCheck } from "../../context";
 import { limiterClient, sendBatch } from "./limiters";
 import type { LimitRule } from "./policies";
 

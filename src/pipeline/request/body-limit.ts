@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 
 /** Limit for routes that do not declare one: JSON documents are small. */

@@ -1,10 +1,10 @@
 /**
  * P3 / stage 3: a body must arrive with a media type its route declared (415
  * otherwise). A body without any Content-Type is refused too: guessing invites
- * content-sniffing confusion. Only UTF-8 is accepted as charset (API.md).
+ * content-sniffing confusion. Only UTF-8 is accepted as charset (README "API conventions").
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;

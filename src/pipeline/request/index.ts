@@ -3,7 +3,7 @@
  * order (cheap header checks first, then the bounded read, then the parse).
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { limitBody } from "./body-limit";
 import { requireMediaType } from "./content-type";
 import { parseJsonBody } from "./json-body";

@@ -4,7 +4,7 @@
  * where the zod validator reads it without parsing again.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { NotFoundHandler } from "hono";
 import { TrieRouter } from "hono/router/trie-router";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { problem } from "../../http/problem";
 
 /** Methods per path pattern, as registered. */

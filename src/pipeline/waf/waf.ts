@@ -8,9 +8,9 @@
  * `security.waf_would_block` and the request goes on.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
-import { log } from "../../lib/log";
+import { securityEvent } from "../../lib/security-events";
 import { readBodyBounded, WAF_INSPECTION_CAP } from "./body";
 import { compileRules, inspect, scoreOf, type CompiledRules, type ExclusionTest } from "./engine";
 import { excerpt } from "./normalise";
@@ -32,8 +32,8 @@ export interface WafConfig {
   readonly threshold: number;
 }
 
-function securityEvent(
-  event: string,
+function report(
+  type: "waf_blocked" | "waf_would_block",
   requestId: string,
   request: WafRequest,
   path: string,
@@ -42,7 +42,7 @@ function securityEvent(
   config: WafConfig,
 ): void {
   const first = matches.find((m) => m.kind !== "request") ?? matches[0];
-  log.warn(event, {
+  securityEvent(type, {
     request_id: requestId,
     rule_ids: [...new Set(matches.map((m) => m.id))],
     groups: [...new Set(matches.map((m) => m.group))],
@@ -95,15 +95,7 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
     const score = scoreOf(matches);
     if (score < config.threshold) return;
     const blocking = config.mode === "block";
-    securityEvent(
-      blocking ? "security.waf_blocked" : "security.waf_would_block",
-      c.get("requestId"),
-      request,
-      c.req.path,
-      matches,
-      score,
-      config,
-    );
+    report(blocking ? "waf_blocked" : "waf_would_block", c.get("requestId"), request, c.req.path, matches, score, config);
     if (blocking)
       throw new AppError("waf_blocked", { extensions: { rule_ids: [...new Set(matches.map((m) => m.id))].sort((a, b) => a - b) } });
   }

@@ -1,0 +1,67 @@
+/**
+ * The request context: what the pipeline's stages put on a request for the ones
+ * after them (request id, configuration, the authenticated principal, Redis reads
+ * deferred into the rate limits' one round trip) and the Hono environment type
+ * built from it. Types only, at the bottom of the import graph: every layer may
+ * import it, it imports nothing of the app but the configuration's types.
+ */
+import type { Pipeline } from "@upstash/redis/cloudflare";
+import type { Bindings, Config } from "./env";
+
+/** The authenticated caller, as stage 4 sets it (P4 and P12 key limits on it). */
+export interface Principal {
+  /** A user (access JWT) or a machine client (API key). */
+  readonly kind: "user" | "api_key";
+  /** The user id or the API key id (never the key itself). Hashed before it reaches a Redis key. */
+  readonly id: string;
+  /** The organization the request acts in, when it is tenant-scoped (P12: tenant keys carry it). */
+  readonly orgId?: string;
+}
+
+/** The answer to a deferred Redis command: its result, or why there is none (Redis failed or timed out). */
+export type RedisCheckOutcome =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly reason: "unavailable" | "command_failed"; readonly error: unknown };
+
+/**
+ * One Redis command a stage defers into stage 5's round trip, and what to do with
+ * its answer (see `deferRedisCheck` in the rate-limit stage).
+ */
+export interface RedisCheck {
+  /** For logs. */
+  readonly name: string;
+  /** Adds exactly ONE command to the pipeline (e.g. `pipeline.exists(key)`). */
+  readonly add: (pipeline: Pipeline) => Pipeline;
+  /**
+   * Decides the request once the answer is in, before the handler: throw an
+   * `AppError` to refuse it. Also called with `ok: false` when Redis failed, so the
+   * check chooses its own failure policy.
+   */
+  readonly decide: (outcome: RedisCheckOutcome) => void | Promise<void>;
+}
+
+/** Per-request values set by the pipeline. */
+export interface Variables {
+  /** Set by the first stage; echoed in `X-Request-Id` and every problem. */
+  requestId: string;
+  /** Set by the config stage; always a complete, valid config. */
+  config: Config;
+  /**
+   * Who is calling. Set by stage 4 (authenticate) for a valid access token or API
+   * key; unset for anonymous callers. Stage 5 keys per-user, per-key and
+   * per-organization rate limits on it (P4, P12).
+   */
+  principal?: Principal;
+  /**
+   * Redis reads that earlier stages (stage 4's session-revocation check) want sent in
+   * stage 5's one round trip, with the rate limits. Stage 5 runs and decides them
+   * before the handler.
+   */
+  redisChecks?: RedisCheck[];
+}
+
+/** The Hono environment of the whole app. */
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

@@ -1,0 +1,115 @@
+/**
+ * The per-route declaration every module uses (`defineRoute`): a route's OpenAPI
+ * definition and, beside it as data, what the pipeline does for it: body limit
+ * and media types (stage 3), guards (stage 4), rate-limit policy (stage 5), WAF
+ * exclusions (stage 2) and the error codes its handler may answer. From that one
+ * declaration come the route's middleware, its documented error responses (from
+ * the error-code table) and the facts the WAF reads before routing.
+ */
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context";
+import type { ErrorCode } from "../http/errors";
+import { errorResponses } from "../http/schemas";
+import { rateLimit, resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./rate-limit";
+import { DEFAULT_BODY_LIMIT, requestBody } from "./request";
+import { WAF_ROUTE, type WafRouteFacts, type WafRouteOptions } from "./waf";
+
+/** Pipeline options of one route, next to its OpenAPI definition. */
+export interface RouteOptions {
+  /** Largest accepted body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
+  readonly bodyLimit?: number;
+  /**
+   * Stage 4 for this route, after the body checks; the rate-limit stage (5) runs
+   * right after these, then validation.
+   */
+  readonly guards?: readonly MiddlewareHandler<AppEnv>[];
+  /**
+   * Stage 5 (P4): the route's policy in the rate-limit table
+   * (src/pipeline/rate-limit/policies.ts); default `default`. `exempt` adds no
+   * stage at all unless the route has guards (their deferred Redis checks still
+   * run). A policy object is for tests' probe routes only.
+   */
+  readonly rateLimit?: RateLimitPolicyName | RateLimitPolicy;
+  /**
+   * Stage 2 (P3): fields of this route excluded from WAF rule groups, e.g. a free-text
+   * field that may quote an attack: `{ exclude: [{ fields: ["description"], groups: ["sqli", "xss"] }] }`.
+   * Only those groups, only on those fields; every other rule still runs on them.
+   */
+  readonly waf?: WafRouteOptions;
+  /**
+   * Error codes the handler itself may answer (`not_found`, `invalid_credentials`, …).
+   * The pipeline's own codes are added from the options above; the document
+   * describes each from the error-code table.
+   */
+  readonly errors?: readonly ErrorCode[];
+}
+
+const BODY_METHODS: ReadonlySet<string> = new Set(["post", "put", "patch", "delete"]);
+
+/** The error codes the pipeline may answer for a route declared with these facts. */
+function pipelineErrors(carriesBody: boolean, validates: boolean, policy: RateLimitPolicy): ErrorCode[] {
+  const limited = policy.limits.length > 0;
+  return [
+    ...(carriesBody ? (["invalid_json", "payload_too_large", "unsupported_media_type"] as const) : []),
+    ...(validates ? (["validation_failed"] as const) : []),
+    ...(limited ? (["rate_limited"] as const) : []),
+    ...(limited && policy.onUnavailable !== "open" ? (["rate_limit_unavailable"] as const) : []),
+    "internal_error",
+  ];
+}
+
+/**
+ * Declares a route: its OpenAPI definition plus its pipeline. Returns the
+ * definition for `router.openapi(route, handler)`, typed as written, so handlers
+ * are typed by the declared responses; the problem responses added here are
+ * documentation of what the pipeline and the handler may answer.
+ *
+ * @example
+ * ```ts
+ * export const createRisk = defineRoute({
+ *   method: "post", path: "/risks",
+ *   request: { body: { content: { "application/json": { schema: RiskInput } } } },
+ *   responses: { 201: { description: "Created", content: { "application/json": { schema: Risk } } } },
+ * }, { bodyLimit: 16 * 1024, errors: ["forbidden"] });
+ * ```
+ */
+export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(route: R, options: RouteOptions = {}): R {
+  const body = route.request?.body;
+  const carriesBody = BODY_METHODS.has(route.method);
+  const mediaTypes = body ? Object.keys(body.content) : ["application/json"];
+  const policy = resolvePolicy(options.rateLimit);
+  const guards = options.guards ?? [];
+  const limited = policy.limits.length > 0;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const middleware = [
+    ...(carriesBody ? requestBody({ mediaTypes, maxBytes: bodyLimit, parseJson: body !== undefined }) : []),
+    ...guards,
+    ...(limited || guards.length > 0 ? [rateLimit(policy)] : []),
+  ];
+  const request = route.request;
+  const validates =
+    body !== undefined ||
+    request?.query !== undefined ||
+    request?.params !== undefined ||
+    request?.headers !== undefined ||
+    request?.cookies !== undefined;
+  const responses = {
+    ...errorResponses([...pipelineErrors(carriesBody, validates, policy), ...(options.errors ?? [])]),
+    ...route.responses,
+  };
+  const declared = createRoute({
+    ...route,
+    // The body stages above already refused a missing or mistyped body; making the
+    // body required keeps zod-openapi from skipping validation on a type mismatch.
+    ...(body ? { request: { ...request, body: { ...body, required: true } } } : {}),
+    responses,
+    ...(middleware.length > 0 ? { middleware } : {}),
+  });
+  // The WAF runs before the router: it finds this route's body limit and exclusions
+  // in the OpenAPI registry at createApp time, under a symbol key (never serialised).
+  const wafFacts: WafRouteFacts = { bodyLimit, exclude: options.waf?.exclude ?? [] };
+  Object.defineProperty(declared, WAF_ROUTE, { value: wafFacts, enumerable: true });
+  // Same object at runtime plus pipeline fields; typed as declared on purpose (see above).
+  return declared;
+}
