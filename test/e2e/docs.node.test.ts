@@ -1,10 +1,13 @@
 /**
- * The /docs page in a real browser (Debian Chromium, headless), against the real
- * worker under `wrangler dev`: it renders the API's routes, its CSP is exactly the
- * one chosen, the browser reports no CSP violation, and no request leaves the origin.
+ * The /docs page in a real browser (headless Chromium: a system one when installed,
+ * else the one shipped in the `@sparticuz/chromium` npm package; see
+ * test/helpers/browser.ts), against the real worker under `wrangler dev`: it renders
+ * the API's routes, its CSP is exactly the one chosen, the browser reports no CSP
+ * violation, and no request leaves the origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { findChromium, launchBrowser } from "../helpers/browser.ts";
 import { startDevServer, type DevServer } from "../stack/dev-server.ts";
 
 const DOCS_CSP =
@@ -16,19 +19,8 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   server = await startDevServer();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
+  console.log(`/docs tests: Chromium ${browser.version()} (${(await findChromium()).detail})`);
 }, 120_000);
 
 afterAll(async () => {
