@@ -64,6 +64,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     neonControlUrl: stack.neon.url,
     upstashControlUrl: stack.upstash.url,
     resendControlUrl: stack.resend.url,
+    hibpControlUrl: stack.hibp.url,
+    turnstileControlUrl: stack.turnstile.url,
   });
   project.provide("conformance", targets);
 

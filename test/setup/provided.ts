@@ -16,6 +16,10 @@ export interface StackUrls {
   neonControlUrl: string;
   upstashControlUrl: string;
   resendControlUrl: string;
+  /** Pwned Passwords range stand-in (also the worker's HIBP_API_URL); POST /__rampart/down to hang it. */
+  hibpControlUrl: string;
+  /** Turnstile siteverify stand-in; GET /__rampart/requests lists what it received. */
+  turnstileControlUrl: string;
 }
 
 declare module "vitest" {

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { repoRoot, startDevServer } from "./dev-server.ts";
+import { SITEVERIFY_PATH } from "./turnstile/index.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const started = Date.now();
@@ -21,7 +22,7 @@ const server = await startDevServer({
   },
 });
 
-const { neon, upstash } = server.stack;
+const { neon, upstash, hibp, turnstile } = server.stack;
 console.log(`
 Rampart is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   API       ${server.url.replace("127.0.0.1", "localhost")}  (127.0.0.1 and [::1] work too)
@@ -29,6 +30,8 @@ Rampart is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   Postgres  ${neon.backend === "pglite" ? "embedded PGlite (.data/pglite)" : "DATABASE_URL"} via the Neon gateway ${neon.url}
   Redis     ${upstash.backend === "embedded" ? "embedded store" : "REDIS_URL"} via the Upstash gateway ${upstash.url}
   email     captured at ${server.stack.resend.url}/__rampart/messages
+  HIBP      range API stand-in ${hibp.url} (common passwords + rampart-breached-test-password)
+  Turnstile siteverify stand-in ${turnstile.url}${SITEVERIFY_PATH} (off until TURNSTILE_SECRET_KEY is set; test secret 1x0000000000000000000000000000000AA passes)
 Press Ctrl+C to stop.`);
 
 let stopping = false;

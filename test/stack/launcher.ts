@@ -9,6 +9,8 @@ import { APP_ROLE, migrate } from "../../drizzle/migrate.ts";
 import { startNeonGateway, type NeonGateway } from "./neon-gateway/index.ts";
 import { startUpstashGateway, type UpstashGateway } from "./upstash-gateway/index.ts";
 import { startResendCapture, type CapturedEmail, type ResendCapture } from "./resend-capture.ts";
+import { startHibpRange, type HibpRange } from "./hibp-range/index.ts";
+import { SITEVERIFY_PATH, startTurnstile, type TurnstileSiteverify } from "./turnstile/index.ts";
 
 export interface StackOptions {
   /** A real Postgres (owner/superuser URL); unset → embedded PGlite. */
@@ -20,7 +22,13 @@ export interface StackOptions {
   readonly upstashToken: string;
   readonly resendApiKey: string;
   /** Fixed ports for dev (stable URLs across restarts); 0 or unset → free ports. */
-  readonly ports?: { readonly neon?: number; readonly upstash?: number; readonly resend?: number };
+  readonly ports?: {
+    readonly neon?: number;
+    readonly upstash?: number;
+    readonly resend?: number;
+    readonly hibp?: number;
+    readonly turnstile?: number;
+  };
   readonly onEmail?: (message: CapturedEmail) => void;
 }
 
@@ -30,6 +38,10 @@ export interface Stack {
   readonly appConnectionString: string;
   readonly upstash: UpstashGateway;
   readonly resend: ResendCapture;
+  /** Pwned Passwords range API (HIBP_API_URL). */
+  readonly hibp: HibpRange;
+  /** Turnstile siteverify (TURNSTILE_VERIFY_URL); the worker only calls it when TURNSTILE_SECRET_KEY is set. */
+  readonly turnstile: TurnstileSiteverify;
   /** The worker's non-secret bindings that point it at the stand-ins. */
   workerVars(): Record<string, string>;
   close(): Promise<void>;
@@ -52,17 +64,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(options.onEmail ? { onMessage: options.onEmail } : {}),
     });
     started.push(resend);
+    const hibp = await startHibpRange({ port: options.ports?.hibp ?? 0 });
+    started.push(hibp);
+    const turnstile = await startTurnstile({ port: options.ports?.turnstile ?? 0 });
+    started.push(turnstile);
     return {
       neon: neon.gateway,
       appConnectionString: neon.appConnectionString,
       upstash,
       resend,
+      hibp,
+      turnstile,
+      // No TURNSTILE_SECRET_KEY here: Turnstile stays off unless a test or a developer sets one.
       workerVars: () => ({
         DATABASE_URL: neon.appConnectionString,
         NEON_HTTP_ENDPOINT: neon.gateway.httpEndpoint,
         NEON_WS_PROXY: neon.gateway.wsProxy,
         UPSTASH_REDIS_REST_URL: upstash.url,
         RESEND_BASE_URL: resend.url,
+        HIBP_API_URL: hibp.url,
+        TURNSTILE_VERIFY_URL: `${turnstile.url}${SITEVERIFY_PATH}`,
       }),
       close: () => closeAll(started),
     };
