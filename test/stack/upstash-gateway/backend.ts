@@ -1,8 +1,8 @@
-/** What the HTTP layer needs from a backend, real Redis or the embedded store. */
+/** What the HTTP layer needs from a backend, real Redis or the embedded store (both in client-backend.ts). */
 import type { Command } from "./encoding.ts";
 import type { ErrorReply, Reply } from "./reply.ts";
 
-/** A Redis to run commands on: real (ioredis) or embedded. */
+/** A Redis to run commands on: real (ioredis) or embedded (ioredis-mock). */
 export interface Backend {
   readonly kind: "redis" | "embedded";
   /**
@@ -21,5 +21,5 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** Lower-case command name, as the dispatch tables are keyed. */
+/** Lower-case command name, as the gateway's command sets are keyed. */
 export const commandName = (command: Command): string => (command[0] ?? Buffer.alloc(0)).toString("latin1").toLowerCase();

@@ -6,7 +6,7 @@
  * even "OK" is encoded: the SDK base64-decodes every string element of an array,
  * so a verbatim "OK" there would come back as garbage.
  */
-import { ErrorReply, StatusReply, type Reply } from "./reply.ts";
+import { ErrorReply, type Reply } from "./reply.ts";
 
 /** One command: its name and arguments as raw bytes. */
 export type Command = readonly Buffer[];
@@ -65,7 +65,6 @@ function valueText(reply: Reply, base64: boolean, topLevel: boolean): string {
   if (reply === null) return "null";
   if (typeof reply === "bigint") return reply.toString();
   if (Buffer.isBuffer(reply)) return stringText(reply, base64, topLevel);
-  if (reply instanceof StatusReply) return stringText(Buffer.from(reply.status, "utf8"), base64, topLevel);
   // An error nested in an array (a script returning {1, {err=…}}) has no JSON slot of
   // its own, so it travels as its text, like the bulk strings beside it.
   if (reply instanceof ErrorReply) return stringText(Buffer.from(reply.message, "utf8"), base64, false);

@@ -1,6 +1,6 @@
 /**
  * Local stand-in for Upstash Redis' REST API, in front of a real Redis
- * (`redisUrl`, via ioredis) or of an embedded in-memory store with a Lua VM.
+ * (`redisUrl`, via ioredis) or of an embedded in-memory store (ioredis-mock).
  * The worker and the SDKs cannot tell it from Upstash: same routes, token,
  * base64 encoding, error texts and status codes (see http.ts).
  *
@@ -12,6 +12,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ListenOptions, RoundTripStats, StandIn } from "../types.ts";
 import type { Backend } from "./backend.ts";
+import { openClient } from "./client.ts";
+import { createClientBackend } from "./client-backend.ts";
 import { createListener, setDown, type DownMode, type GatewayState } from "./http.ts";
 
 /** Where to listen, which backend to front and the token clients must present. */
@@ -33,10 +35,9 @@ export interface UpstashGateway extends StandIn {
   setBackendDown(down: false | "hang" | "error"): void;
 }
 
+/** One backend code path over either client: real ioredis for `redisUrl`, else ioredis-mock (client.ts). */
 async function openBackend(redisUrl: string | undefined): Promise<Backend> {
-  // Imported on demand: the embedded store loads (and patches) the Lua VM, which a Redis-backed gateway never needs.
-  if (redisUrl) return (await import("./redis-backend.ts")).connectRedisBackend(redisUrl);
-  return (await import("./embedded/index.ts")).createEmbeddedBackend();
+  return createClientBackend(await openClient(redisUrl));
 }
 
 /** Starts the gateway; resolves once it listens and its backend answers. */

@@ -1,24 +1,23 @@
 /**
  * Lua script shebangs. `@upstash/ratelimit` ≥ 2.1 starts its scripts with
  * `#!lua flags=allow-key-locking`, a flag only Upstash knows: stock Redis 7 rejects
- * it ("Unexpected flag in script shebang"). The gateway rewrites the shebang for
- * Redis and keeps the SDK's sha working by mapping sha1(original) → sha1(rewritten).
+ * it ("Unexpected flag in script shebang"), and ioredis-mock's Lua refuses any
+ * shebang line (a syntax error). Each backend gets the script rewritten for it;
+ * client-backend.ts keeps the SDK's sha working by mapping sha1(original) ↔ sha1(rewritten).
  */
 import { createHash } from "node:crypto";
 
-/** Flags stock Redis 7 accepts after `#!lua flags=`. */
-export const STOCK_FLAGS: ReadonlySet<string> = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]);
 /** Flags Upstash adds; they only matter to Upstash's own scheduler. */
 export const UPSTASH_ONLY_FLAGS: ReadonlySet<string> = new Set(["allow-key-locking"]);
 
 /** Hex sha1, the name Redis gives a script. */
-export const sha1hex = (data: Buffer | string): string => createHash("sha1").update(data).digest("hex");
+export const sha1hex = (data: Uint8Array | string): string => createHash("sha1").update(data).digest("hex");
 
 /** A parsed `#!lua flags=…` first line. */
 export interface Shebang {
   readonly engine: string;
   readonly flags: readonly string[];
-  /** Tokens other than `flags=…`; Redis rejects them, so does the embedded store. */
+  /** Tokens other than `flags=…`; Redis rejects them. */
   readonly unknown: readonly string[];
   /** The script after the shebang line, starting with its newline (keeps line numbers). */
   readonly rest: Buffer;
@@ -59,4 +58,14 @@ export function rewriteForRedis(script: Buffer): Buffer {
   const kept = shebang.flags.filter((f) => !UPSTASH_ONLY_FLAGS.has(f));
   const head = `#!lua${kept.length > 0 ? ` flags=${kept.join(",")}` : ""}${shebang.unknown.map((t) => ` ${t}`).join("")}`;
   return Buffer.concat([Buffer.from(head, "latin1"), shebang.rest]);
+}
+
+/**
+ * The script as ioredis-mock will run it: a `#!lua` line becomes an empty line (so
+ * line numbers in error texts still match), its flags are dropped. The mock knows
+ * none of them: `no-writes` is not enforced there. Other scripts are returned as is.
+ */
+export function stripShebang(script: Buffer): Buffer {
+  const shebang = parseShebang(script);
+  return shebang?.engine === "lua" ? shebang.rest : script;
 }

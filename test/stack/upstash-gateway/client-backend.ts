@@ -1,21 +1,15 @@
 /**
- * The backend in front of a real Redis (CI, or dev with REDIS_URL). Commands go
- * through ioredis' Buffer API so bulk strings stay raw bytes; pipelines are real
- * pipelines and multi-exec is a real MULTI/EXEC. Scripts carrying Upstash-only
- * shebang flags are rewritten on the way in (scripts.ts).
+ * The gateway's Backend over an ioredis-shaped client (client.ts): real ioredis in
+ * front of Redis, or ioredis-mock behind its adapter for the embedded store. Commands
+ * go through the Buffer API so bulk strings stay raw bytes; pipelines and MULTI/EXEC
+ * are the client's own. Scripts are rewritten for the backend on the way in
+ * (scripts.ts) while the SDK keeps seeing the sha of the script it sent.
  */
-import { createRequire } from "node:module";
-import type * as IORedis from "ioredis";
 import { commandName, type Backend } from "./backend.ts";
+import type { OpenedClient } from "./client.ts";
 import type { Command } from "./encoding.ts";
 import { ErrorReply, type Reply } from "./reply.ts";
-import { rewriteForRedis, sha1hex } from "./scripts.ts";
-
-/**
- * ioredis is CommonJS with `module.exports` replaced by the client class; vitest's
- * module runner (global setup) does not see its named exports, so it is required.
- */
-const { Redis } = createRequire(import.meta.url)("ioredis") as typeof IORedis;
+import { sha1hex } from "./scripts.ts";
 
 /**
  * Commands that would change the state of the one shared connection (or never
@@ -49,14 +43,14 @@ const REFUSED = new Set([
   "debug",
 ]);
 
-/** A command ready for ioredis, plus how to translate its reply back. */
+/** A command ready for the client, plus how to translate its reply back. */
 interface Prepared {
   readonly name: string;
   readonly args: Buffer[];
   readonly after: (reply: Reply) => Reply;
 }
 
-/** ioredis value → Reply. With `stringNumbers` integers arrive as JS strings, bulk strings as Buffers. */
+/** Client value → Reply. Integers arrive as digit strings (ioredis' `stringNumbers`) or numbers, bulk strings as Buffers. */
 function toReply(value: unknown): Reply {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value;
@@ -82,45 +76,29 @@ function asText(value: unknown): string {
   }
 }
 
-/** An error reply of Redis, as ioredis raises it (other errors are the connection's). */
+/** An error reply of Redis, as ioredis raises it (other errors are the connection's, or a bug). */
 interface ReplyError extends Error {
   readonly name: "ReplyError";
 }
 const isReplyError = (err: unknown): err is ReplyError => err instanceof Error && err.name === "ReplyError";
 
-/** Connects to `url` (redis://…) and resolves once Redis answers PING. */
-export async function connectRedisBackend(url: string): Promise<Backend> {
-  const client = new Redis(url, {
-    // ioredis 5 speaks RESP2 only, the shape Upstash answers in (RESP3 maps and doubles would need flattening).
-    stringNumbers: true,
-    lazyConnect: true,
-    maxRetriesPerRequest: 3,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  let lastError = "";
-  client.on("error", (err: Error) => {
-    // ioredis reconnects by itself; log each distinct failure once instead of every retry.
-    if (err.message !== lastError) console.warn(`[upstash-gateway] redis ${url}: ${err.message}`);
-    lastError = err.message;
-  });
-  await client.connect();
-  await client.ping();
-
-  /** sha1(script as the SDK sent it) → sha1(script as Redis stores it), and back. */
-  const toRedisSha = new Map<string, string>();
+/** The Backend over `opened.client`; closing it quits the client. */
+export function createClientBackend({ kind, client, rewriteScript }: OpenedClient): Backend {
+  /** sha1(script as the SDK sent it) → sha1(script as the backend stores it), and back. */
+  const toBackendSha = new Map<string, string>();
   const toClientSha = new Map<string, string>();
 
   const remember = (original: Buffer): Buffer => {
-    const rewritten = rewriteForRedis(original);
+    const rewritten = rewriteScript(original);
     if (rewritten !== original) {
       const [from, to] = [sha1hex(original), sha1hex(rewritten)];
-      toRedisSha.set(from, to);
+      toBackendSha.set(from, to);
       toClientSha.set(to, from);
     }
     return rewritten;
   };
-  const redisSha = (sha: Buffer): Buffer => {
-    const mapped = toRedisSha.get(sha.toString("latin1").toLowerCase());
+  const backendSha = (sha: Buffer): Buffer => {
+    const mapped = toBackendSha.get(sha.toString("latin1").toLowerCase());
     return mapped ? Buffer.from(mapped, "latin1") : sha;
   };
   /** Error texts name the script by sha ("script: <sha>, on @user_script:1."); show the client's. */
@@ -133,20 +111,20 @@ export async function connectRedisBackend(url: string): Promise<Backend> {
     const args = command.slice(1);
     const sub = (args[0] ?? Buffer.alloc(0)).toString("latin1").toLowerCase();
     if ((name === "eval" || name === "eval_ro") && args[0]) args[0] = remember(args[0]);
-    else if ((name === "evalsha" || name === "evalsha_ro") && args[0]) args[0] = redisSha(args[0]);
+    else if ((name === "evalsha" || name === "evalsha_ro") && args[0]) args[0] = backendSha(args[0]);
     else if (name === "script" && sub === "load" && args[1]) {
       const original = args[1];
       args[1] = remember(original);
-      // Redis answers with the rewritten script's sha; the SDK expects its own.
+      // The backend answers with the rewritten script's sha; the SDK expects its own.
       return { name, args, after: (reply) => (Buffer.isBuffer(reply) ? Buffer.from(sha1hex(original), "latin1") : reply) };
     } else if (name === "script" && sub === "exists") {
-      for (let i = 1; i < args.length; i++) args[i] = redisSha(args[i] ?? Buffer.alloc(0));
+      for (let i = 1; i < args.length; i++) args[i] = backendSha(args[i] ?? Buffer.alloc(0));
     } else if (name === "script" && sub === "flush") {
-      toRedisSha.clear();
+      toBackendSha.clear();
       toClientSha.clear();
     }
     if (name.startsWith("eval")) return { name, args, after: clientShaInErrors };
-    // The name goes out upper-case (see run); Redis echoes it in "unknown command '…'", so restore the client's.
+    // The name goes out upper-case (see run); the backend echoes it in "unknown command '…'", so restore the client's.
     const sent = (command[0] ?? Buffer.alloc(0)).toString("latin1");
     const echoed = `'${sent.toUpperCase()}'`;
     return {
@@ -169,7 +147,7 @@ export async function connectRedisBackend(url: string): Promise<Backend> {
     }
   }
 
-  /** Results of an ioredis pipeline/multi exec: reply errors become values, transport errors throw. */
+  /** Results of a pipeline/multi exec: reply errors become values, transport errors throw. */
   function collect(results: [Error | null, unknown][] | null, prepared: readonly (Prepared | ErrorReply)[]): Reply[] {
     if (!results) throw new Error("redis returned no results for the batch");
     let next = 0;
@@ -182,7 +160,7 @@ export async function connectRedisBackend(url: string): Promise<Backend> {
   }
 
   return {
-    kind: "redis",
+    kind,
     command: async (command) => {
       const prepared = prepare(command);
       return prepared instanceof ErrorReply ? prepared : run(prepared);
@@ -203,7 +181,7 @@ export async function connectRedisBackend(url: string): Promise<Backend> {
         return collect(await batch.exec(), prepared);
       } catch (err) {
         if (!(err instanceof Error) || !err.message.startsWith("EXECABORT")) throw err;
-        // Redis says only "EXECABORT …"; the queue-time error that caused it is more useful.
+        // The client says only "EXECABORT …"; the queue-time error that caused it is more useful.
         const previous = (err as Error & { previousErrors?: Error[] }).previousErrors?.[0];
         const reply = new ErrorReply(previous?.message ?? err.message);
         // Each command's `after` only touches its own texts, so letting all of them look is safe.
