@@ -4,13 +4,16 @@
  *
  *   1. edge      request id → config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2)
  *   2. waf       linear-time checks on method, path, query, headers, body; anomaly score; no I/O (P3)
+ *      cors      the browser app's origins (CORS_ORIGINS); preflights answered with the path's real methods
  *   3. route     Hono matches; unknown path 404, other method 405 + Allow (P3).
  *                Per route, declared with it (defineRoute): content type 415,
  *                body limit 413, JSON 400 (P3)
- *   4. guards    (slot, per route via defineRoute's `guards`) authenticate
+ *   4. auth      per route via defineRoute's `auth` (required: deny by default): access JWT
+ *                verified in the isolate, aal2 and super-admin checks (P7, P8)
  *   5. limits    per route via defineRoute's `rateLimit`, a policy of the one table
  *                (src/pipeline/rate-limit/policies.ts; default `default`): per IP, user
- *                or API key, organization, endpoint; one Redis round trip (P4, P12)
+ *                or API key, organization, endpoint; with stage 4's session-revocation
+ *                read, one Redis round trip (P4, P8, P12)
  *   6. authorize (slot) role → permission (P9)
  *   7. handler   after zod validation (422 `validation_failed`)
  *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once
@@ -18,10 +21,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
 import { createRouter, openApiDocument } from "./http/openapi";
+import { AUTH_BASE_PATH, createAuthRouter } from "./modules/auth";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
+import { SECURITY_SCHEMES } from "./pipeline/authenticate";
+import { cors } from "./pipeline/cors";
 import { edge, onError } from "./pipeline/edge";
-import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched } from "./pipeline/request";
-import { waf, wafRouteIndex } from "./pipeline/waf";
+import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched, type MethodIndex, type RegisteredRoute } from "./pipeline/request";
+import { declaredAuth } from "./pipeline/route";
+import { waf, wafRouteIndex, type RegisteredDefinition } from "./pipeline/waf";
 
 /** A module's router and where it is mounted. */
 export interface AppModule {
@@ -34,6 +41,26 @@ export interface AppModule {
 export interface CreateAppOptions {
   /** Extra modules, mounted after the built-in ones (tests mount probe modules here). */
   readonly modules?: readonly AppModule[];
+}
+
+/**
+ * Deny by default: every route the router serves must have been declared with
+ * `defineRoute` and its `auth`; a route added any other way stops the app from
+ * building, so no route can be served without an authentication decision.
+ */
+function requireDeclaredAuth(routes: readonly RegisteredRoute[], definitions: readonly RegisteredDefinition[]): void {
+  const declared = new Set(
+    definitions.flatMap((d) =>
+      d.type === "route" && d.route !== undefined && declaredAuth(d.route) !== undefined
+        ? [`${d.route.method.toUpperCase()} ${d.route.path.replace(/\{([^}/]+)\}/g, ":$1")}`]
+        : [],
+    ),
+  );
+  for (const route of routes) {
+    if (route.method === "ALL") continue;
+    const key = `${route.method.toUpperCase()} ${route.path}`;
+    if (!declared.has(key)) throw new Error(`createApp: ${key} declares no authentication (declare it with defineRoute's auth)`);
+  }
 }
 
 /**
@@ -56,15 +83,33 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   //    collected below, once the modules are mounted.
   const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
   app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError, stages: [waf({ routes: wafRoutes })] }));
+  // CORS before routing, so a preflight never meets a route; its methods come from the index built below.
+  const index: { methods?: MethodIndex } = {};
+  app.use(cors(() => index.methods));
 
-  // 3–7. Modules, in the order of the README's route table. Their routes carry their own body stages and guards.
+  // 3–7. Modules, in the order of the README's route table. Their routes carry their own body stages, auth and limits.
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
+  app.route(AUTH_BASE_PATH, createAuthRouter());
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 
+  const definitions = app.openAPIRegistry.definitions;
+  requireDeclaredAuth(app.routes, definitions);
+  app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEMES.user, {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An access token from login, MFA verification or refresh (≤ 15 minutes). Routes that need aal2 say so.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEMES.api_key, {
+    type: "http",
+    scheme: "bearer",
+    description: "An organization's API key (`rk_live_…`).",
+  });
   // The registry lists every mounted route (full path) with what defineRoute declared.
-  wafRoutes.build(app.openAPIRegistry.definitions);
+  wafRoutes.build(definitions);
   // 3. No route matched: 404, or 405 with Allow derived from the routes just mounted.
-  app.notFound(routeNotMatched(buildMethodIndex(app.routes)));
+  index.methods = buildMethodIndex(app.routes);
+  app.notFound(routeNotMatched(index.methods));
   // 8. Errors.
   app.onError(onError);
   return app;

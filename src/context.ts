@@ -8,15 +8,32 @@
 import type { Pipeline } from "@upstash/redis/cloudflare";
 import type { Bindings, Config } from "./env";
 
-/** The authenticated caller, as stage 4 sets it (P4 and P12 key limits on it). */
-export interface Principal {
-  /** A user (access JWT) or a machine client (API key). */
-  readonly kind: "user" | "api_key";
-  /** The user id or the API key id (never the key itself). Hashed before it reaches a Redis key. */
+/** A signed-in person, from a verified access token (P8). */
+export interface UserPrincipal {
+  readonly kind: "user";
+  /** The user id. Hashed before it reaches a Redis key. */
   readonly id: string;
+  /** The session the access token belongs to (`sid`); revoked sessions are refused at once. */
+  readonly sessionId: string;
+  /** Assurance level of the session (P7): `aal2` after a second factor. */
+  readonly aal: "aal1" | "aal2";
+  readonly amr: readonly string[];
+  /** A platform super administrator (only ever acts with `aal2`). */
+  readonly superAdmin: boolean;
   /** The organization the request acts in, when it is tenant-scoped (P12: tenant keys carry it). */
   readonly orgId?: string;
 }
+
+/** A machine client holding an organization's API key (P9). */
+export interface ApiKeyPrincipal {
+  readonly kind: "api_key";
+  /** The API key's id (never the key itself). Hashed before it reaches a Redis key. */
+  readonly id: string;
+  readonly orgId?: string;
+}
+
+/** The authenticated caller, as stage 4 sets it (P4 and P12 key limits on it). */
+export type Principal = UserPrincipal | ApiKeyPrincipal;
 
 /** The answer to a deferred Redis command: its result, or why there is none (Redis failed or timed out). */
 export type RedisCheckOutcome =

@@ -7,7 +7,9 @@
 import { z } from "zod";
 import { log } from "./lib/log";
 import { err, ok, type Result } from "./lib/result";
-import { isSafeServiceUrl, loopbackAliases, parseLocalDevOrigin, parseUrl } from "./lib/urls";
+import { identityConfig, identityShape, IDENTITY_BINDINGS, type IdentityConfig, type IdentitySecrets } from "./config/identity";
+import { httpsUrl, secret, serviceUrl, text } from "./config/rules";
+import { loopbackAliases, parseLocalDevOrigin, parseUrl } from "./lib/urls";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
 export const BINDING_NAMES = [
@@ -32,11 +34,11 @@ export const BINDING_NAMES = [
   "UPSTASH_REDIS_REST_TOKEN",
   "RESEND_API_KEY",
   "RESEND_BASE_URL",
-  "JWT_SIGNING_KEY",
   "DATA_ENCRYPTION_KEYS",
   "URL_SIGNING_SECRET",
   "STRIPE_WEBHOOK_SECRETS",
   "IDENTIFIER_HASH_SECRET",
+  ...IDENTITY_BINDINGS,
 ] as const;
 
 /** What the runtime hands the worker. Strings are unvalidated until `getConfig`. */
@@ -52,19 +54,6 @@ export const TLS_VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
 /** A TLS version name. */
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
-const text = z.string().trim().min(1);
-const secret = (minLength: number) => z.string().min(minLength);
-const url = (secure: string, insecure: string) =>
-  text.refine(
-    (v) => {
-      const u = parseUrl(v);
-      return u !== undefined && isSafeServiceUrl(u, secure, insecure);
-    },
-    {
-      message: `must be a ${secure}// URL (${insecure}// only on a loopback host), without credentials`,
-    },
-  );
-const httpsUrl = text.refine((v) => parseUrl(v)?.protocol === "https:", { message: "must be an https:// URL" });
 const contactUri = text.refine((v) => /^(?:mailto:[^\s@]+@[^\s@]+|tel:\+?[0-9-]+)$/.test(v) || parseUrl(v)?.protocol === "https:", {
   message: "must be a mailto:, tel: or https:// URI",
 });
@@ -73,6 +62,7 @@ const LANGUAGE_LIST = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*(?:\s*,\s*[A-Za-z]{1,
 
 const schema = z
   .object({
+    ...identityShape,
     APP_ENV: z.enum(["production", "staging", "development", "test"]),
     MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
     READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
@@ -95,13 +85,12 @@ const schema = z
     SECURITY_PREFERRED_LANGUAGES: text.regex(LANGUAGE_LIST, "must be comma-separated language tags"),
     SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }),
     DATABASE_URL: text.refine((v) => /^postgres(?:ql)?:$/.test(parseUrl(v)?.protocol ?? ""), { message: "must be a postgres:// URL" }),
-    NEON_HTTP_ENDPOINT: url("https:", "http:").optional(),
-    NEON_WS_PROXY: url("wss:", "ws:").optional(),
-    UPSTASH_REDIS_REST_URL: url("https:", "http:"),
+    NEON_HTTP_ENDPOINT: serviceUrl("https:", "http:").optional(),
+    NEON_WS_PROXY: serviceUrl("wss:", "ws:").optional(),
+    UPSTASH_REDIS_REST_URL: serviceUrl("https:", "http:"),
     UPSTASH_REDIS_REST_TOKEN: secret(1),
     RESEND_API_KEY: secret(1),
-    RESEND_BASE_URL: url("https:", "http:").optional(),
-    JWT_SIGNING_KEY: secret(1),
+    RESEND_BASE_URL: serviceUrl("https:", "http:").optional(),
     DATA_ENCRYPTION_KEYS: secret(1),
     URL_SIGNING_SECRET: secret(32),
     STRIPE_WEBHOOK_SECRETS: secret(1),
@@ -144,8 +133,9 @@ export interface Config {
   readonly database: { readonly url: string; readonly httpEndpoint: string | undefined; readonly wsProxy: string | undefined };
   readonly redis: { readonly url: string; readonly token: string };
   readonly email: { readonly apiKey: string; readonly baseUrl: string | undefined };
-  readonly secrets: {
-    readonly jwtSigningKey: string;
+  /** Accounts, sessions, MFA (P5–P8). */
+  readonly identity: IdentityConfig;
+  readonly secrets: IdentitySecrets & {
     readonly dataEncryptionKeys: string;
     readonly urlSigningSecret: string;
     readonly stripeWebhookSecrets: string;
@@ -198,6 +188,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
     return err(parsed.error.issues.map((issue) => ({ binding: issue.path.join(".") || "(root)", message: issue.message })));
   }
   const v = parsed.data;
+  const identity = identityConfig(v);
   const expiresAtMs = Date.parse(v.SECURITY_TXT_EXPIRES);
   return ok(
     Object.freeze({
@@ -218,8 +209,9 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
       database: { url: v.DATABASE_URL, httpEndpoint: v.NEON_HTTP_ENDPOINT, wsProxy: v.NEON_WS_PROXY },
       redis: { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN },
       email: { apiKey: v.RESEND_API_KEY, baseUrl: v.RESEND_BASE_URL },
+      identity: identity.identity,
       secrets: {
-        jwtSigningKey: v.JWT_SIGNING_KEY,
+        ...identity.secrets,
         dataEncryptionKeys: v.DATA_ENCRYPTION_KEYS,
         urlSigningSecret: v.URL_SIGNING_SECRET,
         stripeWebhookSecrets: v.STRIPE_WEBHOOK_SECRETS,

@@ -23,6 +23,16 @@ export interface TenantContext {
   readonly actor: Actor;
 }
 
+/**
+ * A request's context in general: a tenant request has both; a user acting on their
+ * own account (sessions, MFA) has only an actor; a sign-in step before anyone is
+ * known has neither, and reaches data only through the `auth` schema's functions.
+ */
+export interface RequestContext {
+  readonly orgId?: string;
+  readonly actor?: Actor;
+}
+
 /** One or more statements built with the handle (not yet sent). */
 export type Statements = readonly [BatchItem<"pg">, ...BatchItem<"pg">[]];
 
@@ -45,11 +55,11 @@ export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Da
   return db;
 }
 
-function setContext(db: Database, context: TenantContext) {
-  const userId = context.actor.kind === "user" ? context.actor.userId : "";
-  const apiKeyId = context.actor.kind === "api_key" ? context.actor.apiKeyId : "";
+function setContext(db: Database, context: RequestContext) {
+  const userId = context.actor?.kind === "user" ? context.actor.userId : "";
+  const apiKeyId = context.actor?.kind === "api_key" ? context.actor.apiKeyId : "";
   return db.execute(
-    sql`select set_config('app.org_id', ${context.orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`,
+    sql`select set_config('app.org_id', ${context.orgId ?? ""}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`,
   );
 }
 
@@ -65,9 +75,26 @@ function setContext(db: Database, context: TenantContext) {
  * ]);
  * ```
  */
-export async function inTenant<const Q extends Statements>(
+export function inTenant<const Q extends Statements>(
   db: Database,
   context: TenantContext,
+  build: (db: Database) => Q,
+): Promise<BatchResponse<Q>> {
+  return inContext(db, context, build);
+}
+
+/**
+ * Like {@link inTenant} for any context, an empty one included: the statements run
+ * in one transaction, one round trip, with exactly the variables given set.
+ *
+ * @example
+ * ```ts
+ * const [rows] = await inContext(db, {}, (tx) => [tx.execute(sql`select * from auth.password_login(${email})`)]);
+ * ```
+ */
+export async function inContext<const Q extends Statements>(
+  db: Database,
+  context: RequestContext,
   build: (db: Database) => Q,
 ): Promise<BatchResponse<Q>> {
   // The batch answers in order; the first answer (the context) is dropped.

@@ -19,6 +19,60 @@ export const ERROR_CODES = {
   https_required: { status: 400, title: "HTTPS required", detail: "This API is only served over HTTPS; the request was not processed." },
   invalid_json: { status: 400, title: "Invalid JSON", detail: "The request body is not valid JSON." },
   validation_failed: { status: 422, title: "Validation failed", detail: "One or more fields are invalid; see errors." },
+  authentication_required: {
+    status: 401,
+    title: "Authentication required",
+    detail: "This route needs credentials: send an access token (or API key) as Authorization: Bearer.",
+  },
+  invalid_token: {
+    status: 401,
+    title: "Invalid token",
+    detail: "The access token is invalid, expired or revoked; refresh it or sign in again.",
+  },
+  invalid_credentials: { status: 401, title: "Invalid credentials", detail: "The email address or the password is wrong." },
+  invalid_refresh_token: {
+    status: 401,
+    title: "Invalid refresh token",
+    detail: "The refresh token is invalid, expired or was already used; sign in again.",
+  },
+  invalid_mfa_token: {
+    status: 401,
+    title: "Invalid MFA token",
+    detail: "The MFA token is invalid, expired or was already used; sign in again.",
+  },
+  invalid_mfa_code: { status: 401, title: "Invalid code", detail: "The code is wrong, expired or was already used." },
+  email_not_verified: {
+    status: 403,
+    title: "Email not verified",
+    detail: "Verify your email address with the link we sent before signing in.",
+  },
+  mfa_required: { status: 403, title: "MFA required", detail: "This action needs a session verified with a second factor (aal2)." },
+  forbidden: { status: 403, title: "Forbidden", detail: "You are not allowed to do this." },
+  origin_not_allowed: {
+    status: 403,
+    title: "Origin not allowed",
+    detail: "Requests with credentials are accepted only from the configured origins.",
+  },
+  captcha_required: {
+    status: 403,
+    title: "Challenge required",
+    detail: "Solve the challenge and send its token as turnstile_token (too many attempts, or sign-up protection).",
+  },
+  captcha_failed: { status: 403, title: "Challenge failed", detail: "The challenge token was not accepted; solve a new challenge." },
+  invalid_email_token: { status: 400, title: "Invalid link", detail: "The link is invalid, has expired or was already used." },
+  conflict: { status: 409, title: "Conflict", detail: "The resource changed meanwhile; reload it and try again." },
+  mfa_already_enabled: {
+    status: 409,
+    title: "MFA already enabled",
+    detail: "TOTP is already enabled; disable it first to enrol a new authenticator.",
+  },
+  mfa_not_enrolled: { status: 409, title: "MFA not enrolled", detail: "Start an enrolment first (POST /v1/auth/mfa/totp/enroll)." },
+  mfa_not_enabled: { status: 409, title: "MFA not enabled", detail: "TOTP is not enabled for this account." },
+  breached_password: {
+    status: 422,
+    title: "Breached password",
+    detail: "This password appears in known data breaches or common-password lists; choose another.",
+  },
   waf_blocked: {
     status: 403,
     title: "Request blocked",
@@ -48,6 +102,11 @@ export const ERROR_CODES = {
   },
   internal_error: { status: 500, title: "Internal error", detail: "An unexpected error occurred. Quote the request id when reporting it." },
   not_ready: { status: 503, title: "Not ready", detail: "A dependency of this service is unavailable." },
+  auth_unavailable: {
+    status: 503,
+    title: "Authentication unavailable",
+    detail: "Sessions cannot be checked right now; retry after the time in Retry-After.",
+  },
   rate_limit_unavailable: {
     status: 503,
     title: "Rate limiting unavailable",

@@ -1,16 +1,16 @@
 /**
  * The per-route declaration every module uses (`defineRoute`): a route's OpenAPI
  * definition and, beside it as data, what the pipeline does for it: body limit
- * and media types (stage 3), guards (stage 4), rate-limit policy (stage 5), WAF
- * exclusions (stage 2) and the error codes its handler may answer. From that one
- * declaration come the route's middleware, its documented error responses (from
- * the error-code table) and the facts the WAF reads before routing.
+ * and media types (stage 3), who may call it (stage 4, `auth`, required),
+ * rate-limit policy (stage 5), WAF exclusions (stage 2) and the error codes its
+ * handler may answer. From that one declaration come the route's middleware, its
+ * OpenAPI `security` and documented error responses (from the error-code table),
+ * and the facts the WAF and `createApp` read before routing.
  */
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../context";
 import type { ErrorCode } from "../http/errors";
 import { errorResponses } from "../http/schemas";
+import { authenticate, authErrors, securityOf, type AuthRequirement } from "./authenticate";
 import { rateLimit, resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./rate-limit";
 import { DEFAULT_BODY_LIMIT, requestBody } from "./request";
 import { WAF_ROUTE, type WafRouteFacts, type WafRouteOptions } from "./waf";
@@ -20,15 +20,16 @@ export interface RouteOptions {
   /** Largest accepted body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
   readonly bodyLimit?: number;
   /**
-   * Stage 4 for this route, after the body checks; the rate-limit stage (5) runs
-   * right after these, then validation.
+   * Stage 4: who may call the route, `"public"` or the principals accepted (with
+   * `aal: "aal2"` or `superAdmin: true` where needed). Required: a route that
+   * declares nothing does not build (deny by default).
    */
-  readonly guards?: readonly MiddlewareHandler<AppEnv>[];
+  readonly auth: AuthRequirement;
   /**
    * Stage 5 (P4): the route's policy in the rate-limit table
-   * (src/pipeline/rate-limit/policies.ts); default `default`. `exempt` adds no
-   * stage at all unless the route has guards (their deferred Redis checks still
-   * run). A policy object is for tests' probe routes only.
+   * (src/pipeline/rate-limit/policies.ts); default `default`. A public `exempt`
+   * route gets no stage at all; an authenticated one still sends its deferred
+   * Redis checks (session revocation). A policy object is for tests' probe routes only.
    */
   readonly rateLimit?: RateLimitPolicyName | RateLimitPolicy;
   /**
@@ -46,6 +47,18 @@ export interface RouteOptions {
 }
 
 const BODY_METHODS: ReadonlySet<string> = new Set(["post", "put", "patch", "delete"]);
+
+/**
+ * Key under which `defineRoute` records a route's `auth` on its definition, so
+ * `createApp` can refuse a route registered without one (a symbol never reaches the
+ * served document).
+ */
+export const ROUTE_AUTH: unique symbol = Symbol("rampart.route-auth");
+
+/** The authentication a registered route declared, or `undefined` for one built without `defineRoute`. */
+export function declaredAuth(route: object): AuthRequirement | undefined {
+  return (route as { [ROUTE_AUTH]?: AuthRequirement })[ROUTE_AUTH];
+}
 
 /** The error codes the pipeline may answer for a route declared with these facts. */
 function pipelineErrors(carriesBody: boolean, validates: boolean, policy: RateLimitPolicy): ErrorCode[] {
@@ -71,21 +84,21 @@ function pipelineErrors(carriesBody: boolean, validates: boolean, policy: RateLi
  *   method: "post", path: "/risks",
  *   request: { body: { content: { "application/json": { schema: RiskInput } } } },
  *   responses: { 201: { description: "Created", content: { "application/json": { schema: Risk } } } },
- * }, { bodyLimit: 16 * 1024, errors: ["forbidden"] });
+ * }, { auth: { principals: ["user"] }, bodyLimit: 16 * 1024, errors: ["forbidden"] });
  * ```
  */
-export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(route: R, options: RouteOptions = {}): R {
+export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(route: R, options: RouteOptions): R {
   const body = route.request?.body;
   const carriesBody = BODY_METHODS.has(route.method);
   const mediaTypes = body ? Object.keys(body.content) : ["application/json"];
   const policy = resolvePolicy(options.rateLimit);
-  const guards = options.guards ?? [];
+  const auth = options.auth;
   const limited = policy.limits.length > 0;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const middleware = [
     ...(carriesBody ? requestBody({ mediaTypes, maxBytes: bodyLimit, parseJson: body !== undefined }) : []),
-    ...guards,
-    ...(limited || guards.length > 0 ? [rateLimit(policy)] : []),
+    ...(auth === "public" ? [] : [authenticate(auth)]),
+    ...(limited || auth !== "public" ? [rateLimit(policy)] : []),
   ];
   const request = route.request;
   const validates =
@@ -95,7 +108,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
     request?.headers !== undefined ||
     request?.cookies !== undefined;
   const responses = {
-    ...errorResponses([...pipelineErrors(carriesBody, validates, policy), ...(options.errors ?? [])]),
+    ...errorResponses([...pipelineErrors(carriesBody, validates, policy), ...authErrors(auth), ...(options.errors ?? [])]),
     ...route.responses,
   };
   const declared = createRoute({
@@ -104,8 +117,10 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(rou
     // body required keeps zod-openapi from skipping validation on a type mismatch.
     ...(body ? { request: { ...request, body: { ...body, required: true } } } : {}),
     responses,
+    security: securityOf(auth),
     ...(middleware.length > 0 ? { middleware } : {}),
   });
+  Object.defineProperty(declared, ROUTE_AUTH, { value: auth, enumerable: true });
   // The WAF runs before the router: it finds this route's body limit and exclusions
   // in the OpenAPI registry at createApp time, under a symbol key (never serialised).
   const wafFacts: WafRouteFacts = { bodyLimit, exclude: options.waf?.exclude ?? [] };

@@ -31,40 +31,55 @@ const echo = defineRoute(
     request: { body: { content: { "application/json": { schema: EchoInput } } } },
     responses: { 200: { description: "Echo", content: { "application/json": { schema: EchoOutput } } } },
   },
-  { bodyLimit: PROBE_LIMIT },
+  { auth: "public", bodyLimit: PROBE_LIMIT },
 );
 
-const defaultLimit = defineRoute({
-  method: "put",
-  path: "/__probe/big",
-  request: { body: { content: { "application/json": { schema: z.object({ blob: z.string() }) } } } },
-  responses: { 200: { description: "Size", content: { "application/json": { schema: z.object({ length: z.number() }) } } } },
-});
+const defaultLimit = defineRoute(
+  {
+    method: "put",
+    path: "/__probe/big",
+    request: { body: { content: { "application/json": { schema: z.object({ blob: z.string() }) } } } },
+    responses: { 200: { description: "Size", content: { "application/json": { schema: z.object({ length: z.number() }) } } } },
+  },
+  { auth: "public" },
+);
 
-const item = defineRoute({
-  method: "get",
-  path: "/__probe/items/{id}",
-  request: { params: z.object({ id: z.uuid() }), query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }) },
-  responses: { 200: { description: "Item", content: { "application/json": { schema: z.object({ id: z.string() }) } } } },
-});
+const item = defineRoute(
+  {
+    method: "get",
+    path: "/__probe/items/{id}",
+    request: { params: z.object({ id: z.uuid() }), query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }) },
+    responses: { 200: { description: "Item", content: { "application/json": { schema: z.object({ id: z.string() }) } } } },
+  },
+  { auth: "public" },
+);
 
-const boom = defineRoute({
-  method: "get",
-  path: "/__probe/boom",
-  responses: { 200: { description: "Never", content: { "application/json": { schema: z.object({}) } } } },
-});
+const boom = defineRoute(
+  {
+    method: "get",
+    path: "/__probe/boom",
+    responses: { 200: { description: "Never", content: { "application/json": { schema: z.object({}) } } } },
+  },
+  { auth: "public" },
+);
 
-const throwsString = defineRoute({
-  method: "get",
-  path: "/__probe/throw-string",
-  responses: { 200: { description: "Never", content: { "application/json": { schema: z.object({}) } } } },
-});
+const throwsString = defineRoute(
+  {
+    method: "get",
+    path: "/__probe/throw-string",
+    responses: { 200: { description: "Never", content: { "application/json": { schema: z.object({}) } } } },
+  },
+  { auth: "public" },
+);
 
-const banner = defineRoute({
-  method: "get",
-  path: "/__probe/banner",
-  responses: { 200: { description: "A handler that tries to name the software and weaken headers" } },
-});
+const banner = defineRoute(
+  {
+    method: "get",
+    path: "/__probe/banner",
+    responses: { 200: { description: "A handler that tries to name the software and weaken headers" } },
+  },
+  { auth: "public" },
+);
 
 /** The secret-looking text the failing handler throws; it must never reach a client. */
 export const BOOM_MESSAGE = "db exploded: select * from users where password='hunter2' at postgres://app:s3cret@db.internal/rampart";

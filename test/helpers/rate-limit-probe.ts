@@ -70,15 +70,31 @@ export interface RateLimitProbeState {
   revocation: Map<string, RedisCheckOutcome>;
 }
 
-/** Stage 4's stand-in: principal from headers, and the deferred revocation read. */
+/**
+ * Principals from headers (users, and API keys, which organizations will bring), and
+ * a deferred revocation-style read, so the limits can be counted per subject. Runs
+ * before each probe route's own stages; routes that declare `auth` still verify a
+ * real access token on top.
+ */
 function probeAuthenticate(state: RateLimitProbeState): MiddlewareHandler<AppEnv> {
   return async function probeAuthenticate(c, next) {
     const user = c.req.header("x-probe-user");
     const key = c.req.header("x-probe-key");
     const org = c.req.header("x-probe-org");
-    const id = user ?? key;
-    if (id !== undefined)
-      c.set("principal", { kind: user !== undefined ? "user" : "api_key", id, ...(org === undefined ? {} : { orgId: org }) });
+    const scope = org === undefined ? {} : { orgId: org };
+    if (user !== undefined) {
+      c.set("principal", {
+        kind: "user",
+        id: user,
+        sessionId: crypto.randomUUID(),
+        aal: "aal1",
+        amr: ["pwd"],
+        superAdmin: false,
+        ...scope,
+      });
+    } else if (key !== undefined) {
+      c.set("principal", { kind: "api_key", id: key, ...scope });
+    }
     const session = c.req.header("x-probe-session");
     if (session !== undefined) {
       deferRedisCheck(c, {
@@ -103,8 +119,10 @@ function getRoute(path: string, options: RouteOptions) {
 
 /** The probe router around `state`. */
 export function createRateLimitProbeRouter(state: RateLimitProbeState) {
-  const guards = [probeAuthenticate(state)];
   const router = createRouter();
+  // Before every probe route's own stages (body, auth, limits): principals from headers.
+  router.use("/__rl/*", probeAuthenticate(state));
+  const open = { auth: "public" } as const;
   const handle = (c: Context<AppEnv>) => {
     state.calls += 1;
     return c.json({ ok: true } as const, 200);
@@ -117,19 +135,20 @@ export function createRateLimitProbeRouter(state: RateLimitProbeState) {
         request: { body: { content: { "application/json": { schema: LoginInput } } } },
         responses: ok,
       },
-      { guards, rateLimit: PROBE_POLICIES.login },
+      { ...open, rateLimit: PROBE_POLICIES.login },
     ),
     handle,
   );
-  router.openapi(getRoute("/__rl/default", { guards }), handle);
-  router.openapi(getRoute("/__rl/default-hour", { guards, rateLimit: PROBE_POLICIES.default }), handle);
-  router.openapi(getRoute("/__rl/small", { guards, rateLimit: PROBE_POLICIES.small }), handle);
-  router.openapi(getRoute("/__rl/user", { guards, rateLimit: PROBE_POLICIES.user }), handle);
-  router.openapi(getRoute("/__rl/endpoint-a", { guards, rateLimit: PROBE_POLICIES.endpoint }), handle);
-  router.openapi(getRoute("/__rl/endpoint-b", { guards, rateLimit: PROBE_POLICIES.endpoint }), handle);
-  router.openapi(getRoute("/__rl/many", { guards, rateLimit: PROBE_POLICIES.many }), handle);
-  router.openapi(getRoute("/__rl/exempt", { rateLimit: "exempt" }), handle);
-  router.openapi(getRoute("/__rl/exempt-checked", { guards, rateLimit: "exempt" }), handle);
+  router.openapi(getRoute("/__rl/default", open), handle);
+  router.openapi(getRoute("/__rl/default-hour", { ...open, rateLimit: PROBE_POLICIES.default }), handle);
+  router.openapi(getRoute("/__rl/small", { ...open, rateLimit: PROBE_POLICIES.small }), handle);
+  router.openapi(getRoute("/__rl/user", { ...open, rateLimit: PROBE_POLICIES.user }), handle);
+  router.openapi(getRoute("/__rl/endpoint-a", { ...open, rateLimit: PROBE_POLICIES.endpoint }), handle);
+  router.openapi(getRoute("/__rl/endpoint-b", { ...open, rateLimit: PROBE_POLICIES.endpoint }), handle);
+  router.openapi(getRoute("/__rl/many", { ...open, rateLimit: PROBE_POLICIES.many }), handle);
+  router.openapi(getRoute("/__rl/exempt", { ...open, rateLimit: "exempt" }), handle);
+  // Authenticated: its session-revocation read (and the probe's) still leave, in a round trip of their own.
+  router.openapi(getRoute("/__rl/exempt-checked", { auth: { principals: ["user"] }, rateLimit: "exempt" }), handle);
   return router;
 }
 

@@ -23,22 +23,28 @@ const report = defineRoute(
     request: { body: { content: { "application/json": { schema: Report } } } },
     responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
   },
-  { waf: { exclude: [{ fields: ["description"], groups: ["sqli", "xss"] }] } },
+  { auth: "public", waf: { exclude: [{ fields: ["description"], groups: ["sqli", "xss"] }] } },
 );
 
-const plain = defineRoute({
-  method: "post",
-  path: "/__waf/notes",
-  request: { body: { content: { "application/json": { schema: Report } } } },
-  responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
-});
+const plain = defineRoute(
+  {
+    method: "post",
+    path: "/__waf/notes",
+    request: { body: { content: { "application/json": { schema: Report } } } },
+    responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
+  },
+  { auth: "public" },
+);
 
-const search = defineRoute({
-  method: "get",
-  path: "/__waf/search",
-  request: { query: z.object({ q: z.string().max(500).optional() }) },
-  responses: { 200: { description: "Results", content: { "application/json": { schema: z.object({ q: z.string() }) } } } },
-});
+const search = defineRoute(
+  {
+    method: "get",
+    path: "/__waf/search",
+    request: { query: z.object({ q: z.string().max(500).optional() }) },
+    responses: { 200: { description: "Results", content: { "application/json": { schema: z.object({ q: z.string() }) } } } },
+  },
+  { auth: "public" },
+);
 
 /** The real pipeline plus the WAF probe routes. */
 export function wafProbeApp() {

@@ -118,7 +118,7 @@ describe("error path", () => {
     const { app } = probeApp();
     const logs = captureLogs();
     try {
-      await expectProblem(await callApp(app, "/healthz", undefined, envWith({ JWT_SIGNING_KEY: undefined })), 500, "internal_error");
+      await expectProblem(await callApp(app, "/healthz", undefined, envWith({ JWT_SIGNING_KEYS: undefined })), 500, "internal_error");
     } finally {
       logs.restore();
     }

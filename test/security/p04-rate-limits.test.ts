@@ -17,6 +17,7 @@ import { parseConfig, type Bindings } from "../../src/env";
 import { expectProblem, expectSecureHeaders } from "../helpers/expect";
 import { randomEmail, randomIp, rateLimitProbeApp, REVOKED_PREFIX } from "../helpers/rate-limit-probe";
 import { directRedis, newTag, roundTrips, taggedEnv } from "../helpers/upstash";
+import { accessTokenFor } from "../helpers/tokens";
 import { callApp, envWith, testEnv } from "../helpers/worker";
 
 const { app, state } = rateLimitProbeApp();
@@ -27,6 +28,8 @@ interface Caller {
   key?: string;
   org?: string;
   session?: string;
+  /** A real access token (routes that authenticate). */
+  token?: string;
 }
 
 function headersOf(caller: Caller): Record<string, string> {
@@ -36,6 +39,7 @@ function headersOf(caller: Caller): Record<string, string> {
   if (caller.key !== undefined) headers["x-probe-key"] = caller.key;
   if (caller.org !== undefined) headers["x-probe-org"] = caller.org;
   if (caller.session !== undefined) headers["x-probe-session"] = caller.session;
+  if (caller.token !== undefined) headers.authorization = `Bearer ${caller.token}`;
   return headers;
 }
 
@@ -231,8 +235,9 @@ describe("P4 round trips to Upstash", () => {
     expect(plain.status).toBe(200);
     expect(plain.headers.has("ratelimit")).toBe(false);
     expect(await roundTrips(tag)).toBe(0);
-    const checked = await get("/__rl/exempt-checked", { ip: randomIp(), session: crypto.randomUUID() }, env);
+    const checked = await get("/__rl/exempt-checked", { ip: randomIp(), session: crypto.randomUUID(), token: await accessTokenFor() }, env);
     expect(checked.status).toBe(200);
+    // The probe's read, stage 4's revocation read and its last-seen write: one request.
     expect(await roundTrips(tag)).toBe(1);
     expect(state.revocation.get(checked.headers.get("x-request-id") ?? "")).toEqual<RedisCheckOutcome>({ ok: true, result: 0 });
   });

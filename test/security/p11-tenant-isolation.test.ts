@@ -198,7 +198,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     const [found] = await asApp(
       target,
       null,
-      `select user_id, password_hash is not null as has_hash, email_verified from auth.login_lookup('  OWNER.${a.orgId.slice(0, 8)}@ACME.example ')`,
+      `select user_id, password_hash is not null as has_hash, email_verified from auth.password_login('  OWNER.${a.orgId.slice(0, 8)}@ACME.example ')`,
     );
     expect(found).toEqual({ user_id: a.users.owner, has_hash: true, email_verified: true });
     const digest = a.keys.write.replaceAll("-", "").padEnd(64, "0");

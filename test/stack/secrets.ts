@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 
 export interface DevSecrets {
-  JWT_SIGNING_KEY: string;
+  JWT_SIGNING_KEYS: string;
+  TOKEN_HASH_SECRET: string;
   DATA_ENCRYPTION_KEYS: string;
   URL_SIGNING_SECRET: string;
   STRIPE_WEBHOOK_SECRETS: string;
@@ -18,13 +19,19 @@ export interface DevSecrets {
 
 const b64url = (bytes: number): string => randomBytes(bytes).toString("base64url");
 
-/** A fresh set: an ES256 key pair with a thumbprint `kid`, a versioned AES-256 key, HMAC secrets. */
-export async function generateSecrets(): Promise<DevSecrets> {
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+/** A private Ed25519 signing JWK with its RFC 7638 thumbprint as `kid` (what JWT_SIGNING_KEYS lists). */
+export async function generateSigningJwk(): Promise<Record<string, string>> {
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const jwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! });
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! });
+  return { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, d: jwk.d!, kid, alg: "EdDSA" };
+}
+
+/** A fresh set: an Ed25519 signing key, a versioned AES-256 key, HMAC secrets. */
+export async function generateSecrets(): Promise<DevSecrets> {
   return {
-    JWT_SIGNING_KEY: JSON.stringify({ ...jwk, kid, alg: "ES256", use: "sig" }),
+    JWT_SIGNING_KEYS: JSON.stringify([await generateSigningJwk()]),
+    TOKEN_HASH_SECRET: b64url(32),
     DATA_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString("base64")}`,
     URL_SIGNING_SECRET: b64url(32),
     STRIPE_WEBHOOK_SECRETS: `whsec_${randomBytes(24).toString("base64")}`,

@@ -6,13 +6,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { createRouter, type OpenApiDocument } from "../../http/openapi";
-import { docsAsset, docsInit, docsPage, docsSlash, health, openApi, ready, securityTxt } from "./platform.handlers";
+import { docsAsset, docsInit, docsPage, docsSlash, health, jwks, openApi, ready, securityTxt } from "./platform.handlers";
 import {
   docsAssetRoute,
   docsInitRoute,
   docsRoute,
   docsSlashRoute,
   healthRoute,
+  jwksRoute,
   openApiRoute,
   readyRoute,
   securityTxtRoute,
@@ -39,6 +40,7 @@ export function createPlatformRouter(deps: PlatformDeps): OpenAPIHono<AppEnv> {
   router.openapi(healthRoute, health);
   router.openapi(readyRoute, ready);
   router.openapi(securityTxtRoute, securityTxt);
+  router.openapi(jwksRoute, jwks);
   router.openapi(openApiRoute, openApi(deps.openApiDocument));
   router.openapi(docsRoute, docsPage);
   router.openapi(docsSlashRoute, docsSlash);

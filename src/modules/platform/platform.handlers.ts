@@ -1,6 +1,7 @@
 /** Handlers of the platform routes. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
+import { publicJwks } from "../../crypto/jwt";
 import { AppError } from "../../http/errors";
 import type { OpenApiDocument } from "../../http/openapi";
 import { DOCS_ASSET_TYPES, DOCS_HTML, DOCS_INIT_JS, DOCS_PATH } from "./platform.docs";
@@ -11,6 +12,7 @@ import type {
   docsRoute,
   docsSlashRoute,
   healthRoute,
+  jwksRoute,
   openApiRoute,
   readyRoute,
   securityTxtRoute,
@@ -37,6 +39,10 @@ export const securityTxt: RouteHandler<typeof securityTxtRoute, AppEnv> = (c) =>
   warnIfExpired(c.get("config"));
   return c.text(renderSecurityTxt(c.get("config")), 200, { "Content-Type": "text/plain; charset=utf-8" });
 };
+
+/** GET /.well-known/jwks.json: public keys only (the private `d` never leaves the config). */
+export const jwks: RouteHandler<typeof jwksRoute, AppEnv> = (c) =>
+  c.json({ keys: [...publicJwks(c.get("config")).keys] }, 200, { "Cache-Control": "public, max-age=300" });
 
 /** GET /openapi.json, from the document generated once per isolate. */
 export function openApi(document: () => OpenApiDocument): RouteHandler<typeof openApiRoute, AppEnv> {

@@ -2,14 +2,14 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../pipeline/route";
 import { problemResponse } from "../../http/schemas";
-import { DocsAssetParamsSchema, HealthSchema, NotReadyProblemSchema, ReadySchema, SecurityTxtSchema } from "./platform.schemas";
+import { DocsAssetParamsSchema, HealthSchema, JwksSchema, NotReadyProblemSchema, ReadySchema, SecurityTxtSchema } from "./platform.schemas";
 
 const tags = ["platform"];
 /**
- * Platform routes are exempt from rate limits (P4 table, src/pipeline/rate-limit/policies.ts):
+ * Platform routes are public and exempt from rate limits (P4 table, src/pipeline/rate-limit/policies.ts):
  * static or bounded in cost, and liveness must never depend on Redis.
  */
-const EXEMPT = { rateLimit: "exempt" } as const;
+const EXEMPT = { auth: "public", rateLimit: "exempt" } as const;
 
 /** GET /healthz: liveness; touches no dependency. */
 export const healthRoute = defineRoute(
@@ -51,6 +51,20 @@ export const securityTxtRoute = defineRoute(
     tags,
     summary: "Security contact (RFC 9116)",
     responses: { 200: { description: "security.txt", content: { "text/plain; charset=utf-8": { schema: SecurityTxtSchema } } } },
+  },
+  EXEMPT,
+);
+
+/** GET /.well-known/jwks.json (P8): the access-token signing keys' public parts, current and previous. */
+export const jwksRoute = defineRoute(
+  {
+    method: "get",
+    path: "/.well-known/jwks.json",
+    operationId: "getJwks",
+    tags,
+    summary: "Access-token signing keys (JWKS)",
+    description: "Every configured key's public part, the current signer first; cacheable for five minutes.",
+    responses: { 200: { description: "The key set", content: { "application/json": { schema: JwksSchema } } } },
   },
   EXEMPT,
 );

@@ -28,3 +28,20 @@ export const DocsAssetParamsSchema = z.object({
     .max(64)
     .openapi({ param: { name: "file", in: "path" }, description: `One of ${Object.keys(DOCS_ASSET_TYPES).join(", ")}.` }),
 });
+
+/** A JSON Web Key Set of public signing keys. */
+export const JwksSchema = z
+  .object({
+    keys: z.array(
+      z.object({
+        kty: z.enum(["OKP", "EC"]),
+        crv: z.enum(["Ed25519", "P-256"]),
+        alg: z.enum(["EdDSA", "ES256"]),
+        kid: z.string(),
+        use: z.literal("sig"),
+        x: z.string(),
+        y: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi("Jwks");

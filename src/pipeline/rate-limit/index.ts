@@ -12,11 +12,22 @@ export {
   windowSeconds,
   type LimitState,
 } from "./headers";
-export { clientAddress, identifierHash, KEY_PREFIX, limitPrefix, normalizeAccount, subjectKey } from "./keys";
+export {
+  clientAddress,
+  identifierHash,
+  KEY_PREFIX,
+  limitPrefix,
+  normalizeAccount,
+  recentSuccessKey,
+  RECENT_SUCCESS_SECONDS,
+  subjectKey,
+} from "./keys";
+export { TURNSTILE_FIELD } from "./challenge";
 export { EPHEMERAL_CACHE, limiterClient } from "./limiters";
 export {
   DEFAULT_POLICY,
   RATE_LIMIT_POLICIES,
+  REFRESH_COOKIE,
   resolvePolicy,
   type LimitRule,
   type LimitScope,

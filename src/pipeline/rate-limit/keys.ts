@@ -12,30 +12,24 @@
  *   subject = ip:<h> | org:<org>:user:<h> | org:<org>:key:<h> | user:<h> | key:<h> | org:<org> | acct:<field>:<h>
  */
 import type { Principal } from "../../context";
+import { base64url, utf8 } from "../../lib/encoding";
 import type { LimitRule, RateLimitPolicy } from "./policies";
 
 /** Common prefix of every rate-limit key. */
 export const KEY_PREFIX = "rl";
 
-const encoder = new TextEncoder();
 // One imported key per secret per isolate: importKey is not free, and the secret never changes within an isolate.
 const importedKeys = new Map<string, Promise<CryptoKey>>();
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = importedKeys.get(secret);
   if (key === undefined) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key = crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     // A failed import is not cached: the next request tries again.
     key.catch(() => importedKeys.delete(secret));
     importedKeys.set(secret, key);
   }
   return key;
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /**
@@ -48,7 +42,7 @@ function base64url(bytes: Uint8Array): string {
  * ```
  */
 export async function identifierHash(secret: string, kind: string, value: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`${kind}\u0000${value}`));
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), utf8.encode(`${kind}\u0000${value}`));
   return base64url(new Uint8Array(mac, 0, 16));
 }
 
@@ -149,3 +143,19 @@ export async function subjectKey(secret: string, rule: LimitRule, sources: Subje
       return `acct:${sources.account.field}:${await identifierHash(secret, sources.account.field, sources.account.value)}`;
   }
 }
+
+/**
+ * The key recording that `ip` signed in to `account` recently (the login challenge's
+ * "known address"): `rl:ok:<account subject>:<ip subject>`, both keyed hashes.
+ */
+export async function recentSuccessKey(
+  secret: string,
+  account: { readonly field: string; readonly value: string },
+  ip: string,
+): Promise<string> {
+  const accountHash = await identifierHash(secret, account.field, account.value);
+  return `${KEY_PREFIX}:ok:acct:${account.field}:${accountHash}:ip:${await identifierHash(secret, "ip", ip)}`;
+}
+
+/** How long a successful sign-in keeps its address "known" to the login challenge. */
+export const RECENT_SUCCESS_SECONDS = 30 * 86400;

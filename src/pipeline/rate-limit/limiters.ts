@@ -98,14 +98,17 @@ export function limiterClient(config: Config): LimiterClient {
       batch = undefined;
     },
     limiter: (prefix, rule) => {
-      const id = `${prefix}|${rule.tokens}|${rule.window}`;
+      // A challenge rule's denial depends on more than the counter (challenge.ts), so no
+      // limiter of it may refuse from the isolate's cache.
+      const cached = rule.onExceeded !== "challenge";
+      const id = `${prefix}|${rule.tokens}|${rule.window}|${cached ? "cached" : "uncached"}`;
       let limiter = limiters.get(id);
       if (limiter === undefined) {
         limiter = new Ratelimit({
           redis: proxied,
           prefix,
           limiter: Ratelimit.slidingWindow(rule.tokens, rule.window),
-          ephemeralCache: EPHEMERAL_CACHE,
+          ephemeralCache: cached ? EPHEMERAL_CACHE : false,
           timeout: 0,
           analytics: false,
           enableProtection: false,

@@ -50,6 +50,14 @@ export interface LimitRule {
   readonly scope: LimitScope;
   readonly tokens: number;
   readonly window: Window;
+  /**
+   * Past the limit: `refuse` (429, the default), or `challenge`: a request from an
+   * address that signed in to this account recently goes on, and, when Turnstile is
+   * configured, so does one with a solved challenge; otherwise 403 `captcha_required`
+   * (or 429 without Turnstile). So an attacker hammering an account cannot lock its
+   * owner out (challenge.ts).
+   */
+  readonly onExceeded?: "refuse" | "challenge";
 }
 
 /** What a policy does when Redis cannot answer in time: `config` follows RATE_LIMIT_FAIL_POLICY. */
@@ -63,6 +71,8 @@ export interface RateLimitPolicy {
   readonly onUnavailable: UnavailablePolicy;
   /** Body field naming the account for `account` limits of anonymous requests; default `email`. */
   readonly accountField?: string;
+  /** Cookie naming the account when the body does not (the browser's refresh cookie). */
+  readonly accountCookie?: string;
 }
 
 /** API-wide: per client address, all routes together. */
@@ -72,19 +82,37 @@ const PRINCIPAL: LimitRule = { name: "user", subject: "principal", scope: "api",
 /** API-wide: per organization, all its users and keys together. */
 const ORG: LimitRule = { name: "org", subject: "org", scope: "api", tokens: 6000, window: "1 m" };
 
+/** How a credential preset names its account and what happens past the account limit. */
+interface PresetAccount {
+  readonly field?: string;
+  readonly cookie?: string;
+  readonly onExceeded?: "refuse" | "challenge";
+}
+
 /** A credential preset: the API-wide IP limit plus a strict per-IP and per-account pair. */
-function credentialPreset(name: string, ip: [number, Window], account: [number, Window], accountField = "email"): RateLimitPolicy {
+function credentialPreset(name: string, ip: [number, Window], account: [number, Window], options: PresetAccount = {}): RateLimitPolicy {
   return {
     name,
     onUnavailable: "closed",
-    accountField,
+    accountField: options.field ?? "email",
+    ...(options.cookie === undefined ? {} : { accountCookie: options.cookie }),
     limits: [
       IP,
       { name: `${name}-ip`, subject: "ip", scope: "policy", tokens: ip[0], window: ip[1] },
-      { name: `${name}-account`, subject: "account", scope: "policy", tokens: account[0], window: account[1] },
+      {
+        name: `${name}-account`,
+        subject: "account",
+        scope: "policy",
+        tokens: account[0],
+        window: account[1],
+        ...(options.onExceeded === undefined ? {} : { onExceeded: options.onExceeded }),
+      },
     ],
   };
 }
+
+/** The browser's refresh-token cookie (P8): names the session for the `token` preset. */
+export const REFRESH_COOKIE = "__Host-rampart-refresh";
 
 /**
  * The table. Auth routes (a later issue) take these presets:
@@ -99,16 +127,16 @@ export const RATE_LIMIT_POLICIES = {
   default: { name: "default", onUnavailable: "config", limits: [IP, PRINCIPAL, ORG] },
   /** No limit, no Redis: platform routes only (see the header comment). */
   exempt: { name: "exempt", onUnavailable: "open", limits: [] },
-  /** 20 attempts per IP and 10 per account in 15 minutes. */
-  login: credentialPreset("login", [20, "15 m"], [10, "15 m"]),
+  /** 20 attempts per IP and 10 per account in 15 minutes; past the account's, a challenge (no lock-out). */
+  login: credentialPreset("login", [20, "15 m"], [10, "15 m"], { onExceeded: "challenge" }),
   /** 10 sign-ups per IP and 3 per email address an hour. */
   signup: credentialPreset("signup", [10, "1 h"], [3, "1 h"]),
   /** 10 per IP and 5 per account an hour (reset request and confirm, email verification). */
   "password-reset": credentialPreset("password-reset", [10, "1 h"], [5, "1 h"]),
   /** 20 per IP in 15 minutes, 5 codes per account (or pending MFA token) in 5 minutes. */
-  mfa: credentialPreset("mfa", [20, "15 m"], [5, "5 m"], "mfa_token"),
+  mfa: credentialPreset("mfa", [20, "15 m"], [5, "5 m"], { field: "mfa_token" }),
   /** 60 refreshes per IP and 30 per session (or refresh token) in 15 minutes. */
-  token: credentialPreset("token", [60, "15 m"], [30, "15 m"], "refresh_token"),
+  token: credentialPreset("token", [60, "15 m"], [30, "15 m"], { field: "refresh_token", cookie: REFRESH_COOKIE }),
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** The name of a policy in the table. */

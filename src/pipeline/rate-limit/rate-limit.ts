@@ -18,11 +18,13 @@ import { routePath } from "hono/route";
 import type { Config } from "../../env";
 import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
+import { getCookie } from "hono/cookie";
 import { log } from "../../lib/log";
 import { securityEvent } from "../../lib/security-events";
 import type { RedisCheck, RedisCheckOutcome } from "../../context";
 import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitFields, type LimitState } from "./headers";
 import { clientAddress, limitPrefix, normalizeAccount, subjectKey, type SubjectSources } from "./keys";
+import { answerChallenge, knownAddressCheck } from "./challenge";
 import { EPHEMERAL_CACHE, PipelinedCommandError } from "./limiters";
 import { resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./policies";
 import { deadline, RateLimitTimeout, runBatch, type AppliedLimit } from "./round-trip";
@@ -35,7 +37,15 @@ export const UNAVAILABLE_RETRY_AFTER = "5";
 const EPHEMERAL_CACHE_SWEEP_AT = 10_000;
 const MAX_ACCOUNT_LENGTH = 1024;
 
-async function accountFrom(c: Context<AppEnv>, field: string): Promise<SubjectSources["account"]> {
+async function accountFrom(c: Context<AppEnv>, field: string, cookie: string | undefined): Promise<SubjectSources["account"]> {
+  const fromBody = await bodyField(c, field);
+  const value = fromBody ?? (cookie === undefined ? undefined : getCookie(c, cookie));
+  if (value === undefined || value.length > MAX_ACCOUNT_LENGTH) return undefined;
+  const normalized = normalizeAccount(value);
+  return normalized === "" ? undefined : { field, value: normalized };
+}
+
+async function bodyField(c: Context<AppEnv>, field: string): Promise<string | undefined> {
   // Only a JSON body, which the body stage has parsed and cached already: reading any
   // other body here would consume it before the route's own parser.
   if (c.req.raw.body === null || !/^application\/json\s*(?:;|$)/i.test(c.req.header("content-type") ?? "")) return undefined;
@@ -43,9 +53,7 @@ async function accountFrom(c: Context<AppEnv>, field: string): Promise<SubjectSo
     // Hono's body cache: no second parse.
     const body: unknown = await c.req.json();
     const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
-    if (typeof value !== "string" || value.length > MAX_ACCOUNT_LENGTH) return undefined;
-    const normalized = normalizeAccount(value);
-    return normalized === "" ? undefined : { field, value: normalized };
+    return typeof value === "string" ? value : undefined;
   } catch {
     // Not JSON: the body stages answer that; there is simply no account to count.
     return undefined;
@@ -95,6 +103,7 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
   const policy = resolvePolicy(option);
   const needsAccount = policy.limits.some((rule) => rule.subject === "account");
   const accountField = policy.accountField ?? "email";
+  const challenges = policy.limits.some((rule) => rule.onExceeded === "challenge");
 
   return async function rateLimit(c, next) {
     const checks = c.get("redisChecks") ?? [];
@@ -109,7 +118,7 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     const sources: SubjectSources = {
       ip: clientAddress(c.req.header(CLIENT_IP_HEADER)),
       principal: c.get("principal"),
-      account: needsAccount ? await accountFrom(c, accountField) : undefined,
+      account: needsAccount ? await accountFrom(c, accountField, policy.accountCookie) : undefined,
     };
     const secret = config.secrets.identifierHashSecret;
     const subjects = await Promise.all(policy.limits.map((rule) => subjectKey(secret, rule, sources)));
@@ -122,16 +131,22 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     // Already refused in this isolate: refuse again without a round trip.
     const nowMs = Date.now();
     const known = applied.flatMap((a) => {
+      // A challenge rule's refusal depends on this request (challenge.ts): never from the cache.
+      if (a.rule.onExceeded === "challenge") return [];
       const resetAtMs = knownDenial(`${a.prefix}:${a.subject}`, nowMs);
       return resetAtMs === 0 ? [] : [{ rule: a.rule, remaining: 0, resetAtMs, allowed: false }];
     });
     if (known.length > 0) refuse(c, policy, route, known, nowMs, true);
 
+    // The challenge's "known address" read rides in the same round trip, decided by the stage itself.
+    const address = { known: false };
+    const addressCheck = challenges ? await knownAddressCheck(secret, policy, sources, address) : undefined;
+    const batchChecks = addressCheck === undefined ? checks : [...checks, addressCheck];
     const limit = deadline(config.rateLimit.timeoutMs);
     let outcome: Awaited<ReturnType<typeof runBatch>> | undefined;
     let failure: unknown;
     try {
-      outcome = await Promise.race([runBatch(config, applied, checks), limit.promise]);
+      outcome = await Promise.race([runBatch(config, applied, batchChecks), limit.promise]);
     } catch (error) {
       failure = error;
     } finally {
@@ -168,18 +183,23 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
       allowed: r.success,
     }));
     const doneMs = Date.now();
-    if (states.some((s) => !s.allowed)) refuse(c, policy, route, states, doneMs, false);
+    // Deferred checks first: a revoked session is a 401 whatever its limits say.
+    await decideChecks(
+      batchChecks,
+      checkResults.map((result) =>
+        result instanceof PipelinedCommandError ? { ok: false, reason: "command_failed", error: result } : { ok: true, result },
+      ),
+    );
+    const refusing = states.filter((s) => !s.allowed);
+    if (refusing.length > 0) {
+      if (!refusing.every((s) => s.rule.onExceeded === "challenge")) refuse(c, policy, route, states, doneMs, false);
+      await answerChallenge(c, policy, route, states, doneMs, address.known, sources.ip);
+    }
     if (states.length > 0) {
       const fields = rateLimitFields(states, doneMs);
       c.header(RATE_LIMIT_POLICY_HEADER, fields[RATE_LIMIT_POLICY_HEADER]);
       c.header(RATE_LIMIT_HEADER, fields[RATE_LIMIT_HEADER]);
     }
-    await decideChecks(
-      checks,
-      checkResults.map((result) =>
-        result instanceof PipelinedCommandError ? { ok: false, reason: "command_failed", error: result } : { ok: true, result },
-      ),
-    );
     await next();
   };
 }

@@ -1,0 +1,13 @@
+/**
+ * Postgres errors as the data layer sees them: the Neon driver raises them with the
+ * server's SQLSTATE in `code`, and drizzle wraps them (the original is the `cause`).
+ */
+
+/** The SQLSTATE of a database error (e.g. `40001`, `23505`), or `undefined` for anything else. */
+export function sqlState(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}

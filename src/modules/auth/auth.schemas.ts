@@ -1,0 +1,132 @@
+/**
+ * Request and response schemas of the auth routes (zod → validation, types and the
+ * OpenAPI document). Limits are generous for what people type and tight for what
+ * machines send: every string has a maximum, so oversized fields are a 422.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** Loose shape check, after normalisation (trim, NFKC, lower case); deliverability is the verification email's job. */
+const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(?:\.[^\s@.]+)+$/;
+
+/** The login identity of an address: NFKC, trimmed, lower-cased. */
+export function normaliseEmail(value: string): string {
+  return value.normalize("NFKC").trim().toLowerCase();
+}
+
+/** Characters as people count them (code points), not UTF-16 units. */
+function length(value: string): number {
+  let count = 0;
+  // for…of walks code points: a surrogate pair counts once.
+  for (const _ of value) count++;
+  return count;
+}
+
+export const EmailSchema = z
+  .string()
+  .max(320)
+  .refine((v) => EMAIL.test(normaliseEmail(v)), { message: "must be an email address" })
+  .openapi({ format: "email", example: "ada@example.org" });
+
+/** A new password (P5): 8 to 128 characters, no composition rules. */
+export const NewPasswordSchema = z
+  .string()
+  .max(512)
+  .refine((v) => length(v) >= 8, { message: "must be at least 8 characters" })
+  .refine((v) => length(v) <= 128, { message: "must be at most 128 characters" })
+  .openapi({ minLength: 8, maxLength: 128, example: "correct horse battery staple", format: "password" });
+
+/** A password being checked: anything up to a bound (imported accounts may have long ones). */
+export const PasswordSchema = z.string().min(1).max(1024).openapi({ format: "password", example: "correct horse battery staple" });
+
+export const NameSchema = z.string().trim().min(1).max(100).openapi({ example: "Ada Lovelace" });
+
+/** An opaque token from a link or an earlier answer. */
+export const TokenSchema = z.string().min(1).max(512);
+
+const turnstile = z.string().max(2048).optional().openapi({ description: "A Turnstile token, where a challenge is required." });
+
+export const SignupBody = z
+  .object({ email: EmailSchema, password: NewPasswordSchema, name: NameSchema, turnstile_token: turnstile })
+  .openapi("SignupRequest");
+export const EmailBody = z.object({ email: EmailSchema }).openapi("EmailRequest");
+export const TokenBody = z.object({ token: TokenSchema }).openapi("TokenRequest");
+export const LoginBody = z.object({ email: EmailSchema, password: PasswordSchema, turnstile_token: turnstile }).openapi("LoginRequest");
+export const MfaVerifyBody = z
+  .object({
+    mfa_token: TokenSchema,
+    code: z.string().min(1).max(64).openapi({ description: "A 6-digit TOTP code, or a recovery code.", example: "123456" }),
+  })
+  .openapi("MfaVerifyRequest");
+export const RefreshBody = z
+  .object({ refresh_token: TokenSchema.optional().openapi({ description: "Native and mobile clients (no Origin header) only." }) })
+  .openapi("RefreshRequest");
+export const PasswordChangeBody = z
+  .object({ current_password: PasswordSchema, new_password: NewPasswordSchema })
+  .openapi("PasswordChangeRequest");
+export const ResetConfirmBody = z.object({ token: TokenSchema, new_password: NewPasswordSchema }).openapi("PasswordResetConfirmRequest");
+export const TotpCodeBody = z.object({ code: z.string().min(1).max(16).openapi({ example: "123456" }) }).openapi("TotpCodeRequest");
+export const SessionParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+/** A session's tokens. Browsers (an allowed Origin) get the refresh token only as the `__Host-rampart-refresh` cookie. */
+export const SessionTokens = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().openapi({ example: 900 }),
+    refresh_token: z.string().optional().openapi({ description: "Only for clients that sent no Origin header." }),
+    session_id: z.uuid(),
+  })
+  .openapi("SessionTokens");
+
+export const MfaChallenge = z
+  .object({ mfa_required: z.literal(true), mfa_token: z.string(), expires_in: z.number().int().openapi({ example: 300 }) })
+  .openapi("MfaChallenge");
+
+/** The same answer whatever happened (known or unknown address). */
+export const Accepted = z.object({ status: z.literal("accepted") }).openapi("Accepted");
+export const Verified = z.object({ status: z.literal("verified") }).openapi("EmailVerified");
+
+export const SessionSummary = z
+  .object({
+    id: z.uuid(),
+    created_at: z.string(),
+    last_seen_at: z.string(),
+    expires_at: z.string(),
+    aal: z.enum(["aal1", "aal2"]),
+    ip: z.string().nullable().openapi({ description: "The address truncated to /24 (IPv4) or /48 (IPv6).", example: "203.0.113.0/24" }),
+    user_agent: z.string().nullable().openapi({ example: "Firefox on Linux" }),
+    current: z.boolean(),
+  })
+  .openapi("Session");
+export const SessionList = z.object({ data: z.array(SessionSummary) }).openapi("SessionList");
+
+export const TotpEnrollment = z
+  .object({ secret: z.string().openapi({ description: "Base32; show it once for manual entry." }), otpauth_url: z.string() })
+  .openapi("TotpEnrollment");
+export const RecoveryCodes = z
+  .object({ recovery_codes: z.array(z.string()).openapi({ description: "Ten single-use codes, shown once." }) })
+  .openapi("RecoveryCodes");
+
+export const Me = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    email_verified: z.boolean(),
+    mfa_enabled: z.boolean(),
+    super_admin: z.boolean(),
+    aal: z.enum(["aal1", "aal2"]),
+    amr: z.array(z.string()),
+    memberships: z.array(z.object({ org_id: z.uuid(), name: z.string(), role: z.enum(["owner", "admin", "member", "auditor", "viewer"]) })),
+  })
+  .openapi("Me");
+
+/** An OpenAPI JSON response. */
+export function json<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+/** An OpenAPI JSON request body. */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return { body: { content: { "application/json": { schema } } } } as const;
+}
