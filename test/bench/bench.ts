@@ -1,14 +1,18 @@
 /**
  * `npm run bench`: one table, also written to .bench/results.json.
  *  (a) in-isolate cost per request of the pipeline vs a bare Hono route (workerd);
- *  (b) requests per second through `wrangler dev` for /healthz vs a bare Hono worker;
+ *  (b) requests per second for /healthz vs a bare Hono worker, in workerd and through
+ *      `wrangler dev`, the servers and the load generator on separate cores (throughput.ts);
  *  (c) database and Redis round trips per request, counted exactly at the stand-ins;
  *  (d) the deploy bundle, minified and gzip;
  *  (e) the WAF: CRS corpus detection and benign blocks, own-traffic false positives,
- *      µs per benign request, adversarial 128 KiB / 1 MiB linearity (waf.ts).
+ *      µs per benign request, adversarial 128 KiB / 1 MiB linearity (waf.ts);
+ *  (f) the worker's start-up CPU: the isolate thread's CPU for the top-level evaluation in
+ *      workerd, beside `wrangler check startup`'s profile (startup.ts).
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
- * the named groups (isolate, throughput, round-trips, bundle, waf).
+ * the named groups (isolate, throughput, round-trips, bundle, waf, startup); the stack
+ * and the `wrangler dev` servers start only for groups that send requests.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,48 +27,52 @@ import { printTable, type Row } from "./table.ts";
 import { measureWaf } from "./waf.ts";
 import { measureTenantRoundTrips } from "./tenant-round-trips.ts";
 import { measureRateLimitRoundTrips } from "./rate-limit-round-trips.ts";
+import { measureStartup } from "./startup.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf"] as const;
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup"] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
 const runs = (group: (typeof GROUPS)[number]): boolean => asked.length === 0 || asked.includes(group);
 
 const rows: Row[] = [];
-const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
-const stack = await startStack({
-  databaseUrl: process.env.DATABASE_URL || undefined,
-  redisUrl: process.env.REDIS_URL || undefined,
-  upstashToken: secrets.UPSTASH_REDIS_REST_TOKEN ?? "",
-  resendApiKey: secrets.RESEND_API_KEY ?? "",
-});
-const app = await startDevServer({ stack });
-const bench = await startDevServer({ stack, configPath: join(repoRoot, "test/bench/wrangler.toml") });
-try {
-  if (runs("isolate")) rows.push(...(await measureIsolate(bench.url)));
-  if (runs("throughput")) {
-    rows.push(...(await measureThroughputWorkerd(stack)));
-    rows.push(...(await measureThroughputWranglerDev(app.url, bench.url)));
+let backends: Record<string, string> | undefined;
+if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf")) {
+  const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
+  const stack = await startStack({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    redisUrl: process.env.REDIS_URL || undefined,
+    upstashToken: secrets.UPSTASH_REDIS_REST_TOKEN ?? "",
+    resendApiKey: secrets.RESEND_API_KEY ?? "",
+  });
+  backends = { postgres: stack.neon.backend, redis: stack.upstash.backend };
+  const app = await startDevServer({ stack });
+  const bench = await startDevServer({ stack, configPath: join(repoRoot, "test/bench/wrangler.toml") });
+  try {
+    if (runs("isolate")) rows.push(...(await measureIsolate(bench.url)));
+    if (runs("throughput")) {
+      rows.push(...(await measureThroughputWorkerd(stack)));
+      rows.push(...(await measureThroughputWranglerDev(app.url, bench.url)));
+    }
+    if (runs("round-trips")) {
+      rows.push(...(await measureRoundTrips(app.url, stack)));
+      rows.push(...(await measureTenantRoundTrips(bench.url, stack)));
+      rows.push(...(await measureRateLimitRoundTrips(bench.url, stack)));
+    }
+    if (runs("waf")) rows.push(...(await measureWaf(bench.url)));
+  } finally {
+    await bench.stop();
+    await app.stop();
+    await stack.close();
   }
-  if (runs("round-trips")) {
-    rows.push(...(await measureRoundTrips(app.url, stack)));
-    rows.push(...(await measureTenantRoundTrips(bench.url, stack)));
-    rows.push(...(await measureRateLimitRoundTrips(bench.url, stack)));
-  }
-  if (runs("bundle")) rows.push(...(await measureBundle()));
-  if (runs("waf")) rows.push(...(await measureWaf(bench.url)));
-} finally {
-  await bench.stop();
-  await app.stop();
-  await stack.close();
 }
+// Groups that need neither the stand-ins nor wrangler dev, run after those stopped so they do not share the cores.
+if (runs("bundle")) rows.push(...(await measureBundle()));
+if (runs("startup")) rows.push(...(await measureStartup()));
 
 printTable(rows);
 mkdirSync(join(repoRoot, ".bench"), { recursive: true });
 const out = join(repoRoot, ".bench/results.json");
-writeFileSync(
-  out,
-  JSON.stringify({ at: new Date().toISOString(), backends: { postgres: stack.neon.backend, redis: stack.upstash.backend }, rows }, null, 2),
-);
+writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), ...(backends ? { backends } : {}), rows }, null, 2));
 console.log(`\nwritten to ${out}`);
 if (rows.some((r) => r.ok === false)) process.exitCode = 1;

@@ -11,11 +11,24 @@ export interface BuiltWorker {
   readonly output: string;
 }
 
-export function buildWorker(options: { readonly outdir: string; readonly config?: string; readonly metafile?: string }): BuiltWorker {
+/** Options of {@link buildWorker}; `outdir` receives the bundle, the rest is optional. */
+export interface BuildOptions {
+  readonly outdir: string;
+  /** Another wrangler config (the benchmark's worker); default: the app's wrangler.toml. */
+  readonly config?: string;
+  /** Where esbuild's metafile goes. */
+  readonly metafile?: string;
+  /** Also write the upload itself (multipart: metadata and modules), as `wrangler check startup --worker` reads it. */
+  readonly outfile?: string;
+}
+
+/** Runs `wrangler deploy --dry-run --minify` and returns the bundle's path and wrangler's report. */
+export function buildWorker(options: BuildOptions): BuiltWorker {
   rmSync(options.outdir, { recursive: true, force: true });
   const args = [join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--minify", "--outdir", options.outdir];
   if (options.config) args.push("--config", options.config);
   if (options.metafile) args.push("--metafile", options.metafile);
+  if (options.outfile) args.push("--outfile", options.outfile);
   const output = execFileSync(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...offlineWranglerEnv },

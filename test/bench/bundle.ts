@@ -10,7 +10,7 @@ import { repoRoot } from "../stack/dev-server.ts";
 import { buildWorker } from "./build.ts";
 import type { Row } from "./table.ts";
 
-const GOAL_GZIP_KIB = 150;
+const GOAL_GZIP_KIB = 400;
 
 interface Metafile {
   inputs: Record<string, { imports: { path: string; original?: string }[] }>;

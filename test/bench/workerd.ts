@@ -2,13 +2,16 @@
  * Serves one bundled worker with the `workerd` binary itself (the runtime that
  * wrangler and Miniflare drive), from a generated capnp config: text bindings
  * only, one HTTP socket on loopback. Enough for the throughput row, whose routes
- * touch no R2 or other bindings.
+ * touch no R2 or other bindings, and for the start-up row, which puts an entry
+ * module of its own in front of the bundle. `cpus` runs it under `taskset -c`
+ * (cpu-pin.ts).
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { onCpus } from "./cpu-pin.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -19,14 +22,32 @@ function workerdBinary(): string {
 
 const capnpString = (value: string): string => JSON.stringify(value);
 
+/** A running workerd; `pid` is workerd's own (for /proc). */
+export interface WorkerdServer {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Serves `mainPath` on loopback `port` until stopped; resolves once `/healthz` answers 2xx. */
 export async function serveWithWorkerd(options: {
   mainPath: string;
   port: number;
   bindings: Record<string, string>;
-}): Promise<() => Promise<void>> {
+  /** A `taskset -c` CPU list for workerd and all its threads; unset → not pinned. */
+  cpus?: string | undefined;
+  /** Source of a main module served in front of the bundle, which it can `import("./worker.js")`. */
+  entry?: string | undefined;
+  /** Compatibility flags of the worker; default none, as in wrangler.toml. */
+  compatibilityFlags?: readonly string[] | undefined;
+}): Promise<WorkerdServer> {
   // capnp's `embed` reads paths relative to the config file: put both side by side.
   const dir = mkdtempSync(join(tmpdir(), "rampart-workerd-"));
   copyFileSync(options.mainPath, join(dir, "worker.js"));
+  if (options.entry !== undefined) writeFileSync(join(dir, "entry.js"), options.entry);
+  const modules = [...(options.entry === undefined ? [] : ["entry.js"]), "worker.js"]
+    .map((name) => `(name = ${capnpString(name)}, esModule = embed ${capnpString(name)})`)
+    .join(", ");
+  const flags = (options.compatibilityFlags ?? []).map(capnpString).join(", ");
   const bindings = Object.entries(options.bindings)
     .map(([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`)
     .join(",\n    ");
@@ -36,8 +57,9 @@ const config :Workerd.Config = (
   sockets = [ (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  modules = [ ${modules} ],
   compatibilityDate = "2025-09-01",
+  compatibilityFlags = [ ${flags} ],
   bindings = [
     ${bindings}
   ],
@@ -45,10 +67,20 @@ const worker :Workerd.Worker = (
 `;
   const configPath = join(dir, "config.capnp");
   writeFileSync(configPath, config);
-  const child = spawn(workerdBinary(), ["serve", configPath, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
+  // taskset execs workerd in its own place, so the child's pid (and the SIGTERM below) is workerd's.
+  const [file, args] = onCpus(options.cpus, workerdBinary(), ["serve", configPath, "--experimental"]);
+  const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   child.stdout.on("data", (d: Buffer) => output.push(d.toString()));
   child.stderr.on("data", (d: Buffer) => output.push(d.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null)
@@ -58,15 +90,12 @@ const worker :Workerd.Worker = (
       () => false,
     );
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`workerd did not serve ${options.mainPath} within 20 s:\n${output.join("")}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`workerd did not serve ${options.mainPath} within 20 s:\n${output.join("")}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  if (child.pid === undefined) throw new Error("workerd started without a pid");
+  return { pid: child.pid, stop };
 }
