@@ -443,6 +443,35 @@ $$;
 ALTER FUNCTION auth.me() OWNER TO rampart_definer;
 --> statement-breakpoint
 
+-- ── Platform super administrators (P7, P9) ────────────────────────────────────────
+-- Only the owner's script (`npm run admin:grant -- <email>`) calls this: it is not
+-- granted to rampart_app, so nothing the worker can be may make anyone an administrator.
+-- The grant and its security event are one statement, so neither happens without the other.
+CREATE OR REPLACE FUNCTION auth.grant_super_admin(p_email text, p_event text)
+RETURNS TABLE (user_id uuid, was_admin boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  v_id uuid;
+  v_was boolean;
+BEGIN
+  SELECT u.id, u.is_super_admin INTO v_id, v_was FROM public.users u
+  WHERE u.email = lower(btrim(normalize(p_email, NFKC))) AND u.email_verified_at IS NOT NULL FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no verified user with that email address' USING ERRCODE = 'P0002';
+  END IF;
+  UPDATE public.users u SET is_super_admin = true, updated_at = now() WHERE u.id = v_id;
+  INSERT INTO public.security_events (type, severity, actor_user_id, details)
+  VALUES (p_event, 'warning', v_id, jsonb_build_object('by', 'owner script', 'was_admin', v_was));
+  RETURN QUERY SELECT v_id, v_was;
+END
+$$;
+--> statement-breakpoint
+ALTER FUNCTION auth.grant_super_admin(text, text) OWNER TO rampart_definer;
+--> statement-breakpoint
+GRANT INSERT ON public.security_events TO rampart_definer;
+--> statement-breakpoint
+
 -- ── Functions: nobody by default, then exactly these ──────────────────────────────
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA auth FROM PUBLIC;
 --> statement-breakpoint

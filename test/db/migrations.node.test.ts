@@ -29,14 +29,17 @@ const FINGERPRINT = `
   union all select 'role ' || rolname || ' ' || rolsuper || rolinherit || rolcreaterole || rolcreatedb || rolcanlogin || rolbypassrls from pg_roles where rolname like 'rampart_%'
   order by 1`;
 
-/** The hand-written migration's statements, to run them a second time outside the journal. */
+/** Every hand-written migration's statements, in journal order, to run them a second time outside the journal. */
 async function securityStatements(): Promise<string[]> {
-  const file = (await readdir(MIGRATIONS_FOLDER)).find((f) => f.endsWith("_security.sql"));
-  if (!file) throw new Error("no *_security.sql migration");
-  return (await readFile(join(MIGRATIONS_FOLDER, file), "utf8"))
-    .split("--> statement-breakpoint")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const files = (await readdir(MIGRATIONS_FOLDER)).filter((f) => f.endsWith("_security.sql")).sort();
+  if (files.length === 0) throw new Error("no *_security.sql migration");
+  const texts = await Promise.all(files.map((file) => readFile(join(MIGRATIONS_FOLDER, file), "utf8")));
+  return texts.flatMap((text) =>
+    text
+      .split("--> statement-breakpoint")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 /** A copy of the migrations folder whose journal stops after the first `count` entries. */

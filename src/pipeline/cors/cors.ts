@@ -3,7 +3,8 @@
  * credentials (the refresh cookie), and a preflight that names the methods the
  * requested path really has (from the routes registered, like 405's `Allow`), so a
  * browser is never told a method exists that the API would refuse. Any other
- * origin gets no CORS headers at all, and the browser withholds the response.
+ * origin gets no Access-Control-Allow-Origin, and the browser withholds the response.
+ * Requests without an Origin (servers, mobile apps) skip the stage entirely.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { cors as honoCors } from "hono/cors";
@@ -27,7 +28,7 @@ const MAX_AGE_SECONDS = 600;
  * ```
  */
 export function cors(methods: () => MethodIndex | undefined): MiddlewareHandler<AppEnv> {
-  return honoCors({
+  const handler = honoCors({
     origin: (origin, c: Context<AppEnv>) => (c.get("config").identity.corsOrigins.includes(origin) ? origin : null),
     allowMethods: (_origin, c) => (methods()?.allowFor(c.req.path) ?? "").split(", ").filter((m) => m !== ""),
     allowHeaders: ALLOW_HEADERS,
@@ -35,4 +36,8 @@ export function cors(methods: () => MethodIndex | undefined): MiddlewareHandler<
     maxAge: MAX_AGE_SECONDS,
     credentials: true,
   });
+  // Only browsers send Origin: every other request skips the CORS work (and its headers).
+  return function cors(c, next) {
+    return c.req.raw.headers.has("origin") ? handler(c, next) : next();
+  };
 }
