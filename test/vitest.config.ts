@@ -36,7 +36,11 @@ function wranglerAliases(): { find: RegExp; replacement: string }[] {
  * would break everyone else's Redis.
  */
 const OWN_STANDINS = {
-  "workers-rate-limits": ["test/security/p04-rate-limits.test.ts", "test/security/p12-tenant-keys.test.ts"],
+  "workers-rate-limits": [
+    "test/security/p04-rate-limits.test.ts",
+    "test/security/p04-auth-presets.test.ts",
+    "test/security/p12-tenant-keys.test.ts",
+  ],
   "workers-rate-limit-outage": ["test/security/p04-rate-limit-outage.test.ts"],
 } as const;
 
