@@ -208,7 +208,7 @@ async function workerdMicros(
 
 export async function measureWaf(benchUrl: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const cases = JSON.parse(readFileSync(join(repoRoot, "../shared/corpora/crs/regression.json"), "utf8")) as CrsCase[];
+  const cases = JSON.parse(readFileSync(join(repoRoot, "test/security/corpora/crs/regression.json"), "utf8")) as CrsCase[];
   for (const level of [1, 2] as const) {
     const rules = engine.compileRules(level);
     const r = replay(cases, level, (request) => engine.scoreOf(engine.inspect(request, rules)) >= THRESHOLD);
