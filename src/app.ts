@@ -86,7 +86,10 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   // CORS before routing, so a preflight never meets a route; its methods come from the index built below.
   // Only the API under /v1 is called from browsers: other paths (health, docs) carry no CORS frame.
   const index: { methods?: MethodIndex } = {};
-  app.use("/v1/*", cors(() => index.methods));
+  app.use(
+    "/v1/*",
+    cors(() => index.methods),
+  );
 
   // 3–7. Modules, in the order of the README's route table. Their routes carry their own body stages, auth and limits.
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
