@@ -284,3 +284,14 @@ describe("P3 WAF and the body stages", () => {
     expect(state.calls).toBe(1);
   });
 });
+
+describe("P3 WAF and the browser app's own headers", () => {
+  it("P3: Origin and Referer naming a local web app (loopback) are not SSRF; the same URL in an argument still is", async () => {
+    const { app } = wafProbeApp();
+    for (const origin of ["http://localhost:5173", "http://127.0.0.1:3000", "http://[::1]:8080"]) {
+      const response = await callApp(app, "/__waf/search?q=risk", { headers: { origin, referer: `${origin}/risks?tab=open` } });
+      expect(response.status, origin).toBe(200);
+    }
+    await expectProblem(await callApp(app, "/__waf/search?q=http%3A%2F%2F127.0.0.1%3A6379%2F"), 403, "waf_blocked");
+  });
+});

@@ -119,7 +119,9 @@ export const webRules: readonly ValueRule[] = [
     pattern: /^(?:https?|ftps?):\/\/[^\s]{1,200}\.(?:php\d?|phtml|pl|py|sh|asp|aspx|jsp|cgi|txt\?|exe|ps1)(?:\?|$)/,
   },
   // --- ssrf ------------------------------------------------------------------------------------
-  // URL to a loopback, private, link-local or metadata address
+  // URL to a loopback, private, link-local or metadata address, where the server could be made
+  // to fetch it (path, arguments, body, cookies); not in headers: Origin and Referer name the
+  // browser's own page, which a local web app serves from loopback, and the API fetches no header.
   {
     id: 701,
     plain: true,
@@ -127,6 +129,7 @@ export const webRules: readonly ValueRule[] = [
     group: "ssrf",
     paranoia: 1,
     score: 5,
+    on: ["path", "query", "body", "cookie", "name"],
     accept: isInternalHost,
     pattern: /\/\/(?:[^/@\s]{1,100}@)?([^/?#\s"'),]{1,200})/g,
   },
