@@ -7,7 +7,7 @@
  * "signed" with a public key as an HMAC secret), checks issuer, audience, type,
  * expiry, not-before and age. Keys are imported once per isolate (per parsed config).
  */
-import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from "jose";
 import type { SigningJwk } from "../config/identity";
 import type { Config } from "../env";
 import { err, ok, type Result } from "../lib/result";
@@ -105,6 +105,12 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
   const { issuer, audience, accessTtlSeconds } = config.identity.jwt;
   let payload: Record<string, unknown>;
   try {
+    // The header is checked before jose verifies: for an algorithm outside the list or an
+    // unreadable header, jose's verification rejects a promise before anyone awaits it,
+    // which the runtime reports as an unhandled rejection (once per forged request).
+    const header = decodeProtectedHeader(token);
+    if (typeof header.alg !== "string" || !state.algorithms.includes(header.alg) || header.typ !== ACCESS_TOKEN_TYPE)
+      return err("rejected");
     ({ payload } = await jwtVerify(token, state.verifier, {
       issuer,
       audience,

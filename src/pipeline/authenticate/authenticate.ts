@@ -87,7 +87,8 @@ export function authenticate(requirement: Exclude<AuthRequirement, "public">): M
   const aal2 = needsAal2(requirement);
   return async function authenticate(c, next) {
     const header = c.req.header("authorization");
-    if (header === undefined) {
+    // No credentials, or another scheme (Basic, …): RFC 6750 §3.1 answers without an error code.
+    if (header === undefined || !/^Bearer(?: |$)/i.test(header)) {
       throw new AppError("authentication_required", { headers: { "WWW-Authenticate": 'Bearer realm="rampart"' } });
     }
     const token = BEARER.exec(header)?.[1];
