@@ -197,12 +197,14 @@ ALTER FUNCTION auth.mfa_challenge(text) OWNER TO rampart_definer;
 --> statement-breakpoint
 -- The second step: a TOTP time step the Worker verified (accepted only above the last
 -- one used: no replay) or a recovery code's digest (single-use). Only then is the
--- challenge consumed and an aal2 session started. Outcomes: `ok`, `invalid_challenge`,
--- `replayed` (step not above the last), `invalid_code` (recovery code unknown or used).
+-- challenge consumed and an aal2 session started. Outcomes: `ok` (with the address, to
+-- remember the client's network as a known one, and the recovery codes left),
+-- `invalid_challenge`, `replayed` (step not above the last), `invalid_code` (recovery
+-- code unknown or used).
 CREATE OR REPLACE FUNCTION auth.finish_mfa(
   p_digest text, p_step bigint, p_recovery_digest text, p_refresh_digest text, p_idle_seconds integer,
   p_max_seconds integer, p_ip_prefix text, p_user_agent text
-) RETURNS TABLE (outcome text, user_id uuid, session_id uuid, is_super_admin boolean, amr text[])
+) RETURNS TABLE (outcome text, user_id uuid, session_id uuid, is_super_admin boolean, amr text[], email text, recovery_left integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
@@ -210,11 +212,13 @@ DECLARE
   v_amr text[];
   v_session uuid;
   v_admin boolean;
+  v_email text;
+  v_left integer;
 BEGIN
   SELECT c.user_id INTO v_user FROM public.mfa_challenges c
   WHERE c.digest = p_digest AND c.used_at IS NULL AND c.expires_at > now() FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'invalid_challenge'::text, NULL::uuid, NULL::uuid, NULL::boolean, NULL::text[];
+    RETURN QUERY SELECT 'invalid_challenge'::text, NULL::uuid, NULL::uuid, NULL::boolean, NULL::text[], NULL::text, NULL::integer;
     RETURN;
   END IF;
   IF (p_step IS NULL) = (p_recovery_digest IS NULL) THEN
@@ -224,7 +228,7 @@ BEGIN
     UPDATE public.users u SET totp_last_step = p_step
     WHERE u.id = v_user AND u.totp_enabled_at IS NOT NULL AND (u.totp_last_step IS NULL OR u.totp_last_step < p_step);
     IF NOT FOUND THEN
-      RETURN QUERY SELECT 'replayed'::text, v_user, NULL::uuid, NULL::boolean, NULL::text[];
+      RETURN QUERY SELECT 'replayed'::text, v_user, NULL::uuid, NULL::boolean, NULL::text[], NULL::text, NULL::integer;
       RETURN;
     END IF;
     v_amr := ARRAY['pwd', 'otp', 'mfa'];
@@ -232,7 +236,7 @@ BEGIN
     UPDATE public.recovery_codes r SET used_at = now()
     WHERE r.user_id = v_user AND r.digest = p_recovery_digest AND r.used_at IS NULL;
     IF NOT FOUND THEN
-      RETURN QUERY SELECT 'invalid_code'::text, v_user, NULL::uuid, NULL::boolean, NULL::text[];
+      RETURN QUERY SELECT 'invalid_code'::text, v_user, NULL::uuid, NULL::boolean, NULL::text[], NULL::text, NULL::integer;
       RETURN;
     END IF;
     v_amr := ARRAY['pwd', 'rcode', 'mfa'];
@@ -240,7 +244,9 @@ BEGIN
   UPDATE public.mfa_challenges c SET used_at = now() WHERE c.digest = p_digest;
   SELECT s.session_id, s.is_super_admin INTO v_session, v_admin
   FROM auth.start_session(v_user, 'aal2', v_amr, p_refresh_digest, p_idle_seconds, p_max_seconds, p_ip_prefix, p_user_agent, NULL) s;
-  RETURN QUERY SELECT 'ok'::text, v_user, v_session, v_admin, v_amr;
+  SELECT u.email INTO v_email FROM public.users u WHERE u.id = v_user;
+  SELECT count(*)::integer INTO v_left FROM public.recovery_codes r WHERE r.user_id = v_user AND r.used_at IS NULL;
+  RETURN QUERY SELECT 'ok'::text, v_user, v_session, v_admin, v_amr, v_email, v_left;
 END
 $$;
 --> statement-breakpoint

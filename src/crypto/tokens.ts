@@ -34,8 +34,22 @@ export async function refreshSuccessor(secret: string, token: string): Promise<s
   return REFRESH_TOKEN_PREFIX + base64url(await hmac(secret, "refresh-successor", token));
 }
 
-/** Shape of every token this module issues (prefix + 43 base64url characters). */
+/** Shape of the refresh and email-link tokens this module issues (prefix + 43 base64url characters). */
 export const TOKEN_SHAPE = /^(?:rt_)?[\w-]{43}$/;
+
+/** Shape of an MFA token: the account's tag, a dot, 256 random bits. */
+export const MFA_TOKEN_SHAPE = /^[\w-]{22}\.[\w-]{43}$/;
+
+/**
+ * An MFA token: `<tag>.<random>`, where the tag is a keyed hash of the user id
+ * (128 bits under IDENTIFIER_HASH_SECRET, the rate limits' key). Every token of one
+ * account shares the tag, so the `mfa` rate-limit preset counts code guesses per
+ * account across logins; the tag reveals nothing without the secret.
+ */
+export async function newMfaToken(identifierSecret: string, userId: string): Promise<string> {
+  const tag = base64url((await hmac(identifierSecret, "mfa-account", userId)).slice(0, 16));
+  return `${tag}.${randomToken()}`;
+}
 
 const RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 const RECOVERY_CODE = /^[a-hjkmnp-z2-9]{15}$/;

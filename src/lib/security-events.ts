@@ -58,7 +58,10 @@ export const SECURITY_EVENTS = {
   recovery_code_used: { severity: "warning", stored: true },
   /** A rotated refresh token came back: the whole session was revoked. */
   refresh_token_reused: { severity: "warning", stored: true },
-  /** A session was revoked (`reason`: logout, user, password_changed, password_reset). */
+  /**
+   * A user revoked a session (`reason`: logout, or user for DELETE /sessions/{id}). A password
+   * change or reset, and refresh-token reuse, record their own event with what they revoked.
+   */
   session_revoked: { severity: "info", stored: true },
   /** Access tokens of revoked sessions could not be blocked at once (Redis refused the revocation). */
   session_revocation_delayed: { severity: "warning", stored: true },

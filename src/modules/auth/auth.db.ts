@@ -52,6 +52,8 @@ export const authSql = {
       session_id: string | null;
       is_super_admin: boolean | null;
       amr: string[] | null;
+      email: string | null;
+      recovery_left: number | null;
     }>(
       sql`select * from auth.finish_mfa(${digest}, ${"step" in proof ? proof.step : null}::bigint, ${"recoveryDigest" in proof ? proof.recoveryDigest : null},
         ${session.refreshDigest}, ${session.idleSeconds}, ${session.maxSeconds}, ${session.ipPrefix}, ${session.userAgent})`,

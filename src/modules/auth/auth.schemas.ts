@@ -27,13 +27,19 @@ export const EmailSchema = z
   .refine((v) => EMAIL.test(normaliseEmail(v)), { message: "must be an email address" })
   .openapi({ format: "email", example: "ada@example.org" });
 
-/** A new password (P5): 8 to 128 characters, no composition rules. */
+/**
+ * A new password (P5): 8 to 128 characters, no composition rules. Counted, checked
+ * against breaches and hashed in its NFKC form (what `hashPassword` stores), so a
+ * breached password in full-width letters, or combining marks that fold into fewer
+ * characters, are judged as what they become.
+ */
 export const NewPasswordSchema = z
   .string()
   .max(512)
+  .transform((v) => v.normalize("NFKC"))
   .refine((v) => length(v) >= 8, { message: "must be at least 8 characters" })
   .refine((v) => length(v) <= 128, { message: "must be at most 128 characters" })
-  .openapi({ minLength: 8, maxLength: 128, example: "correct horse battery staple", format: "password" });
+  .openapi({ type: "string", minLength: 8, maxLength: 128, example: "correct horse battery staple", format: "password" });
 
 /** A password being checked: anything up to a bound (imported accounts may have long ones). */
 export const PasswordSchema = z.string().min(1).max(1024).openapi({ format: "password", example: "correct horse battery staple" });

@@ -12,7 +12,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../context";
 import { open } from "../../crypto/aead";
 import { hashPassword, verifyPassword } from "../../crypto/passwords";
-import { normaliseRecoveryCode, randomToken, TOKEN_SHAPE, tokenDigest } from "../../crypto/tokens";
+import { MFA_TOKEN_SHAPE, newMfaToken, normaliseRecoveryCode, tokenDigest } from "../../crypto/tokens";
 import { TOTP_CODE, totpStep } from "../../crypto/totp";
 import { createDatabase, inContext } from "../../db";
 import { AppError } from "../../http/errors";
@@ -94,9 +94,10 @@ const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
     throw new AppError("email_not_verified");
   }
   const rehash = check.needsRehash ? await hashPassword(body.password, cost) : null;
-  rememberAddress(c, body.email);
   if (user.totp_enabled) {
-    const mfaToken = randomToken();
+    // The address becomes "known" only once both factors passed (mfa/verify), and the token
+    // carries the account's tag, so the mfa preset counts guesses per account, not per token.
+    const mfaToken = await newMfaToken(config.secrets.identifierHashSecret, user.user_id);
     const digest = await tokenDigest(config.secrets.tokenHashSecret, "mfa", mfaToken);
     await inContext(db, {}, (tx) => [authSql.startMfa(tx, user.user_id, digest, MFA_TOKEN_SECONDS, rehash)]);
     recordEvent(c, "login_succeeded", { userId: user.user_id, details: { next: "mfa", rehashed: rehash !== null } });
@@ -106,6 +107,7 @@ const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
   const [started] = await inContext(db, {}, (tx) => [authSql.startSession(tx, user.user_id, ["pwd"], session, rehash)]);
   const row = first(started);
   if (row === undefined) throw new Error("auth.start_session returned no row");
+  rememberAddress(c, body.email);
   recordEvent(c, "login_succeeded", { userId: user.user_id, details: { aal: "aal1", rehashed: rehash !== null } });
   const claims = { userId: user.user_id, sessionId: row.session_id, aal: "aal1", amr: ["pwd"], superAdmin: row.is_super_admin } as const;
   return c.json(await sessionTokens(c, kind, claims, refreshToken), 200);
@@ -141,7 +143,7 @@ const mfaVerify: RouteHandler<typeof mfaVerifyRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const kind = clientKind(c);
   const config = c.get("config");
-  if (!TOKEN_SHAPE.test(body.mfa_token)) throw new AppError("invalid_mfa_token");
+  if (!MFA_TOKEN_SHAPE.test(body.mfa_token)) throw new AppError("invalid_mfa_token");
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "mfa", body.mfa_token);
   const proof = await proofOf(c, body.code.trim(), digest);
   const { refreshToken, session } = await newSession(c);
@@ -154,8 +156,10 @@ const mfaVerify: RouteHandler<typeof mfaVerifyRoute, AppEnv> = async (c) => {
     throw new AppError("invalid_mfa_code");
   }
   const method = "step" in proof ? "totp" : "recovery_code";
+  if (row.email !== null) rememberAddress(c, row.email);
   recordEvent(c, "mfa_verified", { userId: row.user_id, details: { method } });
-  if (method === "recovery_code") recordEvent(c, "recovery_code_used", { userId: row.user_id });
+  if (method === "recovery_code")
+    recordEvent(c, "recovery_code_used", { userId: row.user_id, details: { remaining: row.recovery_left ?? 0 } });
   const claims = {
     userId: row.user_id,
     sessionId: row.session_id,

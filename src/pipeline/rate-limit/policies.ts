@@ -73,6 +73,11 @@ export interface RateLimitPolicy {
   readonly accountField?: string;
   /** Cookie naming the account when the body does not (the browser's refresh cookie). */
   readonly accountCookie?: string;
+  /**
+   * The account is the value's tag, before its first `.` (MFA tokens carry their
+   * account's keyed tag), so every token of one account shares the counters.
+   */
+  readonly accountTagged?: boolean;
 }
 
 /** API-wide: per client address, all routes together. */
@@ -115,7 +120,7 @@ function credentialPreset(name: string, ip: [number, Window], account: [number, 
 export const REFRESH_COOKIE = "__Host-rampart-refresh";
 
 /**
- * The table. Auth routes (a later issue) take these presets:
+ * The table. The auth routes take these presets:
  * `POST /v1/auth/login` and `POST /v1/auth/password` → `login`;
  * `POST /v1/auth/signup` → `signup`;
  * `POST /v1/auth/password-reset/request`, `/password-reset/confirm`, `/verify-email` → `password-reset`;
@@ -133,8 +138,19 @@ export const RATE_LIMIT_POLICIES = {
   signup: credentialPreset("signup", [10, "1 h"], [3, "1 h"]),
   /** 10 per IP and 5 per account an hour (reset request and confirm, email verification). */
   "password-reset": credentialPreset("password-reset", [10, "1 h"], [5, "1 h"]),
-  /** 20 per IP in 15 minutes, 5 codes per account (or pending MFA token) in 5 minutes. */
-  mfa: credentialPreset("mfa", [20, "15 m"], [5, "5 m"], { field: "mfa_token" }),
+  /**
+   * 20 per IP in 15 minutes; per account (the signed-in user, or the account tag of the
+   * pending `mfa_token`, whichever login it came from) 5 codes in 5 minutes and 30 in a day,
+   * so knowing the password buys at most 30 guesses at a 6-digit code a day.
+   */
+  mfa: {
+    ...credentialPreset("mfa", [20, "15 m"], [5, "5 m"], { field: "mfa_token" }),
+    accountTagged: true,
+    limits: [
+      ...credentialPreset("mfa", [20, "15 m"], [5, "5 m"], { field: "mfa_token" }).limits,
+      { name: "mfa-account-day", subject: "account", scope: "policy", tokens: 30, window: "24 h" },
+    ],
+  },
   /** 60 refreshes per IP and 30 per session (or refresh token) in 15 minutes. */
   token: credentialPreset("token", [60, "15 m"], [30, "15 m"], { field: "refresh_token", cookie: REFRESH_COOKIE }),
 } as const satisfies Record<string, RateLimitPolicy>;

@@ -37,9 +37,10 @@ export const UNAVAILABLE_RETRY_AFTER = "5";
 const EPHEMERAL_CACHE_SWEEP_AT = 10_000;
 const MAX_ACCOUNT_LENGTH = 1024;
 
-async function accountFrom(c: Context<AppEnv>, field: string, cookie: string | undefined): Promise<SubjectSources["account"]> {
+async function accountFrom(c: Context<AppEnv>, policy: RateLimitPolicy, field: string): Promise<SubjectSources["account"]> {
   const fromBody = await bodyField(c, field);
-  const value = fromBody ?? (cookie === undefined ? undefined : getCookie(c, cookie));
+  const whole = fromBody ?? (policy.accountCookie === undefined ? undefined : getCookie(c, policy.accountCookie));
+  const value = policy.accountTagged === true ? whole?.split(".", 1)[0] : whole;
   if (value === undefined || value.length > MAX_ACCOUNT_LENGTH) return undefined;
   const normalized = normalizeAccount(value);
   return normalized === "" ? undefined : { field, value: normalized };
@@ -118,7 +119,7 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     const sources: SubjectSources = {
       ip: clientAddress(c.req.header(CLIENT_IP_HEADER)),
       principal: c.get("principal"),
-      account: needsAccount ? await accountFrom(c, accountField, policy.accountCookie) : undefined,
+      account: needsAccount ? await accountFrom(c, policy, accountField) : undefined,
     };
     const secret = config.secrets.identifierHashSecret;
     const subjects = await Promise.all(policy.limits.map((rule) => subjectKey(secret, rule, sources)));
