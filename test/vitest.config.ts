@@ -60,6 +60,9 @@ function workersProject(name: string, include: readonly string[], exclude: reado
       globalSetup,
       include: [...include],
       exclude: ["test/**/*.node.test.ts", "node_modules/**", ...exclude],
+      // Sign-ins hash passwords (bcrypt, cost 10) and the suites share two cores with the
+      // stand-ins: a generous per-test deadline keeps a busy machine from failing them.
+      testTimeout: 30_000,
     },
   };
 }

@@ -8,10 +8,13 @@
  *  (e) the WAF: CRS corpus detection and benign blocks, own-traffic false positives,
  *      µs per benign request, adversarial 128 KiB / 1 MiB linearity (waf.ts);
  *  (f) the worker's start-up CPU: the isolate thread's CPU for the top-level evaluation in
- *      workerd, beside `wrangler check startup`'s profile (startup.ts).
+ *      workerd, beside `wrangler check startup`'s profile (startup.ts);
+ *  (g) identity: bcrypt computations per login, a login's CPU in workerd, JWT verification
+ *      in-isolate, round trips of an authenticated request, unknown email vs wrong
+ *      password (identity.ts, login-cpu.ts).
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
- * the named groups (isolate, throughput, round-trips, bundle, waf, startup); the stack
+ * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity); the stack
  * and the `wrangler dev` servers start only for groups that send requests.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -28,8 +31,9 @@ import { measureWaf } from "./waf.ts";
 import { measureTenantRoundTrips } from "./tenant-round-trips.ts";
 import { measureRateLimitRoundTrips } from "./rate-limit-round-trips.ts";
 import { measureStartup } from "./startup.ts";
+import { measureIdentity } from "./identity.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup"] as const;
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity"] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
@@ -37,7 +41,7 @@ const runs = (group: (typeof GROUPS)[number]): boolean => asked.length === 0 || 
 
 const rows: Row[] = [];
 let backends: Record<string, string> | undefined;
-if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf")) {
+if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") || runs("identity")) {
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
   const stack = await startStack({
     databaseUrl: process.env.DATABASE_URL || undefined,
@@ -60,6 +64,7 @@ if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf"))
       rows.push(...(await measureRateLimitRoundTrips(bench.url, stack)));
     }
     if (runs("waf")) rows.push(...(await measureWaf(bench.url)));
+    if (runs("identity")) rows.push(...(await measureIdentity(app.url, bench.url, stack)));
   } finally {
     await bench.stop();
     await app.stop();

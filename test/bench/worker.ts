@@ -15,14 +15,57 @@
  *   app's paranoia 1, each request with its route's exclusions): B times in turn, N
  *   passes of `inspect` over every request, then nothing, each between two fences;
  *   answers the totals and how many requests matched a rule (benign: 0 expected).
+ * - `<METHOD> /identity/app/<path>`: the request, headers and body as sent, through
+ *   the real app (`app.fetch`). The app's after-response work (`waitUntil`: security
+ *   events, the known-address write, last-seen, the limiters' `pending`) is awaited
+ *   before answering, so everything the request costs is over when the answer
+ *   arrives. `x-bench-tag: T` runs it with Redis and database URLs tagged `T` (the
+ *   stand-ins count round trips per tag). The answer carries `x-bench-bcrypt`: the
+ *   calls of `bcrypt.compare` and `bcrypt.hash` it made (bcryptjs's default-export
+ *   object is wrapped at module load; src looks both up on it at call time).
+ * - `GET /identity/bcrypt?n=N`: N bare `bcrypt.compare` at cost 10 (a matching
+ *   password, so the whole computation runs).
+ * - `GET /identity/jwt?n=N&blocks=B`: an access token signed with the configured key,
+ *   then B times in turn N `verifyAccessToken` calls and nothing, each between two
+ *   fences; answers every block's milliseconds.
  */
+import bcrypt from "bcryptjs";
 import { Hono } from "hono";
 import { count } from "drizzle-orm";
 import { createApp } from "../../src/app";
 import { createDatabase, inTenant, schema } from "../../src/db";
+import { signAccessToken, verifyAccessToken } from "../../src/crypto/jwt";
 import { getConfig, type Bindings } from "../../src/env";
 import { compileRules, exclusionTest, inspect, type ExclusionTest, type WafExclusion, type WafRequest } from "../../src/pipeline/waf";
 import { rateLimitProbeApp } from "../helpers/rate-limit-probe";
+
+/** bcrypt computations so far: every call of the two functions on bcryptjs's default export. */
+const bcryptCalls = { compare: 0, hash: 0 };
+
+/**
+ * Replaces `bcrypt[name]` with a counting wrapper. src/crypto/passwords.ts calls
+ * `bcrypt.compare(…)` / `bcrypt.hash(…)` on the same object, looked up at call time,
+ * so every call the app makes from now on is counted. (bcryptjs's `compare` calls
+ * its module-local `hash`, not the object's: one compare counts once.)
+ */
+function countCalls(name: keyof typeof bcryptCalls): void {
+  const original: unknown = Reflect.get(bcrypt, name);
+  if (typeof original !== "function") throw new TypeError(`bcryptjs has no ${name} function`);
+  const counted = function (this: unknown, ...args: unknown[]): unknown {
+    bcryptCalls[name]++;
+    const result: unknown = Reflect.apply(original, this, args);
+    return result;
+  };
+  if (!Reflect.set(bcrypt, name, counted) || Reflect.get(bcrypt, name) !== counted) {
+    throw new TypeError(`bcryptjs's default export does not take a wrapper for ${name}`);
+  }
+}
+countCalls("compare");
+countCalls("hash");
+
+/** A cost-10 bcrypt hash of {@link BCRYPT_PASSWORD} (made once with bcryptjs), for the bare compare. */
+const BCRYPT_HASH = "$2b$10$ZSMGWGYIR3v/yA.cTC5yEudQiozsUIT9pSmpNO4pBmrh9j9mBs4wu";
+const BCRYPT_PASSWORD = "rampart bench password";
 
 const bare = new Hono();
 bare.get("/healthz", (c) => c.json({ status: "ok" }));
@@ -69,6 +112,114 @@ async function tenantRequest(url: URL, env: Bindings): Promise<Response> {
   return Response.json({ risks, vendors: vendors[0]?.n ?? 0 });
 }
 
+/** Bindings with Redis and database URLs tagged for the stand-ins' per-tag counts, one object per tag (config is cached per env object). */
+const taggedEnvs = new Map<string, Bindings>();
+
+function taggedEnv(env: Bindings, tag: string): Bindings {
+  const known = taggedEnvs.get(tag);
+  if (known !== undefined) return known;
+  const withTag = (url: string): string => {
+    const u = new URL(url);
+    u.searchParams.set("tag", tag);
+    return u.toString();
+  };
+  const { NEON_HTTP_ENDPOINT: http, NEON_WS_PROXY: ws, UPSTASH_REDIS_REST_URL: redis } = env;
+  if (http === undefined || ws === undefined || redis === undefined) throw new Error("the bench worker's env lacks the stand-ins' URLs");
+  const tagged: Bindings = {
+    ...env,
+    UPSTASH_REDIS_REST_URL: `${redis.replace(/\/$/, "")}/tag/${tag}`,
+    NEON_HTTP_ENDPOINT: withTag(http),
+    NEON_WS_PROXY: withTag(ws),
+  };
+  taggedEnvs.set(tag, tagged);
+  return tagged;
+}
+
+/** Counted requests in flight: the counts are only exact when they do not overlap. */
+let counting = 0;
+
+/**
+ * One request through the real app, its after-response work awaited, answered with
+ * the bcrypt calls it made (`x-bench-bcrypt: <compare>+<hash>`) and whether another
+ * counted request overlapped it (`x-bench-overlap: 1`, which the bench refuses).
+ */
+async function throughApp(request: Request, url: URL, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+  const tag = request.headers.get("x-bench-tag");
+  const headers = new Headers(request.headers);
+  headers.delete("x-bench-tag");
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+  const inner = new Request(`https://bench.rampart.test${url.pathname.slice("/identity/app".length)}${url.search}`, {
+    method: request.method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const after: Promise<unknown>[] = [];
+  // The app's ctx: waitUntil collects the work to await here; the rest is the real context's.
+  const innerCtx = new Proxy(ctx, {
+    get: (target, property): unknown => {
+      if (property === "waitUntil") return (work: Promise<unknown>) => after.push(work);
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  counting++;
+  const overlapped = counting > 1;
+  const before = { ...bcryptCalls };
+  try {
+    const res = await app.fetch(inner, tag === null ? env : taggedEnv(env, tag), innerCtx);
+    const answer = await res.arrayBuffer();
+    // Work added while earlier work ran (a follow-up) is awaited too. allSettled: a failed
+    // after-response task does not change the answer in production either (the app logs its own).
+    for (let settled = 0; settled < after.length;) {
+      const batch = after.slice(settled);
+      settled = after.length;
+      await Promise.allSettled(batch);
+    }
+    const out = new Response(answer, { status: res.status, headers: res.headers });
+    out.headers.set("x-bench-bcrypt", `${bcryptCalls.compare - before.compare}+${bcryptCalls.hash - before.hash}`);
+    if (overlapped || counting > 1) out.headers.set("x-bench-overlap", "1");
+    return out;
+  } finally {
+    counting--;
+  }
+}
+
+/** `n` bare bcrypt.compare at cost 10; every one must match. */
+async function bareCompare(url: URL): Promise<Response> {
+  const n = Math.min(Number(url.searchParams.get("n") ?? "1"), 100);
+  for (let i = 0; i < n; i++) {
+    if (!(await bcrypt.compare(BCRYPT_PASSWORD, BCRYPT_HASH))) return new Response("bcrypt.compare did not match", { status: 500 });
+  }
+  return Response.json({ n });
+}
+
+/** Blocks of `verifyAccessToken` between fences, each followed by an empty block; every block's milliseconds. */
+async function jwtIsolate(url: URL, env: Bindings): Promise<Response> {
+  const n = Math.min(Number(url.searchParams.get("n") ?? "1000"), 100_000);
+  const blocks = Math.min(Number(url.searchParams.get("blocks") ?? "12"), 1000);
+  const config = getConfig(env);
+  if (!config.ok) return new Response("bad config", { status: 500 });
+  const claims = { userId: crypto.randomUUID(), sessionId: crypto.randomUUID(), aal: "aal1", amr: ["pwd"], superAdmin: false } as const;
+  const { token } = await signAccessToken(config.value, claims);
+  let refused = 0;
+  const run = async (): Promise<void> => {
+    for (let i = 0; i < n; i++) if (!(await verifyAccessToken(config.value, token)).ok) refused++;
+  };
+  await run(); // warm-up: key import (once per config), JIT
+  refused = 0;
+  const verifyMs: number[] = [];
+  const emptyMs: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const t0 = await fence();
+    await run();
+    const t1 = await fence();
+    const t2 = await fence();
+    verifyMs.push(t1 - t0);
+    emptyMs.push(t2 - t1);
+  }
+  return Response.json({ n, blocks, refused, verifyMs, emptyMs });
+}
+
 /** What `POST /waf-isolate` reads: the requests as the WAF sees them, each with its route's exclusions. */
 interface WafIsolateInput {
   readonly requests: readonly { readonly request: WafRequest; readonly exclude?: readonly WafExclusion[] }[];
@@ -107,6 +258,9 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/tenant") return tenantRequest(url, env);
     if (url.pathname === "/waf-isolate" && request.method === "POST") return wafIsolate(request, url);
+    if (url.pathname.startsWith("/identity/app/")) return throughApp(request, url, env, ctx);
+    if (url.pathname === "/identity/bcrypt") return bareCompare(url);
+    if (url.pathname === "/identity/jwt") return jwtIsolate(url, env);
     if (url.pathname.startsWith("/rate-limited/")) {
       const target = `https://bench.rampart.test${url.pathname.slice("/rate-limited".length)}`;
       return rateLimited.fetch(new Request(target, { headers: request.headers }), env, ctx);

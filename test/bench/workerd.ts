@@ -2,9 +2,10 @@
  * Serves one bundled worker with the `workerd` binary itself (the runtime that
  * wrangler and Miniflare drive), from a generated capnp config: text bindings
  * only, one HTTP socket on loopback. Enough for the throughput row, whose routes
- * touch no R2 or other bindings, and for the start-up row, which puts an entry
- * module of its own in front of the bundle. `cpus` runs it under `taskset -c`
- * (cpu-pin.ts).
+ * touch no R2 or other bindings, for the start-up row, which puts an entry
+ * module of its own in front of the bundle, and for the login CPU row, whose worker
+ * calls the stand-ins on loopback (`loopbackOutbound`: workerd's default outbound
+ * reaches public addresses only). `cpus` runs it under `taskset -c` (cpu-pin.ts).
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -39,6 +40,8 @@ export async function serveWithWorkerd(options: {
   entry?: string | undefined;
   /** Compatibility flags of the worker; default none, as in wrangler.toml. */
   compatibilityFlags?: readonly string[] | undefined;
+  /** Let the worker's fetch() reach loopback addresses too (the local stand-ins); default public only. */
+  loopbackOutbound?: boolean | undefined;
 }): Promise<WorkerdServer> {
   // capnp's `embed` reads paths relative to the config file: put both side by side.
   const dir = mkdtempSync(join(tmpdir(), "rampart-workerd-"));
@@ -53,7 +56,9 @@ export async function serveWithWorkerd(options: {
     .join(",\n    ");
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker) ],
+  services = [ (name = "main", worker = .worker)${
+    options.loopbackOutbound === true ? `, (name = "internet", network = (allow = ["public", "local"]))` : ""
+  } ],
   sockets = [ (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
