@@ -3,7 +3,6 @@
  * use the session, refresh, enrol TOTP, log in with MFA, log out.
  */
 import { describe, expect, it } from "vitest";
-import { totpCode } from "../../../src/crypto/totp";
 import { expectProblem } from "../../helpers/expect";
 import {
   authed,
@@ -48,11 +47,7 @@ describe("identity flows", () => {
     expect(login.status).toBe(200);
     const challenge = await login.json<{ mfa_required: boolean; mfa_token: string }>();
     expect(challenge.mfa_required).toBe(true);
-    await expectProblem(
-      await send("/v1/auth/mfa/verify", { mfa_token: challenge.mfa_token, code: totpCode(secret) }),
-      401,
-      "invalid_mfa_code",
-    );
+    // The next step's code: the activation may have used the current one (replays: p07-mfa.test.ts).
     const verified = await send("/v1/auth/mfa/verify", { mfa_token: challenge.mfa_token, code: nextStepCode(secret) });
     expect(verified.status).toBe(200);
     const aal2 = await verified.json<SessionAnswer>();
