@@ -14,6 +14,7 @@ import type { AppEnv, RedisCheck, RedisCheckOutcome } from "../../context";
 import { verifyTurnstile } from "../../clients/turnstile";
 import { AppError } from "../../http/errors";
 import { securityEvent } from "../../lib/security-events";
+import { bodyField } from "./body-field";
 import { rateLimitFields, type LimitState } from "./headers";
 import { recentSuccessKey, type SubjectSources } from "./keys";
 import type { RateLimitPolicy } from "./policies";
@@ -39,18 +40,6 @@ export async function knownAddressCheck(
   };
 }
 
-async function bodyToken(c: Context<AppEnv>): Promise<string | undefined> {
-  try {
-    // Hono's body cache: the JSON stage parsed it already.
-    const body: unknown = await c.req.json();
-    const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[TURNSTILE_FIELD] : undefined;
-    return typeof value === "string" ? value : undefined;
-  } catch {
-    // No JSON body: there is no token to check.
-    return undefined;
-  }
-}
-
 /**
  * Decides a request whose refused limits are all `challenge` rules: returns when it
  * may go on, throws the refusal otherwise.
@@ -72,7 +61,7 @@ export async function answerChallenge(
     securityEvent("rate_limited", { ...event, limits: states.filter((s) => !s.allowed).map((s) => s.rule.name), from_cache: false });
     throw new AppError("rate_limited", { headers });
   }
-  const verdict = await verifyTurnstile(config, await bodyToken(c), ip === "unknown" ? undefined : ip);
+  const verdict = await verifyTurnstile(config, await bodyField(c, TURNSTILE_FIELD), ip === "unknown" ? undefined : ip);
   if (verdict.ok) return;
   securityEvent("login_challenged", { ...event, outcome: verdict.reason });
   const { "Retry-After": _wait, ...fields } = headers;

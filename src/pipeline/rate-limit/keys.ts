@@ -12,25 +12,12 @@
  *   subject = ip:<h> | org:<org>:user:<h> | org:<org>:key:<h> | user:<h> | key:<h> | org:<org> | acct:<field>:<h>
  */
 import type { Principal } from "../../context";
-import { base64url, utf8 } from "../../lib/encoding";
+import { hmac } from "../../crypto/hmac";
+import { base64url } from "../../lib/encoding";
 import type { LimitRule, RateLimitPolicy } from "./policies";
 
 /** Common prefix of every rate-limit key. */
 export const KEY_PREFIX = "rl";
-
-// One imported key per secret per isolate: importKey is not free, and the secret never changes within an isolate.
-const importedKeys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = importedKeys.get(secret);
-  if (key === undefined) {
-    key = crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    // A failed import is not cached: the next request tries again.
-    key.catch(() => importedKeys.delete(secret));
-    importedKeys.set(secret, key);
-  }
-  return key;
-}
 
 /**
  * The keyed hash of one identifier. `kind` separates domains, so an email and an
@@ -42,8 +29,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
  * ```
  */
 export async function identifierHash(secret: string, kind: string, value: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), utf8.encode(`${kind}\u0000${value}`));
-  return base64url(new Uint8Array(mac, 0, 16));
+  return base64url((await hmac(secret, kind, value)).slice(0, 16));
 }
 
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;

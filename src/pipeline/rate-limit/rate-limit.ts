@@ -24,6 +24,7 @@ import { securityEvent } from "../../lib/security-events";
 import type { RedisCheck, RedisCheckOutcome } from "../../context";
 import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitFields, type LimitState } from "./headers";
 import { clientAddress, limitPrefix, normalizeAccount, subjectKey, type SubjectSources } from "./keys";
+import { bodyField } from "./body-field";
 import { answerChallenge, knownAddressCheck } from "./challenge";
 import { EPHEMERAL_CACHE, PipelinedCommandError } from "./limiters";
 import { resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./policies";
@@ -44,21 +45,6 @@ async function accountFrom(c: Context<AppEnv>, policy: RateLimitPolicy, field: s
   if (value === undefined || value.length > MAX_ACCOUNT_LENGTH) return undefined;
   const normalized = normalizeAccount(value);
   return normalized === "" ? undefined : { field, value: normalized };
-}
-
-async function bodyField(c: Context<AppEnv>, field: string): Promise<string | undefined> {
-  // Only a JSON body, which the body stage has parsed and cached already: reading any
-  // other body here would consume it before the route's own parser.
-  if (c.req.raw.body === null || !/^application\/json\s*(?:;|$)/i.test(c.req.header("content-type") ?? "")) return undefined;
-  try {
-    // Hono's body cache: no second parse.
-    const body: unknown = await c.req.json();
-    const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
-    return typeof value === "string" ? value : undefined;
-  } catch {
-    // Not JSON: the body stages answer that; there is simply no account to count.
-    return undefined;
-  }
 }
 
 /** Reset time of a denial this isolate already knows, or 0. */
