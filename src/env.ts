@@ -60,47 +60,50 @@ const contactUri = text.refine((v) => /^(?:mailto:[^\s@]+@[^\s@]+|tel:\+?[0-9-]+
 // RFC 5646 language tags, comma separated (RFC 9116 §2.5.8).
 const LANGUAGE_LIST = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*(?:\s*,\s*[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)*$/;
 
-const schema = z
-  .object({
-    ...identityShape,
-    APP_ENV: z.enum(["production", "staging", "development", "test"]),
-    MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
-    READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
-    WAF_MODE: z.enum(["block", "log"]).default("block"),
-    WAF_PARANOIA: z.coerce
-      .number()
-      .pipe(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]))
-      .default(1),
-    WAF_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
-    RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(1000).default(500),
-    RATE_LIMIT_FAIL_POLICY: z.enum(["open", "closed"]).default("open"),
-    LOCAL_DEV_ORIGIN: text
-      .refine((v) => parseLocalDevOrigin(v) !== undefined, {
-        message: "must be http://localhost, http://127.0.0.1 or http://[::1] with an explicit port and nothing else",
-      })
-      .optional(),
-    SECURITY_CONTACT: text.transform((v) => v.split(/\s*,\s*/)).pipe(z.array(contactUri).min(1)),
-    SECURITY_POLICY_URL: httpsUrl,
-    SECURITY_CANONICAL_URL: httpsUrl,
-    SECURITY_PREFERRED_LANGUAGES: text.regex(LANGUAGE_LIST, "must be comma-separated language tags"),
-    SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }),
-    DATABASE_URL: text.refine((v) => /^postgres(?:ql)?:$/.test(parseUrl(v)?.protocol ?? ""), { message: "must be a postgres:// URL" }),
-    NEON_HTTP_ENDPOINT: serviceUrl("https:", "http:").optional(),
-    NEON_WS_PROXY: serviceUrl("wss:", "ws:").optional(),
-    UPSTASH_REDIS_REST_URL: serviceUrl("https:", "http:"),
-    UPSTASH_REDIS_REST_TOKEN: secret(1),
-    RESEND_API_KEY: secret(1),
-    RESEND_BASE_URL: serviceUrl("https:", "http:").optional(),
-    DATA_ENCRYPTION_KEYS: secret(1),
-    URL_SIGNING_SECRET: secret(32),
-    STRIPE_WEBHOOK_SECRETS: secret(1),
-    IDENTIFIER_HASH_SECRET: secret(32),
-  })
-  // Plain http can only ever be opened on a developer's machine.
-  .refine((v) => v.LOCAL_DEV_ORIGIN === undefined || v.APP_ENV === "development" || v.APP_ENV === "test", {
-    path: ["LOCAL_DEV_ORIGIN"],
-    message: "may only be set when APP_ENV is development or test",
-  });
+// Built with the first configuration it parses (the first request), not at start-up.
+const buildSchema = () =>
+  z
+    .object({
+      ...identityShape,
+      APP_ENV: z.enum(["production", "staging", "development", "test"]),
+      MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
+      READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
+      WAF_MODE: z.enum(["block", "log"]).default("block"),
+      WAF_PARANOIA: z.coerce
+        .number()
+        .pipe(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]))
+        .default(1),
+      WAF_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+      RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(1000).default(500),
+      RATE_LIMIT_FAIL_POLICY: z.enum(["open", "closed"]).default("open"),
+      LOCAL_DEV_ORIGIN: text
+        .refine((v) => parseLocalDevOrigin(v) !== undefined, {
+          message: "must be http://localhost, http://127.0.0.1 or http://[::1] with an explicit port and nothing else",
+        })
+        .optional(),
+      SECURITY_CONTACT: text.transform((v) => v.split(/\s*,\s*/)).pipe(z.array(contactUri).min(1)),
+      SECURITY_POLICY_URL: httpsUrl,
+      SECURITY_CANONICAL_URL: httpsUrl,
+      SECURITY_PREFERRED_LANGUAGES: text.regex(LANGUAGE_LIST, "must be comma-separated language tags"),
+      SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }),
+      DATABASE_URL: text.refine((v) => /^postgres(?:ql)?:$/.test(parseUrl(v)?.protocol ?? ""), { message: "must be a postgres:// URL" }),
+      NEON_HTTP_ENDPOINT: serviceUrl("https:", "http:").optional(),
+      NEON_WS_PROXY: serviceUrl("wss:", "ws:").optional(),
+      UPSTASH_REDIS_REST_URL: serviceUrl("https:", "http:"),
+      UPSTASH_REDIS_REST_TOKEN: secret(1),
+      RESEND_API_KEY: secret(1),
+      RESEND_BASE_URL: serviceUrl("https:", "http:").optional(),
+      DATA_ENCRYPTION_KEYS: secret(1),
+      URL_SIGNING_SECRET: secret(32),
+      STRIPE_WEBHOOK_SECRETS: secret(1),
+      IDENTIFIER_HASH_SECRET: secret(32),
+    })
+    // Plain http can only ever be opened on a developer's machine.
+    .refine((v) => v.LOCAL_DEV_ORIGIN === undefined || v.APP_ENV === "development" || v.APP_ENV === "test", {
+      path: ["LOCAL_DEV_ORIGIN"],
+      message: "may only be set when APP_ENV is development or test",
+    });
+let schema: ReturnType<typeof buildSchema> | undefined;
 
 /** The validated configuration. Secrets are kept apart so nothing logs them by accident. */
 export interface Config {
@@ -183,7 +186,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
     // An empty var means "not set", as wrangler passes `--var X:` through as "".
     if (value !== undefined && value !== "") raw[name] = value;
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = (schema ??= buildSchema()).safeParse(raw);
   if (!parsed.success) {
     return err(parsed.error.issues.map((issue) => ({ binding: issue.path.join(".") || "(root)", message: issue.message })));
   }

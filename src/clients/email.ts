@@ -5,7 +5,7 @@
  * sent never changes an answer's timing: sign-up and password reset answer alike
  * for known and unknown addresses.
  */
-import { Resend } from "resend";
+import type { Resend } from "resend";
 import type { Config } from "../env";
 
 /** One message; both bodies are always sent (text for clients that show no HTML). */
@@ -22,6 +22,8 @@ const clients = new WeakMap<Config, Resend>();
 export async function sendEmail(config: Config, message: EmailMessage): Promise<void> {
   let client = clients.get(config);
   if (client === undefined) {
+    // The SDK loads with the first email, not with the worker.
+    const { Resend } = await import("resend");
     client = new Resend(config.email.apiKey, config.email.baseUrl === undefined ? undefined : { baseUrl: config.email.baseUrl });
     clients.set(config, client);
   }

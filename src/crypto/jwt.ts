@@ -7,7 +7,8 @@
  * "signed" with a public key as an HMAC secret), checks issuer, audience, type,
  * expiry, not-before and age. Keys are imported once per isolate (per parsed config).
  */
-import { createLocalJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from "jose";
+import type * as Jose from "jose";
+import type { JWK, JWTVerifyGetKey } from "jose";
 import type { SigningJwk } from "../config/identity";
 import type { Config } from "../env";
 import { err, ok, type Result } from "../lib/result";
@@ -30,34 +31,45 @@ export type PublicJwk = Omit<SigningJwk, "d"> & { readonly use: "sig" };
 /** The JWT `typ` of access tokens. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
+// jose loads with the first token signed or verified, not with the worker.
+let library: Promise<typeof Jose> | undefined;
+const jose = (): Promise<typeof Jose> => (library ??= import("jose"));
+
 interface KeyState {
-  readonly signer: ReturnType<typeof importJWK>;
+  readonly signer: ReturnType<typeof Jose.importJWK>;
   readonly signerJwk: SigningJwk;
   readonly verifier: JWTVerifyGetKey;
   readonly algorithms: readonly string[];
   readonly published: readonly PublicJwk[];
 }
 
-const states = new WeakMap<readonly SigningJwk[], KeyState>();
+const states = new WeakMap<readonly SigningJwk[], Promise<KeyState>>();
 
 function publicPart(key: SigningJwk): PublicJwk {
   const { d: _private, ...rest } = key;
   return { ...rest, use: "sig" };
 }
 
-function keyState(keys: readonly SigningJwk[]): KeyState {
+async function buildState(keys: readonly SigningJwk[]): Promise<KeyState> {
+  const [signerJwk] = keys;
+  if (signerJwk === undefined) throw new TypeError("JWT_SIGNING_KEYS is empty");
+  const { createLocalJWKSet, importJWK } = await jose();
+  const published = keys.map(publicPart);
+  return {
+    signerJwk,
+    signer: importJWK(signerJwk as JWK, signerJwk.alg),
+    verifier: createLocalJWKSet({ keys: published as JWK[] }),
+    algorithms: [...new Set(keys.map((k) => k.alg))],
+    published,
+  };
+}
+
+function keyState(keys: readonly SigningJwk[]): Promise<KeyState> {
   let state = states.get(keys);
   if (state === undefined) {
-    const [signerJwk] = keys;
-    if (signerJwk === undefined) throw new TypeError("JWT_SIGNING_KEYS is empty");
-    const published = keys.map(publicPart);
-    state = {
-      signerJwk,
-      signer: importJWK(signerJwk as JWK, signerJwk.alg),
-      verifier: createLocalJWKSet({ keys: published as JWK[] }),
-      algorithms: [...new Set(keys.map((k) => k.alg))],
-      published,
-    };
+    state = buildState(keys);
+    // A key that does not import is a configuration error; a later request tries again.
+    state.catch(() => states.delete(keys));
     states.set(keys, state);
   }
   return state;
@@ -72,9 +84,10 @@ function keyState(keys: readonly SigningJwk[]): KeyState {
  * ```
  */
 export async function signAccessToken(config: Config, claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {
-  const state = keyState(config.secrets.jwtSigningKeys);
+  const state = await keyState(config.secrets.jwtSigningKeys);
   const { issuer, audience, accessTtlSeconds } = config.identity.jwt;
   const now = Math.floor(Date.now() / 1000);
+  const { SignJWT } = await jose();
   const token = await new SignJWT({
     sid: claims.sessionId,
     aal: claims.aal,
@@ -101,8 +114,9 @@ export type TokenRefusal = "malformed" | "rejected" | "claims";
 export async function verifyAccessToken(config: Config, token: string): Promise<Result<AccessClaims, TokenRefusal>> {
   // A JWT is three base64url parts; anything else is refused before any parsing.
   if (token.length > 4096 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return err("malformed");
-  const state = keyState(config.secrets.jwtSigningKeys);
+  const state = await keyState(config.secrets.jwtSigningKeys);
   const { issuer, audience, accessTtlSeconds } = config.identity.jwt;
+  const { decodeProtectedHeader, jwtVerify } = await jose();
   let payload: Record<string, unknown>;
   try {
     // The header is checked before jose verifies: for an algorithm outside the list or an
@@ -132,6 +146,6 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
 }
 
 /** The JWKS: every configured key's public part, current first (P8). */
-export function publicJwks(config: Config): { keys: readonly PublicJwk[] } {
-  return { keys: keyState(config.secrets.jwtSigningKeys).published };
+export async function publicJwks(config: Config): Promise<{ keys: readonly PublicJwk[] }> {
+  return { keys: (await keyState(config.secrets.jwtSigningKeys)).published };
 }

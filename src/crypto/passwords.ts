@@ -12,8 +12,12 @@
  * Unknown emails are checked against a dummy hash of the same cost, so both failures
  * cost the same.
  */
-import bcrypt from "bcryptjs";
+import type bcryptjs from "bcryptjs";
 import { utf8 } from "../lib/encoding";
+
+// bcryptjs loads with the first password to check, not with the worker.
+let library: Promise<typeof bcryptjs> | undefined;
+const bcrypt = (): Promise<typeof bcryptjs> => (library ??= import("bcryptjs").then((m) => m.default));
 
 /** Prefix of Rampart's own hashes: bcrypt over the pre-hash. */
 export const OWN_HASH_PREFIX = "$bcrypt-sha256$";
@@ -52,7 +56,7 @@ async function prehash(password: string): Promise<string> {
  * ```
  */
 export async function hashPassword(password: string, cost: number): Promise<string> {
-  return OWN_HASH_PREFIX + (await bcrypt.hash(await prehash(password), cost));
+  return OWN_HASH_PREFIX + (await (await bcrypt()).hash(await prehash(password), cost));
 }
 
 /** The outcome of checking a password. */
@@ -72,9 +76,9 @@ export async function verifyPassword(password: string, stored: string | null | u
   const hash = (own && stored ? stored.slice(OWN_HASH_PREFIX.length) : stored) ?? "";
   const match = BCRYPT.exec(hash);
   if (match === null) {
-    await bcrypt.compare(password, DUMMY_HASHES[cost] ?? DUMMY_HASHES[10] ?? "");
+    await (await bcrypt()).compare(password, DUMMY_HASHES[cost] ?? DUMMY_HASHES[10] ?? "");
     return { ok: false, needsRehash: false };
   }
-  const ok = await bcrypt.compare(own ? await prehash(password) : password, hash);
+  const ok = await (await bcrypt()).compare(own ? await prehash(password) : password, hash);
   return { ok, needsRehash: ok && (!own || Number(match[1]) !== cost || !hash.startsWith("$2b$")) };
 }

@@ -7,35 +7,53 @@
  * one isolate (tests) cannot swap each other's endpoint between a request's
  * `await`s, the global settings are functions that look the endpoint up by the
  * connection string's host and port.
+ *
+ * The driver is loaded on first use (a dynamic import, which the bundler turns into
+ * a module evaluated on demand): a request that touches no database (health,
+ * docs, a refused one) never pays for its evaluation, and neither does start-up.
  */
-import { neon, neonConfig, Pool, type NeonQueryFunction } from "@neondatabase/serverless";
+import type { NeonQueryFunction, Pool } from "@neondatabase/serverless";
 import type { Config } from "../env";
 
 /** The database part of the config. */
 export type DatabaseConfig = Config["database"];
 
-type Endpoint = Exclude<typeof neonConfig.fetchEndpoint, string>;
-type Proxy = Exclude<typeof neonConfig.wsProxy, string>;
+type Driver = typeof import("@neondatabase/serverless");
+type Endpoint = Exclude<Driver["neonConfig"]["fetchEndpoint"], string>;
+type Proxy = Exclude<Driver["neonConfig"]["wsProxy"], string>;
 
-const driverEndpoint = neonConfig.fetchEndpoint;
-const driverProxy = neonConfig.wsProxy;
 const endpoints = new Map<string, string>();
 const proxies = new Map<string, string>();
 const keyOf = (host: string, port: number | string): string => `${host}:${String(port)}`;
 
-const resolveEndpoint: Endpoint = (host, port, options) =>
-  endpoints.get(keyOf(host, port)) ?? (typeof driverEndpoint === "function" ? driverEndpoint(host, port, options) : driverEndpoint);
-const resolveProxy: Proxy = (host, port) => {
-  const proxy = proxies.get(keyOf(host, port));
-  // A configured proxy may carry its own query (`…/v2?x=y`): keep it after `address`.
-  if (proxy !== undefined) {
-    const [base, query] = proxy.split("?", 2);
-    return `${base ?? proxy}?address=${host}:${String(port)}${query ? `&${query}` : ""}`;
-  }
-  return typeof driverProxy === "function" ? driverProxy(host, port) : `${driverProxy}?address=${host}:${String(port)}`;
-};
-neonConfig.fetchEndpoint = resolveEndpoint;
-neonConfig.wsProxy = resolveProxy;
+/** Points the driver's global settings at the per-host maps above, keeping its defaults for other hosts. */
+function configure(driver: Driver): Driver {
+  const { neonConfig } = driver;
+  const driverEndpoint = neonConfig.fetchEndpoint;
+  const driverProxy = neonConfig.wsProxy;
+  const resolveEndpoint: Endpoint = (host, port, options) =>
+    endpoints.get(keyOf(host, port)) ?? (typeof driverEndpoint === "function" ? driverEndpoint(host, port, options) : driverEndpoint);
+  const resolveProxy: Proxy = (host, port) => {
+    const proxy = proxies.get(keyOf(host, port));
+    // A configured proxy may carry its own query (`…/v2?x=y`): keep it after `address`.
+    if (proxy !== undefined) {
+      const [base, query] = proxy.split("?", 2);
+      return `${base ?? proxy}?address=${host}:${String(port)}${query ? `&${query}` : ""}`;
+    }
+    return typeof driverProxy === "function" ? driverProxy(host, port) : `${driverProxy}?address=${host}:${String(port)}`;
+  };
+  neonConfig.fetchEndpoint = resolveEndpoint;
+  neonConfig.wsProxy = resolveProxy;
+  return driver;
+}
+
+let loaded: Promise<Driver> | undefined;
+
+/** The Neon driver, loaded and configured once per isolate on first use. */
+export function neonDriver(): Promise<Driver> {
+  loaded ??= import("@neondatabase/serverless").then(configure);
+  return loaded;
+}
 
 // The driver parses the connection string with an http: scheme for HTTP (port "" when
 // absent), and with pg's parser for WebSockets (port 5432 when absent): key alike.
@@ -55,11 +73,12 @@ export interface SqlOptions {
  *
  * @example
  * ```ts
- * const sql = createSql(config.database, { signal: AbortSignal.timeout(1000) });
+ * const sql = await createSql(config.database, { signal: AbortSignal.timeout(1000) });
  * await sql.query("select 1");
  * ```
  */
-export function createSql(db: DatabaseConfig, options: SqlOptions = {}): NeonQueryFunction<false, false> {
+export async function createSql(db: DatabaseConfig, options: SqlOptions = {}): Promise<NeonQueryFunction<false, false>> {
+  const { neon } = await neonDriver();
   const key = hostKey(db.url, "");
   if (db.httpEndpoint === undefined) endpoints.delete(key);
   else endpoints.set(key, db.httpEndpoint);
@@ -72,7 +91,8 @@ export function createSql(db: DatabaseConfig, options: SqlOptions = {}): NeonQue
  * objects across requests. TLS inside the WebSocket is only skipped for a ws://
  * proxy, which config validation allows on loopback only.
  */
-export function createPool(db: DatabaseConfig): Pool {
+export async function createPool(db: DatabaseConfig): Promise<Pool> {
+  const { neonConfig, Pool } = await neonDriver();
   const key = hostKey(db.url, "5432");
   if (db.wsProxy === undefined) {
     proxies.delete(key);

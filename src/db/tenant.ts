@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
-import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import type { NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { createSql, type DatabaseConfig, type SqlOptions } from "./client";
 import * as schema from "./schema";
 
@@ -36,7 +36,13 @@ export interface RequestContext {
 /** One or more statements built with the handle (not yet sent). */
 export type Statements = readonly [BatchItem<"pg">, ...BatchItem<"pg">[]];
 
-const databases = new WeakMap<DatabaseConfig, Database>();
+const databases = new WeakMap<DatabaseConfig, Promise<Database>>();
+
+async function build(config: DatabaseConfig, options?: SqlOptions): Promise<Database> {
+  // drizzle's neon-http session and the Neon driver load with the first database request.
+  const [{ drizzle }, client] = await Promise.all([import("drizzle-orm/neon-http"), createSql(config, options)]);
+  return drizzle({ client, schema });
+}
 
 /**
  * The database for a config. Without per-call options it is built once per config
@@ -45,11 +51,13 @@ const databases = new WeakMap<DatabaseConfig, Database>();
  * Note: creating a neon-http drizzle instance makes the Neon driver return
  * timestamptz/date/interval as strings in the whole isolate (drizzle sets the parsers).
  */
-export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Database {
-  if (options) return drizzle({ client: createSql(config, options), schema });
+export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Promise<Database> {
+  if (options) return build(config, options);
   let db = databases.get(config);
   if (!db) {
-    db = drizzle({ client: createSql(config), schema });
+    db = build(config);
+    // A failed load is not kept: the next request tries again.
+    db.catch(() => databases.delete(config));
     databases.set(config, db);
   }
   return db;
@@ -70,7 +78,7 @@ function setContext(db: Database, context: RequestContext) {
  *
  * @example
  * ```ts
- * const [risks] = await inTenant(db, { orgId, actor: { kind: "user", userId } }, (tx) => [
+ * const [risks] = await inTenant(await createDatabase(config.database), { orgId, actor: { kind: "user", userId } }, (tx) => [
  *   tx.select().from(schema.risks).limit(50),
  * ]);
  * ```

@@ -105,7 +105,7 @@ async function tenantRequest(url: URL, env: Bindings): Promise<Response> {
     orgId: url.searchParams.get("org") ?? "",
     actor: { kind: "user", userId: url.searchParams.get("user") ?? "" },
   } as const;
-  const [risks, vendors] = await inTenant(createDatabase(config.value.database), context, (tx) => [
+  const [risks, vendors] = await inTenant(await createDatabase(config.value.database), context, (tx) => [
     tx.select({ id: schema.risks.id, title: schema.risks.title }).from(schema.risks).limit(50),
     tx.select({ n: count() }).from(schema.vendors),
   ]);

@@ -19,7 +19,7 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
 
   it("P11: a tenant request (context + read + write + read) costs exactly one database round trip", async () => {
     const tag = `tenant-${crypto.randomUUID()}`;
-    const db = createDatabase(tagged(target.app, tag));
+    const db = await createDatabase(tagged(target.app, tag));
     const [risks, inserted, total] = await inTenant(db, context, (tx) => [
       tx.select({ id: schema.risks.id, orgId: schema.risks.orgId }).from(schema.risks),
       tx
@@ -35,7 +35,7 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
   });
 
   it("P11: a statement that fails rolls back the whole request (nothing half-written)", async () => {
-    const db = createDatabase(target.app);
+    const db = await createDatabase(target.app);
     const title = `half-${crypto.randomUUID()}`;
     await expect(
       inTenant(db, context, (tx) => [
@@ -48,7 +48,7 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
   });
 
   it("P11: the context does not outlive its request: the next one without it sees nothing", async () => {
-    const db = createDatabase(target.app);
+    const db = await createDatabase(target.app);
     await inTenant(db, context, (tx) => [tx.select().from(schema.risks)]);
     expect(await db.select().from(schema.risks)).toEqual([]);
     const [own] = await inTenant(db, context, (tx) => [

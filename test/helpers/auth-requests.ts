@@ -7,7 +7,7 @@
  * every table for secrets that must never be stored.
  */
 import { createApp } from "../../src/app";
-import { totpCode } from "../../src/crypto/totp";
+import { totpCode } from "./totp";
 import type { Bindings } from "../../src/env";
 import {
   linkToken,

@@ -7,7 +7,7 @@
  * and security-event suites need: TOTP time-step arithmetic, the payload of an
  * access token, and the rows of `security_events` read as the owner.
  */
-import { TOTP_PERIOD, totpCode } from "../../src/crypto/totp";
+import { TOTP_PERIOD, totpCode } from "./totp";
 import { linkToken, newEmail, strongPassword, waitForEmail, workerDb, type SessionAnswer, type TestAccount } from "./identity";
 import { asOwner } from "./tenants";
 import { call } from "./worker";

@@ -5,7 +5,7 @@
  * database and the capture server.
  */
 import { inject } from "vitest";
-import { totpCode } from "../../src/crypto/totp";
+import { totpCode } from "./totp";
 import { asOwner, dbTargets } from "./tenants";
 import { call } from "./worker";
 

@@ -58,7 +58,7 @@ export type TestContext = { orgId: string; userId?: string; apiKeyId?: string } 
  * returns the last statement's rows.
  */
 export async function asApp(target: DbTarget, context: TestContext, ...statements: string[]): Promise<Record<string, unknown>[]> {
-  const sql = createSql(target.app);
+  const sql = await createSql(target.app);
   const queries = [
     ...(context
       ? [
@@ -79,7 +79,7 @@ export async function asOwner(
   target: DbTarget,
   ...statements: (string | { text: string; params: unknown[] })[]
 ): Promise<Record<string, unknown>[]> {
-  const sql = createSql(target.owner);
+  const sql = await createSql(target.owner);
   const results = await sql.transaction(statements.map((s) => (typeof s === "string" ? sql.query(s) : sql.query(s.text, s.params))));
   return (results.at(-1) ?? []) as Record<string, unknown>[];
 }

@@ -10,7 +10,7 @@
  * computations under the test deployment's keys.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { totpCode } from "../../src/crypto/totp";
+import { totpCode } from "../helpers/totp";
 import {
   authRequest,
   digestOf,

@@ -268,7 +268,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
   });
 
   it("P11: variables set in one request are not visible in the next on the same connection", async () => {
-    const pool = createPool(target.app);
+    const pool = await createPool(target.app);
     try {
       const client = await pool.connect();
       try {

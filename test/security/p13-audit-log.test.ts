@@ -119,7 +119,7 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
 
   it("P13: 200 concurrent writes to one org leave consecutive sequence numbers and a chain that verifies", async () => {
     const org = await seedOrg(target, "wayne");
-    const db = createDatabase(target.app);
+    const db = await createDatabase(target.app);
     const context = { orgId: org.orgId, actor: { kind: "user", userId: org.users.member } } as const;
     const started = performance.now();
     await Promise.all(

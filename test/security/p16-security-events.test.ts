@@ -23,7 +23,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { totpCode } from "../../src/crypto/totp";
+import { totpCode } from "../helpers/totp";
 import { SECURITY_EVENT_PREFIX, SECURITY_EVENTS, type SecurityEventType } from "../../src/lib/security-events";
 import { expectProblem } from "../helpers/expect";
 import { linkToken, newEmail, strongPassword, userIdOf, waitForEmail, type SessionAnswer } from "../helpers/identity";

@@ -42,7 +42,7 @@ export function recordEvent(c: Context<AppEnv>, type: SecurityEventType, facts: 
   const config = c.get("config");
   const store = (async () => {
     const ipHash = await identifierHash(config.secrets.identifierHashSecret, "ip", clientAddress(c.req.header(CLIENT_IP_HEADER)));
-    const db = createDatabase(config.database);
+    const db = await createDatabase(config.database);
     await inContext(db, {}, (tx) => [
       tx.insert(schema.securityEvents).values({
         type,

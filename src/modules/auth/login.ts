@@ -81,7 +81,7 @@ const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
   const kind = clientKind(c);
   const config = c.get("config");
   const cost = config.identity.passwords.bcryptCost;
-  const db = createDatabase(config.database);
+  const db = await createDatabase(config.database);
   const [found] = await inContext(db, {}, (tx) => [authSql.passwordLogin(tx, normaliseEmail(body.email))]);
   const user = first(found);
   const check = await verifyPassword(body.password, user?.password_hash, cost);
@@ -121,7 +121,7 @@ async function proofOf(c: Context<AppEnv>, code: string, mfaDigest: string): Pro
     if (recovery === undefined) throw new AppError("invalid_mfa_code");
     return { recoveryDigest: await tokenDigest(config.secrets.tokenHashSecret, "recovery", recovery) };
   }
-  const [found] = await inContext(createDatabase(config.database), {}, (tx) => [authSql.mfaChallenge(tx, mfaDigest)]);
+  const [found] = await inContext(await createDatabase(config.database), {}, (tx) => [authSql.mfaChallenge(tx, mfaDigest)]);
   const challenge = first(found);
   if (challenge?.totp_secret === null || challenge === undefined) throw new AppError("invalid_mfa_token");
   const secret = await open(config.secrets.dataEncryptionKeys, challenge.totp_secret, `totp:${challenge.user_id}`);
@@ -130,7 +130,7 @@ async function proofOf(c: Context<AppEnv>, code: string, mfaDigest: string): Pro
     log.error("totp_secret_unreadable", { request_id: c.get("requestId"), user_id: challenge.user_id });
     throw new AppError("invalid_mfa_code");
   }
-  const step = totpStep(secret, code);
+  const step = await totpStep(secret, code);
   const replayed = step !== undefined && challenge.totp_last_step !== null && step <= Number(challenge.totp_last_step);
   if (step === undefined || replayed) {
     recordEvent(c, "mfa_failed", { userId: challenge.user_id, details: { reason: replayed ? "replayed" : "wrong_code" } });
@@ -147,7 +147,7 @@ const mfaVerify: RouteHandler<typeof mfaVerifyRoute, AppEnv> = async (c) => {
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "mfa", body.mfa_token);
   const proof = await proofOf(c, body.code.trim(), digest);
   const { refreshToken, session } = await newSession(c);
-  const [finished] = await inContext(createDatabase(config.database), {}, (tx) => [authSql.finishMfa(tx, digest, proof, session)]);
+  const [finished] = await inContext(await createDatabase(config.database), {}, (tx) => [authSql.finishMfa(tx, digest, proof, session)]);
   const row = first(finished);
   if (row === undefined || row.outcome === "invalid_challenge") throw new AppError("invalid_mfa_token");
   if (row.outcome !== "ok" || row.session_id === null || row.user_id === null || row.amr === null) {

@@ -71,7 +71,7 @@ const changePassword: RouteHandler<typeof changePasswordRoute, AppEnv> = async (
   const body = c.req.valid("json");
   const config = c.get("config");
   const cost = config.identity.passwords.bcryptCost;
-  const db = createDatabase(config.database);
+  const db = await createDatabase(config.database);
   const actor = { kind: "user", userId: user.id } as const;
   const [found] = await inContext(db, { actor }, (tx) => [authSql.currentPassword(tx)]);
   const current = first(found);
@@ -104,7 +104,7 @@ const resetRequest: RouteHandler<typeof resetRequestRoute, AppEnv> = async (c) =
   const config = c.get("config");
   const token = randomToken();
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);
-  const [result] = await inContext(createDatabase(config.database), {}, (tx) => [
+  const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [
     authSql.issueEmailToken(tx, email, "password_reset", digest, RESET_TOKEN_SECONDS),
   ]);
   const row = first(result);
@@ -124,7 +124,7 @@ const resetConfirm: RouteHandler<typeof resetConfirmRoute, AppEnv> = async (c) =
     tokenDigest(config.secrets.tokenHashSecret, "email", body.token),
     hashPassword(body.new_password, config.identity.passwords.bcryptCost),
   ]);
-  const [result] = await inContext(createDatabase(config.database), {}, (tx) => [authSql.resetPassword(tx, digest, newHash)]);
+  const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [authSql.resetPassword(tx, digest, newHash)]);
   const row = first(result);
   if (row === undefined) throw new AppError("invalid_email_token");
   await revokeNow(c, row.user_id, row.revoked);

@@ -48,7 +48,7 @@ const listSessions: RouteHandler<typeof listSessionsRoute, AppEnv> = async (c) =
   const user = currentUser(c);
   const s = schema.sessions;
   const now = new Date();
-  const [rows] = await inContext(createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  const [rows] = await inContext(await createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx
       .select({
         id: s.id,
@@ -82,7 +82,7 @@ const revokeSession: RouteHandler<typeof revokeSessionRoute, AppEnv> = async (c)
   const { id } = c.req.valid("param");
   const config = c.get("config");
   const s = schema.sessions;
-  const [revoked] = await inContext(createDatabase(config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  const [revoked] = await inContext(await createDatabase(config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx
       .update(s)
       .set({ revokedAt: new Date(), revokedReason: "user" })

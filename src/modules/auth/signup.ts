@@ -89,7 +89,7 @@ const signup: RouteHandler<typeof signupRoute, AppEnv> = async (c) => {
     hashPassword(body.password, config.identity.passwords.bcryptCost),
     tokenDigest(config.secrets.tokenHashSecret, "email", token),
   ]);
-  const [result] = await inContext(createDatabase(config.database), {}, (tx) => [
+  const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [
     authSql.signup(tx, email, body.name, hash, digest, VERIFY_TOKEN_SECONDS),
   ]);
   const row = first(result);
@@ -109,7 +109,7 @@ const verifyEmail: RouteHandler<typeof verifyEmailRoute, AppEnv> = async (c) => 
   const config = c.get("config");
   if (!TOKEN_SHAPE.test(token)) throw new AppError("invalid_email_token");
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);
-  const [result] = await inContext(createDatabase(config.database), {}, (tx) => [authSql.verifyEmail(tx, digest)]);
+  const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [authSql.verifyEmail(tx, digest)]);
   const userId = first(result)?.user_id ?? null;
   if (userId === null) throw new AppError("invalid_email_token");
   recordEvent(c, "email_verified", { userId });
@@ -121,7 +121,7 @@ const resendVerification: RouteHandler<typeof resendVerificationRoute, AppEnv> =
   const config = c.get("config");
   const token = randomToken();
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);
-  const [result] = await inContext(createDatabase(config.database), {}, (tx) => [
+  const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [
     authSql.issueEmailToken(tx, email, "verify_email", digest, VERIFY_TOKEN_SECONDS),
   ]);
   const row = first(result);

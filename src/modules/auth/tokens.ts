@@ -64,7 +64,7 @@ const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) => {
   const successor = await refreshSuccessor(secret, token);
   const [digest, nextDigest] = await Promise.all([tokenDigest(secret, "refresh", token), tokenDigest(secret, "refresh", successor)]);
   const { reuseGraceSeconds, idleSeconds } = config.identity.sessions;
-  const [result] = await inContext(createDatabase(config.database), {}, (tx) => [
+  const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [
     authSql.refreshSession(tx, digest, nextDigest, reuseGraceSeconds, idleSeconds),
   ]);
   const row = first(result);
@@ -88,7 +88,7 @@ const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
   const config = c.get("config");
   const sessions = schema.sessions;
-  await inContext(createDatabase(config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  await inContext(await createDatabase(config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx
       .update(sessions)
       .set({ revokedAt: new Date(), revokedReason: "logout" })

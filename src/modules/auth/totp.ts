@@ -65,28 +65,28 @@ export const disableTotpRoute = defineRoute(
 const enrollTotp: RouteHandler<typeof enrollTotpRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
   const config = c.get("config");
-  const db = createDatabase(config.database);
+  const db = await createDatabase(config.database);
   const actor = { kind: "user", userId: user.id } as const;
-  const secret = newTotpSecret();
+  const secret = await newTotpSecret();
   const sealed = await seal(config.secrets.dataEncryptionKeys, secret, `totp:${user.id}`);
   const [result] = await inContext(db, { actor }, (tx) => [authSql.totpEnroll(tx, sealed)]);
   const row = first(result);
   if (row?.outcome !== "enrolled" || row.email === null) throw new AppError("mfa_already_enabled");
-  return c.json({ secret, otpauth_url: totpUrl(secret, row.email, ISSUER) }, 200);
+  return c.json({ secret, otpauth_url: await totpUrl(secret, row.email, ISSUER) }, 200);
 };
 
 const activateTotp: RouteHandler<typeof activateTotpRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
   const { code } = c.req.valid("json");
   const config = c.get("config");
-  const db = createDatabase(config.database);
+  const db = await createDatabase(config.database);
   const actor = { kind: "user", userId: user.id } as const;
   const [found] = await inContext(db, { actor }, (tx) => [authSql.totpPending(tx)]);
   const pending = first(found);
   if (pending?.enabled === true) throw new AppError("mfa_already_enabled");
   if (pending?.totp_secret === null || pending === undefined) throw new AppError("mfa_not_enrolled");
   const secret = await open(config.secrets.dataEncryptionKeys, pending.totp_secret, `totp:${user.id}`);
-  const step = secret === undefined ? undefined : totpStep(secret, code.trim());
+  const step = secret === undefined ? undefined : await totpStep(secret, code.trim());
   if (step === undefined) {
     recordEvent(c, "mfa_failed", { userId: user.id, details: { reason: "wrong_code", during: "activation" } });
     throw new AppError("invalid_mfa_code");
@@ -101,7 +101,7 @@ const activateTotp: RouteHandler<typeof activateTotpRoute, AppEnv> = async (c) =
 
 const disableTotp: RouteHandler<typeof disableTotpRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
-  const [result] = await inContext(createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  const [result] = await inContext(await createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     authSql.totpDisable(tx),
   ]);
   if (first(result)?.disabled !== true) throw new AppError("mfa_not_enabled");

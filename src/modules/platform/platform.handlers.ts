@@ -41,8 +41,8 @@ export const securityTxt: RouteHandler<typeof securityTxtRoute, AppEnv> = (c) =>
 };
 
 /** GET /.well-known/jwks.json: public keys only (the private `d` never leaves the config). */
-export const jwks: RouteHandler<typeof jwksRoute, AppEnv> = (c) =>
-  c.json({ keys: [...publicJwks(c.get("config")).keys] }, 200, { "Cache-Control": "public, max-age=300" });
+export const jwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) =>
+  c.json({ keys: [...(await publicJwks(c.get("config"))).keys] }, 200, { "Cache-Control": "public, max-age=300" });
 
 /** GET /openapi.json, from the document generated once per isolate. */
 export function openApi(document: () => OpenApiDocument): RouteHandler<typeof openApiRoute, AppEnv> {

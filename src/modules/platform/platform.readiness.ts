@@ -64,7 +64,7 @@ export async function checkReadiness(config: Config, requestId: string): Promise
       "database",
       timeoutMs,
       async (signal) => {
-        const rows = await createSql(config.database, { signal }).query("select 1 as ok");
+        const rows = await (await createSql(config.database, { signal })).query("select 1 as ok");
         return rows.length === 1;
       },
       requestId,

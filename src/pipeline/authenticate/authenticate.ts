@@ -59,10 +59,12 @@ function lastSeenCheck(c: Context<AppEnv>, claims: AccessClaims): RedisCheck {
     decide: (outcome) => {
       if (!outcome.ok || outcome.result !== "OK") return;
       const config = c.get("config");
-      const db = createDatabase(config.database);
-      const update = inContext(db, { actor: { kind: "user", userId: claims.userId } }, (tx) => [
-        tx.update(schema.sessions).set({ lastSeenAt: new Date() }).where(eq(schema.sessions.id, claims.sessionId)),
-      ]).catch((error: unknown) => {
+      const update = (async () => {
+        const db = await createDatabase(config.database);
+        await inContext(db, { actor: { kind: "user", userId: claims.userId } }, (tx) => [
+          tx.update(schema.sessions).set({ lastSeenAt: new Date() }).where(eq(schema.sessions.id, claims.sessionId)),
+        ]);
+      })().catch((error: unknown) => {
         log.warn("session_last_seen_failed", { request_id: c.get("requestId"), error });
       });
       try {

@@ -31,7 +31,15 @@ export interface BodyPolicy {
  * ```
  */
 export function requestBody(policy: BodyPolicy): MiddlewareHandler<AppEnv>[] {
-  const stages = [requireMediaType(policy.mediaTypes), limitBody(policy.maxBytes)];
-  if (policy.parseJson) stages.push(parseJsonBody());
-  return stages;
+  // The stages hold no per-route state: routes with the same policy share them (built once, at start-up).
+  const key = `${policy.mediaTypes.join(",")}|${policy.maxBytes}|${policy.parseJson}`;
+  let stages = shared.get(key);
+  if (stages === undefined) {
+    stages = [requireMediaType(policy.mediaTypes), limitBody(policy.maxBytes)];
+    if (policy.parseJson) stages.push(parseJsonBody());
+    shared.set(key, stages);
+  }
+  return [...stages];
 }
+
+const shared = new Map<string, MiddlewareHandler<AppEnv>[]>();
