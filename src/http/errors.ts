@@ -18,6 +18,13 @@ export const ERROR_CODES = {
   bad_request: { status: 400, title: "Bad request", detail: "The request could not be understood." },
   https_required: { status: 400, title: "HTTPS required", detail: "This API is only served over HTTPS; the request was not processed." },
   invalid_json: { status: 400, title: "Invalid JSON", detail: "The request body is not valid JSON." },
+  body_not_allowed: { status: 400, title: "Body not allowed", detail: "This method carries no body; send the request without one." },
+  inspection_limit_exceeded: {
+    status: 413,
+    title: "Too complex to inspect",
+    detail: "The request exceeds what the firewall inspects (nesting depth, number of values or size); send a smaller or flatter one.",
+  },
+  request_timeout: { status: 408, title: "Request timeout", detail: "The request body did not arrive in time." },
   validation_failed: { status: 422, title: "Validation failed", detail: "One or more fields are invalid; see errors." },
   authentication_required: {
     status: 401,
