@@ -76,16 +76,23 @@ export const SessionParams = z.object({ id: z.uuid().openapi({ param: { name: "i
 /** A session's tokens. Browsers (an allowed Origin) get the refresh token only as the `__Host-rampart-refresh` cookie. */
 export const SessionTokens = z
   .object({
-    access_token: z.string(),
+    access_token: z.string().openapi({ example: "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2ln" }),
     token_type: z.literal("Bearer"),
     expires_in: z.number().int().openapi({ example: 900 }),
-    refresh_token: z.string().optional().openapi({ description: "Only for clients that sent no Origin header." }),
-    session_id: z.uuid(),
+    refresh_token: z
+      .string()
+      .optional()
+      .openapi({ description: "Only for clients that sent no Origin header.", example: "rt_3v9Jq0c1G8dYw2m5XbTQe7Lr4Kp6Na1Zs8Hf0Ub2Wk4" }),
+    session_id: z.uuid().openapi({ example: "6f1c2b9e-3d4a-4f5b-8c7d-9e0a1b2c3d4e" }),
   })
   .openapi("SessionTokens");
 
 export const MfaChallenge = z
-  .object({ mfa_required: z.literal(true), mfa_token: z.string(), expires_in: z.number().int().openapi({ example: 300 }) })
+  .object({
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ example: "Vt3k9QmZ0aLx1bR7cW2yHg.4Jf8Ks2Lp0Qw6Er1Ty9Ui3Op5As7Df2Gh4Jk6Lz8Xc" }),
+    expires_in: z.number().int().openapi({ example: 300 }),
+  })
   .openapi("MfaChallenge");
 
 /** The same answer whatever happened (known or unknown address). */
@@ -95,9 +102,9 @@ export const Verified = z.object({ status: z.literal("verified") }).openapi("Ema
 export const SessionSummary = z
   .object({
     id: z.uuid(),
-    created_at: z.string(),
-    last_seen_at: z.string(),
-    expires_at: z.string(),
+    created_at: z.string().openapi({ example: "2026-11-30T08:00:00.000Z" }),
+    last_seen_at: z.string().openapi({ example: "2026-11-30T09:12:00.000Z" }),
+    expires_at: z.string().openapi({ example: "2026-12-07T09:12:00.000Z" }),
     aal: z.enum(["aal1", "aal2"]),
     ip: z.string().nullable().openapi({ description: "The address truncated to /24 (IPv4) or /48 (IPv6).", example: "203.0.113.0/24" }),
     user_agent: z.string().nullable().openapi({ example: "Firefox on Linux" }),
@@ -107,10 +114,22 @@ export const SessionSummary = z
 export const SessionList = z.object({ data: z.array(SessionSummary) }).openapi("SessionList");
 
 export const TotpEnrollment = z
-  .object({ secret: z.string().openapi({ description: "Base32; show it once for manual entry." }), otpauth_url: z.string() })
+  .object({
+    secret: z.string().openapi({ description: "Base32; show it once for manual entry.", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
+    otpauth_url: z
+      .string()
+      .openapi({
+        example:
+          "otpauth://totp/Rampart:ada%40example.org?issuer=Rampart&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
+      }),
+  })
   .openapi("TotpEnrollment");
 export const RecoveryCodes = z
-  .object({ recovery_codes: z.array(z.string()).openapi({ description: "Ten single-use codes, shown once." }) })
+  .object({
+    recovery_codes: z
+      .array(z.string())
+      .openapi({ description: "Ten single-use codes, shown once.", example: ["k7m2p-qx9ha-3trwe", "b4nzc-8jdsu-yv6fm"] }),
+  })
   .openapi("RecoveryCodes");
 
 export const Me = z
