@@ -116,12 +116,10 @@ export const SessionList = z.object({ data: z.array(SessionSummary) }).openapi("
 export const TotpEnrollment = z
   .object({
     secret: z.string().openapi({ description: "Base32; show it once for manual entry.", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
-    otpauth_url: z
-      .string()
-      .openapi({
-        example:
-          "otpauth://totp/Rampart:ada%40example.org?issuer=Rampart&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
-      }),
+    otpauth_url: z.string().openapi({
+      example:
+        "otpauth://totp/Rampart:ada%40example.org?issuer=Rampart&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
+    }),
   })
   .openapi("TotpEnrollment");
 export const RecoveryCodes = z
