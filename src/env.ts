@@ -16,6 +16,7 @@ export const BINDING_NAMES = [
   "APP_ENV",
   "MIN_TLS_VERSION",
   "READY_TIMEOUT_MS",
+  "BODY_READ_TIMEOUT_MS",
   "LOCAL_DEV_ORIGIN",
   "WAF_MODE",
   "WAF_PARANOIA",
@@ -68,6 +69,7 @@ const buildSchema = () =>
       APP_ENV: z.enum(["production", "staging", "development", "test"]),
       MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
       READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
+      BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
       WAF_MODE: z.enum(["block", "log"]).default("block"),
       WAF_PARANOIA: z.coerce
         .number()
@@ -110,6 +112,12 @@ export interface Config {
   readonly appEnv: "production" | "staging" | "development" | "test";
   readonly minTlsVersion: TlsVersion;
   readonly readyTimeoutMs: number;
+  /**
+   * Stage 2 (P3): how long a request body may take to arrive, 100–60000 ms; past it
+   * the request is refused with 408 and the stream is cancelled (a stalled upload
+   * must not hold the request open until the client gives up).
+   */
+  readonly bodyReadTimeoutMs: number;
   /** Stage 2 (P3): `block` refuses at the threshold, `log` only records; paranoia 1–4; anomaly threshold. */
   readonly waf: { readonly mode: "block" | "log"; readonly paranoia: 1 | 2 | 3 | 4; readonly threshold: number };
   /** Stage 5 (P4): how long the rate-limit round trip may take, and what routes without their own rule do when Redis fails. */
@@ -198,6 +206,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
       appEnv: v.APP_ENV,
       minTlsVersion: v.MIN_TLS_VERSION,
       readyTimeoutMs: v.READY_TIMEOUT_MS,
+      bodyReadTimeoutMs: v.BODY_READ_TIMEOUT_MS,
       waf: { mode: v.WAF_MODE, paranoia: v.WAF_PARANOIA, threshold: v.WAF_THRESHOLD },
       rateLimit: { timeoutMs: v.RATE_LIMIT_TIMEOUT_MS, failPolicy: v.RATE_LIMIT_FAIL_POLICY },
       localDevOrigins: localDevOrigins(v.LOCAL_DEV_ORIGIN),

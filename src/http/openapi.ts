@@ -57,7 +57,9 @@ export const API_INFO = {
     "with a stable `code`; every response carries `X-Request-Id`. Plain-http requests are redirected (GET/HEAD, 308) " +
     "or refused (400 `https_required`); connections below the minimum TLS version get 426 `tls_version_too_low`. " +
     "Unknown paths answer 404 `not_found`, known paths with another method 405 `method_not_allowed` with `Allow`. " +
-    "Any request the web application firewall refuses answers 403 `waf_blocked` with the matched `rule_ids`. " +
+    "Any request the web application firewall refuses answers 403 `waf_blocked` with its request id only (quote it if the block is a mistake). " +
+    "A body on GET, HEAD, DELETE or OPTIONS answers 400 `body_not_allowed`; a body the firewall cannot inspect whole answers 413 " +
+    "(`payload_too_large`, or `inspection_limit_exceeded` for too deep or too many JSON values); a body that does not arrive in time, 408 `request_timeout`. " +
     "Rate-limited routes answer with `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers) and, over a limit, " +
     "429 `rate_limited` with `Retry-After`.",
 } as const;
