@@ -30,6 +30,8 @@ export const SECURITY_EVENTS = {
   waf_blocked: { severity: "warning", stored: false },
   /** The WAF would have refused a request, in log-only mode. */
   waf_would_block: { severity: "info", stored: false },
+  /** A request the WAF could not inspect whole (too deep, too many values, a value too long): 413, in either mode. */
+  waf_inspection_limit: { severity: "warning", stored: false },
   /** A rate limit refused a request (429). */
   rate_limited: { severity: "info", stored: false },
   /** Rate limits could not be checked (Redis down or slow); `decision` says whether the request went on. */

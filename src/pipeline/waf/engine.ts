@@ -11,11 +11,51 @@
  * the headers are inspected without building target objects (one is built only
  * for a match), header lookups scan the short header list, and the list of
  * matches exists only once something matched.
+ *
+ * What it cannot inspect completely (JSON too deep, too many values, one value
+ * too long: `INSPECTION_LIMITS`) is not skipped: it becomes a match of kind
+ * `limit`, which the stage answers with 413 `inspection_limit_exceeded`.
  */
 import { normalise } from "./normalise";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
-import { addBody, addPairs, isInspectedHeader } from "./targets";
-import type { Paranoia, RequestFacts, RequestRule, Target, TargetKind, ValueRule, WafGroup, WafMatch, WafRequest } from "./types";
+import { addBody, addPairs, INSPECTION_LIMITS, isInspectedHeader } from "./targets";
+import type {
+  InspectionLimit,
+  Paranoia,
+  RequestFacts,
+  RequestRule,
+  Target,
+  TargetKind,
+  ValueRule,
+  WafGroup,
+  WafMatch,
+  WafRequest,
+} from "./types";
+
+/** Rule ids of the limit verdicts, as logged (`rule_ids`). */
+export const LIMIT_RULE_IDS: Readonly<Record<InspectionLimit, number>> = { depth: 131, values: 132, length: 133 };
+// A limit match outweighs any threshold (WAF_THRESHOLD is at most 1000): a stage that did
+// not know the `limit` kind would still refuse the request rather than wave it through.
+const LIMIT_SCORE = 1000;
+// What a secret field's match carries instead of its value: the log excerpt must never hold it.
+const REDACTED = "[redacted]";
+
+/**
+ * True when `matches` hold a limit verdict: the request could not be inspected
+ * completely and must be refused with 413 `inspection_limit_exceeded`.
+ *
+ * @example
+ * ```ts
+ * if (limitExceeded(inspect(request, rules))) throw new AppError("inspection_limit_exceeded");
+ * ```
+ */
+export function limitExceeded(matches: readonly WafMatch[]): boolean {
+  return matches.some((m) => m.kind === "limit");
+}
+
+function limitMatch(limit: InspectionLimit, target: string): WafMatch {
+  return { id: LIMIT_RULE_IDS[limit], group: "protocol", score: LIMIT_SCORE, target, field: "", kind: "limit", value: "" };
+}
 
 /**
  * What a plain value with a given set of needed characters must pass first: a
@@ -89,7 +129,10 @@ function maskOf(chars: string): number {
   return mask;
 }
 
-const KINDS: readonly TargetKind[] = ["path", "query", "header", "cookie", "body", "name"];
+const KINDS: readonly TargetKind[] = ["path", "query", "header", "cookie", "body", "name", "secret"];
+
+/** True when `rule` reads values of `kind`: a secret only when the rule names it. */
+const reads = (rule: ValueRule, kind: TargetKind): boolean => (rule.on === undefined ? kind !== "secret" : rule.on.includes(kind));
 
 function kindTable(rules: readonly ValueRule[], plain: readonly ValueRule[], needs: ReadonlyMap<ValueRule, number>): KindTable {
   return {
@@ -112,10 +155,7 @@ function kindTable(rules: readonly ValueRule[], plain: readonly ValueRule[], nee
  */
 export function compileRules(paranoia: Paranoia, options: { readonly skipAppRules?: boolean } = {}): CompiledRules {
   const active = VALUE_RULES.filter((r) => r.paranoia <= paranoia);
-  const byKind = Object.fromEntries(KINDS.map((kind) => [kind, active.filter((r) => r.on === undefined || r.on.includes(kind))])) as Record<
-    TargetKind,
-    ValueRule[]
-  >;
+  const byKind = Object.fromEntries(KINDS.map((kind) => [kind, active.filter((r) => reads(r, kind))])) as Record<TargetKind, ValueRule[]>;
   const request = REQUEST_RULES.filter((r) => r.paranoia <= paranoia && !(options.skipAppRules === true && APP_SKIPPED_RULE_IDS.has(r.id)));
   const plainByKind = Object.fromEntries(KINDS.map((kind) => [kind, byKind[kind].filter((r) => r.plain === true)])) as Record<
     TargetKind,
@@ -225,6 +265,11 @@ function scan(
   excluded: ExclusionTest | undefined,
   matches: WafMatch[] | undefined,
 ): WafMatch[] | undefined {
+  if (value.length > INSPECTION_LIMITS.length) {
+    // Not scanned: the request is refused for it, whatever the rules would say.
+    (matches ??= []).push(limitMatch("length", kind === "header" ? `header.${field}` : name));
+    return matches;
+  }
   const table = tables[kind];
   const present = charMask(value);
   let rules = table.rules;
@@ -254,7 +299,8 @@ function scan(
     if (!hit) continue;
     seen ??= { name: kind === "header" ? `header.${field}` : name, kind, field, value };
     if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
-    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value });
+    const logged = kind === "secret" ? REDACTED : value;
+    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value: logged });
   }
   return found;
 }
@@ -307,7 +353,8 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
   matches = scan(tables, "path", normalisedPath, "path", "", undefined, excluded, matches);
   if (query !== "") {
     const targets: Target[] = [];
-    addPairs(targets, query, "&", "query", "query");
+    const limit = addPairs(targets, query, "&", "query", "query");
+    if (limit !== undefined) (matches ??= []).push(limitMatch(limit, "query"));
     matches = scanAll(tables, targets, excluded, matches);
   }
   // Indexed, not destructured: array destructuring runs the iterator protocol until the code is optimised.
@@ -319,7 +366,8 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
     const value = header[1];
     if (name === "cookie") {
       const targets: Target[] = [];
-      addPairs(targets, value, ";", "cookie", "cookie");
+      const limit = addPairs(targets, value, ";", "cookie", "cookie");
+      if (limit !== undefined) (matches ??= []).push(limitMatch(limit, "header.cookie"));
       matches = scanAll(tables, targets, excluded, matches);
     } else if (value !== "" && isInspectedHeader(name)) {
       // Its target (`header.<name>`, the name as field) is built only on a match.
@@ -328,7 +376,9 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
   }
   if (request.body !== undefined && request.body !== "") {
     const targets: Target[] = [];
-    addBody(targets, request.body, facts.contentType);
+    const limit = addBody(targets, request.body, facts.contentType);
+    // What was walked before the limit is still scanned: an attack there is logged as one.
+    if (limit !== undefined) (matches ??= []).push(limitMatch(limit, "body"));
     matches = scanAll(tables, targets, excluded, matches);
   }
   return matches ?? NO_MATCHES;

@@ -106,14 +106,16 @@ export function percentDecodeOnce(s: string, plusAsSpace: boolean): string {
 }
 
 /**
- * The one normal form rules see. `plusAsSpace` for query and form values.
+ * The one normal form rules see. `plusAsSpace` for query and form values;
+ * `keepNul` for a credential's value, where a NUL is the attack itself (elsewhere
+ * it is removed, so that it cannot split a keyword a rule looks for).
  *
  * @example
  * ```ts
  * normalise("%252e%252e%2fetc", false); // → "../etc"
  * ```
  */
-export function normalise(raw: string, plusAsSpace: boolean): string {
+export function normalise(raw: string, plusAsSpace: boolean, keepNul = false): string {
   // Most values hold nothing to decode: one scan for the characters any step below
   // acts on (`%`, `+` as space, `&`, `\\`, NUL, non-ASCII, upper case); without
   // them every step is the identity, and the value is returned as it is.
@@ -138,7 +140,7 @@ export function normalise(raw: string, plusAsSpace: boolean): string {
     });
   if (v.includes("\\"))
     v = v.replace(JS_ESCAPE, (_w, u: string | undefined, x: string | undefined) => String.fromCharCode(parseInt(u ?? x ?? "0", 16)));
-  if (v.includes("\0")) v = v.replaceAll("\0", "");
+  if (!keepNul && v.includes("\0")) v = v.replaceAll("\0", "");
   // Compatibility forms (full-width `／`, circled `①`, `ⓛ`) fold to ASCII under NFKC,
   // as some back ends and URL parsers fold them; only non-ASCII text can hold them.
   if (/[\u0080-\uffff]/.test(v)) v = v.normalize("NFKC");

@@ -26,8 +26,13 @@ export type WafGroup = (typeof WAF_GROUPS)[number];
 /** Paranoia level: 1 (few false positives) to 4 (strictest). */
 export type Paranoia = 1 | 2 | 3 | 4;
 
-/** Where a value came from: decides which rules look at it. */
-export type TargetKind = "path" | "query" | "header" | "cookie" | "body" | "name";
+/**
+ * Where a value came from: decides which rules look at it. `secret` is the value
+ * of a field whose name says password, secret, token or key (body or query): it
+ * is read only by the rules that name `secret` in `on` (the classes that matter
+ * in a credential whatever its name) and never logged.
+ */
+export type TargetKind = "path" | "query" | "header" | "cookie" | "body" | "name" | "secret";
 
 /** One inspected value, decoded and lower-cased once. */
 export interface Target {
@@ -60,7 +65,7 @@ export interface ValueRule {
    * and LF); a value with none of them skips the rule without running it.
    */
   readonly needs?: string;
-  /** Kinds this rule inspects; all kinds when absent. */
+  /** Kinds this rule inspects; all kinds but `secret` when absent. */
   readonly on?: readonly TargetKind[];
   /**
    * With `pattern` (global flag): the rule matches when `accept` holds for a
@@ -110,6 +115,13 @@ export interface RequestFacts {
   readonly header: (name: string) => string | undefined;
 }
 
+/**
+ * What the engine could not inspect completely: JSON nested deeper than its
+ * depth limit, more values than its count limit, or one value (or name) longer
+ * than its per-value limit. Such a request is refused, never waved through.
+ */
+export type InspectionLimit = "depth" | "values" | "length";
+
 /** One rule that matched, with where. */
 export interface WafMatch {
   readonly id: number;
@@ -118,8 +130,12 @@ export interface WafMatch {
   readonly target: string;
   /** The field path of the target, for exclusions. */
   readonly field: string;
-  readonly kind: TargetKind | "request";
-  /** The matched value (decoded), for the truncated log excerpt only. */
+  /**
+   * `limit`: not a rule but the limit verdict (see {@link InspectionLimit}); the
+   * stage answers it with 413 `inspection_limit_exceeded`, whatever the score.
+   */
+  readonly kind: TargetKind | "request" | "limit";
+  /** The matched value (decoded), for the truncated log excerpt only; `[redacted]` for a secret field. */
   readonly value: string;
 }
 

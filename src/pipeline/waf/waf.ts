@@ -1,23 +1,36 @@
 /**
- * Stage 2, the WAF (P3), as one middleware: after the edge, before the router,
- * no I/O. It builds the engine's view of the request (the raw target, the
- * headers, the body up to the inspection cap), runs the rules of the configured
- * paranoia level and scores them. At the threshold the request is refused with
- * 403 `waf_blocked` (rule ids and request id, never the payload) and a
- * `security.waf_blocked` event is logged; in log-only mode the event is
- * `security.waf_would_block` and the request goes on.
+ * Stage 2, the WAF (P3), run in the edge's frame: after the transport checks,
+ * before the router, no I/O. It builds the engine's view of the request (the raw
+ * target, the headers, the whole body), runs the rules of the configured paranoia
+ * level and scores them. At the threshold the request is refused with 403
+ * `waf_blocked`, whose body carries the request id only: the matched rule ids go
+ * to the `security.waf_blocked` event, never to the client, who would use them to
+ * walk around a rule. In log-only mode the event is `security.waf_would_block`
+ * and the request goes on.
+ *
+ * It fails safe, whatever the mode: a body on a method that takes none is 400
+ * `body_not_allowed`, and a body it cannot inspect whole (too large, too slow,
+ * broken) is refused (413, 408, 400; see body.ts), never handed on uninspected.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 import { securityEvent } from "../../lib/security-events";
-import { readBodyBounded, WAF_INSPECTION_CAP } from "./body";
-import { compileRules, inspect, scoreOf, type CompiledRules, type ExclusionTest } from "./engine";
+import { readBodyBounded, refuseBody, WAF_INSPECTION_CAP } from "./body";
+import { compileRules, inspect, limitExceeded, scoreOf, type CompiledRules, type ExclusionTest } from "./engine";
 import { excerpt } from "./normalise";
 import type { WafRoute, WafRouteIndex } from "./routes";
 import type { Paranoia, WafMatch, WafRequest } from "./types";
 
 const isHost = (h: readonly [string, string]): boolean => h[0] === "host";
+
+/**
+ * Methods that never carry a body here. RFC 9110 gives content in GET, HEAD,
+ * DELETE and OPTIONS requests no defined semantics (TRACE and CONNECT forbid or
+ * lack it), and no route of the API takes one on them: such a body is refused,
+ * never read or handed on (a GET body is also a request-smuggling vector).
+ */
+const BODILESS_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
 
 /** Options of {@link waf}. */
 export interface WafOptions {
@@ -33,7 +46,7 @@ export interface WafConfig {
 }
 
 function report(
-  type: "waf_blocked" | "waf_would_block",
+  type: "waf_blocked" | "waf_would_block" | "waf_inspection_limit",
   requestId: string,
   request: WafRequest,
   path: string,
@@ -92,16 +105,30 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
     };
     const matches = inspect(request, rulesFor(config.paranoia), excluded);
     if (matches.length === 0) return;
+    // What the engine could not read whole is refused in log-only mode too: that mode trusts the
+    // rules to be wrong sometimes, never lets a part of a request go unread.
+    if (limitExceeded(matches)) {
+      report("waf_inspection_limit", c.get("requestId"), request, c.req.path, matches, scoreOf(matches), config);
+      throw new AppError("inspection_limit_exceeded");
+    }
     const score = scoreOf(matches);
     if (score < config.threshold) return;
     const blocking = config.mode === "block";
     report(blocking ? "waf_blocked" : "waf_would_block", c.get("requestId"), request, c.req.path, matches, score, config);
-    if (blocking)
-      throw new AppError("waf_blocked", { extensions: { rule_ids: [...new Set(matches.map((m) => m.id))].sort((a, b) => a - b) } });
+    // The request id only (added by the error path): the rule ids are in the event above.
+    if (blocking) throw new AppError("waf_blocked");
   }
 
   async function withBody(c: Context<AppEnv>, raw: Request, route: WafRoute, request: WafRequest): Promise<void> {
-    const read = await readBodyBounded(raw, Math.min(WAF_INSPECTION_CAP, route.bodyLimit));
+    const read = await readBodyBounded(raw, Math.min(WAF_INSPECTION_CAP, route.bodyLimit), c.get("config").bodyReadTimeoutMs);
+    if (read.kind !== "read") {
+      throw refuseBody(read, {
+        requestId: c.get("requestId"),
+        method: excerpt(request.method, 16),
+        path: excerpt(c.req.path, 128),
+        routeLimit: route.bodyLimit,
+      });
+    }
     if (read.request !== raw) c.req.raw = read.request;
     check(c, { ...request, body: read.text }, route);
   }
@@ -115,14 +142,24 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
     // All headers, as the request rules read them (restricted names, NUL anywhere); the
     // runtime's header iterator was not measurably cheaper in workerd than forEach.
     const headers: [string, string][] = [];
+    // The body's declared framing, noted in the same pass (no second call into the runtime, nothing
+    // allocated): Content-Length's value, or "chunked" for any Transfer-Encoding (which wins over a length).
+    let framing: string | undefined;
     raw.headers.forEach((value, name) => {
       headers.push([name, value]);
+      if (name === "transfer-encoding") framing = "chunked";
+      else if (name === "content-length" && framing !== "chunked") framing = value;
     });
     // The runtime derives the URL from Host; a request object built without one (tests, service bindings) still had a host.
     // A scan of the copy, not `headers.has`: no second call into the runtime.
     if (!headers.some(isHost)) headers.push(["host", url.slice(hostStart, pathStart)]);
     const request: WafRequest = { method: raw.method, target, headers, body: undefined };
-    if (raw.body !== null) {
+    const stream = raw.body;
+    // A body in any framing: chunked, a length other than 0 (clients send `Content-Length: 0`
+    // on an empty DELETE), or a stream with no framing header at all.
+    const carriesBody = framing === undefined ? stream !== null : framing !== "0";
+    if (carriesBody && BODILESS_METHODS.has(request.method)) throw new AppError("body_not_allowed");
+    if (stream !== null) {
       // No route, no reader: a body the router will refuse (404/405) is not worth reading.
       const route = options.routes.match(request.method, c.req.path);
       if (route !== undefined) return withBody(c, raw, route, request);

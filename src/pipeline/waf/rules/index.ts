@@ -5,15 +5,18 @@
  */
 import type { RequestRule, ValueRule } from "../types";
 import { INJECTION_INNER_PATTERNS, injectionRules } from "./injection";
+import { LOCATION_PATTERNS } from "./locations";
+import { MARKUP_PATTERNS } from "./markup";
 import { protocolRules } from "./protocol";
+import { SESSION_PATTERNS, sessionRules } from "./session";
 import { webRules } from "./web";
 
-export { looksLikeSqlInjection } from "./sql-tokens";
+export { looksLikeSqlInjection } from "./sql-grammar";
 
 /** Value rules, in id order within each group. */
 export const VALUE_RULES: readonly ValueRule[] = [...webRules, ...injectionRules];
-/** Request-level (protocol) rules. */
-export const REQUEST_RULES: readonly RequestRule[] = protocolRules;
+/** Request-level rules: protocol enforcement, and a session id set through the URL. */
+export const REQUEST_RULES: readonly RequestRule[] = [...protocolRules, ...sessionRules];
 
 /**
  * Rules the app skips: 107/108 duplicate what a Rampart route enforces itself (415
@@ -26,8 +29,8 @@ export const APP_SKIPPED_RULE_IDS: ReadonlySet<number> = new Set([107, 108, 122]
 /** Every pattern of the value rules, named by rule id, for the ReDoS check. */
 export function wafPatterns(): { id: number; pattern: RegExp }[] {
   return [
-    ...VALUE_RULES.flatMap((rule) => (rule.pattern ? [{ id: rule.id, pattern: rule.pattern }] : [])),
-    // Patterns inside `accept` functions run on bounded tokens, but are checked all the same.
-    ...INJECTION_INNER_PATTERNS.map((pattern) => ({ id: 0, pattern })),
+    ...VALUE_RULES.flatMap((rule) => [rule.pattern, rule.plainGate].flatMap((pattern) => (pattern ? [{ id: rule.id, pattern }] : []))),
+    // Patterns inside `accept` and `detect` functions are checked all the same.
+    ...[...INJECTION_INNER_PATTERNS, ...MARKUP_PATTERNS, ...LOCATION_PATTERNS, ...SESSION_PATTERNS].map((pattern) => ({ id: 0, pattern })),
   ];
 }

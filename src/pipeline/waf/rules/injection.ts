@@ -5,10 +5,14 @@
  * Patterns run on the normalised, lower-cased value. No pattern nests a
  * quantifier or repeats two overlapping classes: each is linear (npm run redos).
  */
-import type { ValueRule } from "../types";
-import { looksLikeSqlInjection, PLAIN_SQL } from "./sql-tokens";
+import type { TargetKind, ValueRule } from "../types";
+import { SHELL_ARGUMENT } from "./context";
+import { DOT_FILE, dotFile } from "./locations";
+import { looksLikeSqlInjection, PLAIN_SQL } from "./sql-grammar";
 
-// Unix and Windows commands that an injected shell line starts with.
+// Every kind of value, and a credential's: the classes that matter whatever a field is named.
+const WITH_SECRETS: readonly TargetKind[] = ["path", "query", "header", "cookie", "body", "name", "secret"];
+
 // Unix and Windows commands that an injected shell line starts with. Matched as
 // whole tokens (basename, `.exe` dropped) against this set, not as one long
 // alternation: a set lookup cannot backtrack.
@@ -18,7 +22,7 @@ const isCommand = (token: string): boolean => {
   return COMMANDS.has(base.endsWith(".exe") ? base.slice(0, -4) : base);
 };
 const COMMANDS: ReadonlySet<string> = new Set(
-  `ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude at attrib awk aws az base64 bash bcdboot bcdedit bg bitsadmin bsdtar busybox bzip2 cacls call cat cd certutil chef-client chef-vault chmod chown cmd copy cp crontab cscript csh curl dash dd del dig dir diskpart dnf docker echo env eval exec export fg find findstr forfiles ftp gawk gcc gcloud grep gunzip gzip head history hostname icacls id iex ifconfig ip ipconfig iwmi iwr java jobs jrunscript kill knife ksh kubectl last lastlog less ls lsof lua make md mkfifo mknod more mount move mshta msiexec mv nano nc ncat net netcat netstat nltest nmap node nohup npm nslookup od openssl passwd perf perl php ping pip pkill powershell printenv printf ps pwd pwsh python python2 python3 python3.10 python3.11 python3.12 rd reg regsvr32 ren rm ruby runas rundll32 sc schtasks scp screen sed service set sh shutdown sleep socat ss ssh start su sudo systemctl systeminfo tac tail tar taskkill tasklist tee telnet tftp time timeout tmux touch type uname unxz unzip uptime useradd ver vi vim vol w wget who whoami wmic wscript xargs xxd xz yum zip zsh`.split(
+  `ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude at attrib awk aws az base64 bash bcdboot bcdedit bg bitsadmin bsdtar busybox bzip2 cacls call cat cd certutil chef-client chef-vault chmod chown cmd copy cp crontab cscript csh curl dash dd del dig dir diskpart dnf docker echo env eval exec export fg find findstr forfiles ftp gawk gcc gcloud grep gunzip gzip head history hostname htop icacls id iex ifconfig ip ipconfig iwmi iwr java jobs jrunscript kill knife ksh kubectl last lastlog less ls lsof lua make md mkfifo mknod more mount move mshta msiexec mv nano nc ncat net netcat netstat nltest nmap node nohup npm nslookup od openssl passwd perf perl php ping pip pkill powershell printenv printf ps pwd pwsh python python2 python3 python3.10 python3.11 python3.12 rd reg regsvr32 ren rm ruby runas rundll32 sc schtasks scp screen sed service set sh shutdown sleep socat ss ssh start su sudo systemctl systeminfo tac tail tar taskkill tasklist tee telnet tftp time timeout tmux top touch type uname unxz unzip uptime useradd ver vi vim vol w wget who whoami wmic wscript xargs xxd xz xzcat yum zcat zgrep zip zless zsh zstd zstdcat`.split(
     /\s+/,
   ),
 );
@@ -57,9 +61,10 @@ const SCRIPT_EXTENSIONS: ReadonlySet<string> = new Set([
   "war",
   "jar",
 ]);
-// Inside `{{ }}` or `${ }`: arithmetic, object internals or a call: template code, not text.
+// Inside `{{ }}` or `${ }`: arithmetic, object internals or a call: template code, not text
+// (`{{ body|safe }}` only marks a value as HTML: a template's own syntax, no way out of it).
 const TEMPLATE_CODE =
-  /\d[ \t]{0,5}[*+-][ \t]{0,5}\d|__class__|__globals__|__init__|config|self|request|lipsum|cycler|joiner|range|\|attr|\|safe|constructor|\[['"]|['"(]|@|\.getclass|runtime|\bt\(/;
+  /\d[ \t]{0,5}[*+-][ \t]{0,5}\d|__class__|__globals__|__init__|config|self|request|lipsum|cycler|joiner|range|\|attr|constructor|\[['"]|['"(]|@|\.getclass|runtime|\bt\(/;
 // A `while` condition that never changes: a literal, a constructor, a bare comparison of names.
 const ENDLESS =
   /^(?:!{1,3})?[-+]?(?:''|""|``|\[\]|\{\}|\d{1,10}|true|false|this|infinity|nan|null|undefined|string|number|object|array|date|boolean|symbol|math|json|new[a-z]{1,20}|\((?:true|1|!0))$|^[a-z_]\w{0,19}[<>]\w{1,20}$/;
@@ -67,23 +72,85 @@ const ENDLESS =
 const LOOKUP =
   /(?:jndi|ldap|rmi|dns|iiop|corba|nds|nis|env|sys|java|lower|upper|date|main|ctx|base64|k8s|docker|spring|bundle|marker|map|sd|log4j|web|\$\{)[^}:]{0,10}:/;
 
-/** Patterns used inside `accept` functions, for the ReDoS check. */
-export const INJECTION_INNER_PATTERNS: readonly RegExp[] = [TEMPLATE_CODE, LOOKUP, ENDLESS];
+// A credential's template or expression: closed, with code inside (arithmetic, a call, a member, a quote).
+const SECRET_EXPRESSION = /^\s{0,5}(?:\d{1,10}\s{0,5}[*+/-]\s{0,5}\d|[a-z_$][\w$]{0,40}\s{0,5}[.(:[]|['"])/;
+// A backtick span as markdown writes inline code: opened after a space, `(`, `[` or a quote and closed before one.
+const CODE_SPAN_BEFORE = /[\s([{'"*_]/;
+const CODE_SPAN_AFTER = /[\s.,;:!?)\]}'"*_]/;
+
+/**
+ * Command substitution with backticks, as a shell reads it: `x\`id\``, `;\`id\``,
+ * or the whole value; not markdown's inline code ("run \`ls -la\` on each host"),
+ * whose span stands between spaces in a sentence.
+ */
+function backtickCommand(value: string): boolean {
+  let open = value.indexOf("`");
+  while (open >= 0) {
+    const close = value.indexOf("`", open + 1);
+    const inside = value.slice(open + 1, close < 0 ? value.length : close);
+    const command = /^[\s(]{0,3}([\w./\\-]{1,60})/.exec(inside)?.[1];
+    if (command !== undefined && isCommand(command)) {
+      const before = value[open - 1];
+      const after = close < 0 ? undefined : value[close + 1];
+      const whole = value.slice(0, open).trim() === "" && (close < 0 || value.slice(close + 1).trim() === "");
+      const codeSpan =
+        close >= 0 && before !== undefined && CODE_SPAN_BEFORE.test(before) && (after === undefined || CODE_SPAN_AFTER.test(after));
+      if (whole || !codeSpan) return true;
+    }
+    if (close < 0) return false;
+    open = value.indexOf("`", close + 1);
+  }
+  return false;
+}
+
+// A program in a bin directory where a command stands; the arguments after it are checked apart
+// (one regex with both could match a line many ways, which the ReDoS check refuses).
+const BIN_PROGRAM = /(?:^|[;|&'"=(\x60]|\$\()\s{0,5}\/?(?:usr\/(?:local\/)?)?s?bin\/[a-z][\w.-]{0,40}(?![\w./\\-])/g;
+const ARGUMENT_AT = new RegExp(SHELL_ARGUMENT, "y");
+const SHELL_VARIABLE =
+  /\$\{?ifs\b|[\w/'"=]\$\{?(?:shell|path|home|bash\w{0,10}|ps[1-4])\b|\$\{?(?:shell|path|home|bash\w{0,10}|ps[1-4])\}?(?:[/:]|\s{0,3}-)|^\s{0,3}\$\{?(?:shell|path|home|bash\w{0,10}|ps[1-4])\}?\s{0,3}$/;
+// Every plain value (no separator, quote or `$`) rule 514 accepts starts with a bin path.
+const PLAIN_BIN_PROGRAM = /^\s{0,5}\/?(?:usr\/(?:local\/)?)?s?bin\//;
+
+/** A bin-directory program followed by what a command line passes it, or a shell variable spelling a command or path. */
+function binProgramOrShellVariable(value: string): boolean {
+  BIN_PROGRAM.lastIndex = 0;
+  for (let m = BIN_PROGRAM.exec(value); m !== null; m = BIN_PROGRAM.exec(value)) {
+    ARGUMENT_AT.lastIndex = m.index + m[0].length;
+    if (ARGUMENT_AT.test(value)) return true;
+  }
+  return SHELL_VARIABLE.test(value);
+}
+
+/** Patterns used inside `accept` and `detect` functions, for the ReDoS check. */
+export const INJECTION_INNER_PATTERNS: readonly RegExp[] = [
+  TEMPLATE_CODE,
+  LOOKUP,
+  ENDLESS,
+  SECRET_EXPRESSION,
+  CODE_SPAN_BEFORE,
+  CODE_SPAN_AFTER,
+  BIN_PROGRAM,
+  ARGUMENT_AT,
+  SHELL_VARIABLE,
+];
 
 export const injectionRules: readonly ValueRule[] = [
   // --- rce: OS command injection -----------------------------------------------------------
-  // command after a shell separator
+  // command after a shell separator, followed by what a command line has there (the end, an option,
+  // a path, a redirection...): "; set both", "; last report on…" are English after a semicolon
   {
     id: 501,
-    needs: ";|`\n&$<>",
+    needs: ";|\n&$<>",
     group: "rce",
     paranoia: 1,
     score: 5,
     accept: isCommand,
-    pattern: /(?:[;|`\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})/g,
+    pattern: new RegExp(String.raw`(?:[;|\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})${SHELL_ARGUMENT}`, "g"),
   },
-  // command substitution running a command
-  { id: 502, needs: "$`", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /(?:\$\(|`)[\s(]{0,3}([\w./\\-]{1,60})/g },
+  // command substitution running a command: `$(cmd`, or a backtick span a shell would run
+  { id: 502, needs: "$", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /\$\([\s(]{0,3}([\w./\\-]{1,60})/g },
+  { id: 519, needs: "`", group: "rce", paranoia: 1, score: 5, detect: backtickCommand },
   // a value that is a command line with options or paths
   {
     id: 503,
@@ -92,7 +159,8 @@ export const injectionRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     accept: isCommand,
-    pattern: /^\s{0,3}([\w./\\-]{1,60})\s{1,5}(?:-{1,2}[a-z]|\/[a-z]|[\w.-]{0,60}\s{0,3}[|;&<>]|\$|"|%)/g,
+    pattern:
+      /^\s{0,3}(?:['"]\s{0,3})?([\w./\\-]{1,60})[ \t]{1,5}(?:-{1,2}[a-z]|\/[a-z]|[a-z]:[\\/]|[a-z]{1,20}=[/~.$'"]|[\w.-]{0,60}[ \t]{0,3}(?:[|;<>]|&&)|\$|"|%)/g,
   },
   // shell evasion: quotes, globs, $@/${} inside command names
   {
@@ -104,18 +172,21 @@ export const injectionRules: readonly ValueRule[] = [
     pattern:
       /(?:^|[;|&`\s])(?:[a-z]{1,4}(?:\$\{?[@*!#\w]{0,10}\}?|''|""|\\)[a-z]{1,6}|\/[a-z?*]{1,4}\/[a-z?*]{1,3}[?*][a-z?*]{0,3})(?=[\s;|&]|$)/,
   },
-  // program in a bin directory, or a shell variable that names one
+  // program in a bin directory run where a command stands (the value's start, after a separator, `=`
+  // or a quote) with a command line's arguments; or a shell variable used to spell a command or path
+  // (`$IFS`, `cat$HOME/x`, `${PATH:0:1}`, `$SHELL -c`), not a `${HOME}` placeholder in a sentence
+  { id: 514, needs: "/$", group: "rce", paranoia: 1, score: 5, detect: binProgramOrShellVariable, plainGate: PLAIN_BIN_PROGRAM },
+  // shell brace expansion hiding a command ({l,-lh}s, c{a,oun}t)
+  // (a letter inside: `{1,6}` is a regex quantifier)
   {
-    id: 514,
-    plain: true,
-    needs: "/$",
+    id: 515,
+    needs: "{",
     group: "rce",
     paranoia: 1,
     score: 5,
-    pattern: /(?:^|[\s;|&'"=/(])(?:usr\/(?:local\/)?)?s?bin\/[a-z]|\$\{?(?:shell|ifs|path|home|bash\w{0,10}|ps[1-4])\b/,
+    accept: (t) => /[a-z]/.test(t),
+    pattern: /\{([\w./-]{0,20},[\w.,/-]{0,40})\}/g,
   },
-  // shell brace expansion hiding a command ({l,-lh}s, c{a,oun}t)
-  { id: 515, needs: "{", group: "rce", paranoia: 1, score: 5, pattern: /\{[\w./-]{0,20},[\w.,/-]{0,40}\}/ },
   // PowerShell download or execution cmdlet
   {
     id: 516,
@@ -126,7 +197,8 @@ export const injectionRules: readonly ValueRule[] = [
     pattern:
       /\b(?:invoke-(?:webrequest|expression|restmethod|command|item|wmimethod|shellcode|mimikatz)|new-object\s{1,5}(?:net\.webclient|system\.net\.\w{1,30})|start-process|downloadstring|downloadfile|-encodedcommand|set-executionpolicy|add-mppreference)\b/,
   },
-  // sensitive Unix path in an argument
+  // bash's network redirection (`/dev/tcp/host/port`), or a shell run after a separator
+  // (sensitive files as a whole value are rule 302; a path named in a sentence is neither)
   {
     id: 505,
     plain: true,
@@ -134,8 +206,7 @@ export const injectionRules: readonly ValueRule[] = [
     group: "rce",
     paranoia: 1,
     score: 5,
-    pattern:
-      /(?:\/etc\/(?:passwd|shadow|group|hosts|issue|crontab|sudoers|hostname|resolv\.conf|os-release|profile)|\/proc\/(?:self|version|cpuinfo|meminfo|\d{1,6})\/?|\/bin\/(?:ba|z|k|da)?sh\b|\/dev\/(?:tcp|udp)\/|\/usr\/(?:local\/)?bin\/)/,
+    pattern: /\/dev\/(?:tcp|udp)\/[\w.-]|(?:^|[;|&\x60(]|\$\()\s{0,5}\/bin\/(?:ba|z|k|da)?sh\b/,
   },
   // Windows cmd FOR loop
   {
@@ -149,6 +220,7 @@ export const injectionRules: readonly ValueRule[] = [
   // Windows cmd IF condition
   {
     id: 517,
+    plain: true,
     group: "rce",
     paranoia: 1,
     score: 5,
@@ -172,17 +244,8 @@ export const injectionRules: readonly ValueRule[] = [
     score: 5,
     pattern: /(?:<<<|\|\s{0,5}(?:ba|z|k|da)?sh\b|>\s{0,3}\/(?:tmp|dev|var|etc)\/|\d?>&\s{0,3}\d)/,
   },
-  // dot-file of a credential or shell configuration
-  {
-    id: 508,
-    plain: true,
-    needs: ".",
-    group: "rce",
-    paranoia: 1,
-    score: 5,
-    pattern:
-      /(?:^|[\s/\\'"])\.(?:boto|bash_history|bash_profile|bashrc|zshrc|profile|netrc|pgpass|my\.cnf|aws|ssh|docker|kube|npmrc|git-credentials|gnupg|history|viminfo|mysql_history|psql_history|python_history|rediscli_history|htpasswd|htaccess|env)(?:$|[\s/'"])/,
-  },
+  // dot-file of a credential or shell configuration, as the whole value
+  { id: 508, plain: true, needs: ".", group: "rce", paranoia: 1, score: 5, detect: dotFile, plainGate: DOT_FILE },
   // a lone command run after a prefix character (;env, \ls, |id)
   { id: 509, needs: ";|&`\\", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /^[;|&`\\]{1,2}\s{0,3}([\w./\\-]{1,60})$/g },
   // shell metacharacters inside a word ($(), backticks, <() splitting a command)
@@ -242,9 +305,20 @@ export const injectionRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     accept: (t) => CODE_WORDS.has(t),
-    pattern: /([a-z_]{2,10})[ \t]{0,10}\([ \t]{0,5}(?:['"`$)]|[a-z_]\w{0,39}[ \t]{0,3}\(|\d{1,3}[ \t]{0,3}[).])/g,
+    pattern: /([a-z_]{2,10})[ \t]{0,10}\([ \t]{0,5}(?:['"`$]|[a-z_]\w{0,39}[ \t]{0,3}\(|\d{1,3}[ \t]{0,3}[).])/g,
   },
-  // PHP superglobal or variable function
+  // an empty call of a code function ending the value or path (`/get/substr()`); "eval() is used…" is prose
+  {
+    id: 622,
+    needs: "(",
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    accept: (t) => CODE_WORDS.has(t),
+    pattern: /(?:^|[/\\=;\s])([a-z_]{2,12})\(\s{0,3}\)\s{0,3};?$/g,
+  },
+  // PHP superglobal, variable function, `${` holding code (a `${NAME}` placeholder holds none), or a
+  // tagged template calling through a member (`[].sort.call\`${alert}\``)
   {
     id: 603,
     needs: "$",
@@ -252,7 +326,7 @@ export const injectionRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$\{\s{0,5}[a-z_]|\${1,4}(?:[a-z_]\w{0,30}|\{[^}]{0,30}\})(?:\{[^}]{0,30}\}|\[[^\]]{0,30}\]){0,4}[ \t]{0,5}(?:\/\*[^*]{0,100}\*\/[ \t]{0,5})?\(/,
+      /\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$\{\s{0,5}[a-z_]\w{0,40}\s{0,5}[^\s\w}]|\.\s{0,5}[a-z_$][\w$]{0,30}\s{0,5}`[^`]{0,100}\$\{|\${1,4}(?:[a-z_]\w{0,30}|\{[^}]{0,30}\})(?:\{[^}]{0,30}\}|\[[^\]]{0,30}\]){0,4}[ \t]{0,5}(?:\/\*[^*]{0,100}\*\/[ \t]{0,5})?\(/,
   },
   // a value that is one call of a code function
   {
@@ -337,7 +411,7 @@ export const injectionRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /\b(?:require\s{0,5}\(\s{0,5}['"`](?:child_process|fs|net|http|vm|os|process)|child_process|process\s{0,5}\.\s{0,5}(?:mainmodule|binding|env|exit|kill|dlopen)|constructor\s{0,5}\.\s{0,5}constructor|\bfunction\s{0,5}\(\s{0,5}\)\s{0,5}\{|new\s{1,5}function\s{0,5}\(|_\$\$nd_func\$\$_|\beval\s{0,5}\(|__js_function|\b(?:process|console|global|globalthis|module|require)\s{0,5}\[\s{0,5}['"`a-z]|console\s{0,5}\.\s{0,5}\w{1,10}\s{0,5}\.\s{0,5}(?:call|apply|bind)\b|module\s{0,5}\.\s{0,5}exports\s{0,5}=|console\s{0,5}\.\s{0,5}(?:log|info|warn|error|dir|debug|trace)\s{0,5}\(|^xyqk|settimeout\s{0,5}\(\s{0,5}['"`]|fromcharcode|\bimport\s{0,5}\(\s{0,5}['"`])/,
+      /\b(?:require\s{0,5}\(\s{0,5}['"`](?:child_process|fs|net|http|vm|os|process)|child_process|process\s{0,5}\.\s{0,5}(?:mainmodule|binding|env|exit|kill|dlopen)|constructor\s{0,5}\.\s{0,5}constructor|\bfunction\s{0,5}\(\s{0,5}\)\s{0,5}\{|new\s{1,5}function\s{0,5}\(|_\$\$nd_func\$\$_|__js_function|\b(?:process|console|global|globalthis|module|require)\s{0,5}\[\s{0,5}['"`a-z]|console\s{0,5}\.\s{0,5}\w{1,10}\s{0,5}\.\s{0,5}(?:call|apply|bind)\b|module\s{0,5}\.\s{0,5}exports\s{0,5}=|console\s{0,5}\.\s{0,5}(?:log|info|warn|error|dir|debug|trace)\s{0,5}\(|^xyqk|settimeout\s{0,5}\(\s{0,5}['"`]|fromcharcode|\bimport\s{0,5}\(\s{0,5}['"`])/,
   },
   // endless loop as a denial of service (while without progress)
   {
@@ -399,7 +473,16 @@ export const injectionRules: readonly ValueRule[] = [
   },
   // --- java: Log4Shell lookups, expression languages, deserialization gadgets ---------------
   // Log4j/JNDI lookup
-  { id: 1201, needs: "{", group: "java", paranoia: 1, score: 5, accept: (t) => LOOKUP.test(t), pattern: /\$\{([^}]{0,80})/g },
+  {
+    id: 1201,
+    needs: "{",
+    group: "java",
+    paranoia: 1,
+    score: 5,
+    on: WITH_SECRETS,
+    accept: (t) => LOOKUP.test(t),
+    pattern: /\$\{([^}]{0,80})/g,
+  },
   // Java class used by exploit chains
   {
     id: 1202,
@@ -442,6 +525,36 @@ export const injectionRules: readonly ValueRule[] = [
     pattern:
       /(?:#(?:_memberaccess|context|request|response|session|application|parameters|attr|this|root)\b|@java\.lang|new\s{1,5}java\.|class\.module\.classloader|class\.classloader|\.getdeclaredmethod|\.forname\s{0,5}\(|t\(java\.|#\{\s{0,5}['"]?[a-z]|\$\{\s{0,5}(?:\d|'|"|[a-z]{1,30}\s{0,5}\()|xwork\.|ognl)/,
   },
+  // --- credentials: what matters in a password, secret or token field, whatever it is named -----
+  // (such a field is only hashed or compared, so SQL or HTML in it reaches nothing; these reach a
+  // logger, a template or a shell on the way. Each needs a closed construct: random characters of a
+  // generated password do not close a `${…}` around code.)
+  // template or expression language evaluated: `${7*7}`, `#{t(java.lang.Runtime)}`, `{{config.x}}`
+  {
+    id: 1206,
+    needs: "{%",
+    group: "java",
+    paranoia: 1,
+    score: 5,
+    on: ["secret"],
+    accept: (t) => SECRET_EXPRESSION.test(t),
+    pattern: /(?:[$#]\{|\{\{|<%=?)([^{}%]{1,120})(?:\}|%>)/g,
+  },
+  // shell command substitution, closed: `$(id)`, `\`curl x\``
+  {
+    id: 520,
+    needs: "$`",
+    group: "rce",
+    paranoia: 1,
+    score: 5,
+    on: ["secret"],
+    accept: isCommand,
+    pattern: /(?:\$\(|`)\s{0,3}([\w./\\-]{1,60})(?:[\s;|&][^`)]{0,200})?[`)]/g,
+  },
+  // NUL, CR or LF: no password manager or keyboard types them; they cut or split what logs it
+  // The characters are the point: a NUL or a line break in a credential.
+  // eslint-disable-next-line no-control-regex
+  { id: 207, group: "protocol_attack", paranoia: 1, score: 5, on: ["secret"], pattern: /[\u0000\r\n]/ },
   // --- sqli ------------------------------------------------------------------------------
   // SQL grammar: quote break, boolean expression, stacked or UNION query
   { id: 1001, plain: true, group: "sqli", paranoia: 1, score: 5, detect: looksLikeSqlInjection, plainGate: PLAIN_SQL },
@@ -462,7 +575,8 @@ export const injectionRules: readonly ValueRule[] = [
     group: "sqli",
     paranoia: 2,
     score: 5,
+    on: ["path", "query", "cookie", "body", "name"],
     pattern:
-      /(?:['"`]\s{0,5}(?:--|#|\/\*|;|\)|\|\||&&|[+-]\s{0,5}\w|=|<|>|\b(?:or|and|xor|not|is|like|rlike|regexp|in|between|having|union|div)\b)|\b(?:or|and)\s{1,5}['"\d]|\b(?:like|rlike|regexp)\s{0,5}['"`]|^\s{0,5}[)'"]|\)\s{0,5}(?:as|from|union|or|and)\s|\b(?:select|execute|exec)\s{0,5}\(|::\s{0,5}(?:int|text|bool|varchar)\b|\bprocedure\s{1,5}analyse|\bnot\s{1,5}(?:between|in|like)\b|^\s{0,5}(?:xor|<=|>=|is\s{1,5}(?:not\s{1,5})?null|in\s{0,5}\(\s{0,5}\d|like|rlike|regexp|not\s{1,5}like|&&|\|\||>>|<<|<=>|!=)(?:\s|$))/,
+      /(?:['"`]\s{0,5}(?:--|#|\/\*|;|\)|\|\||&&|[+-]\s{0,5}\w|=|<|>|\b(?:or|and|xor|not|is|like|rlike|regexp|in|between|having|union|div)\b)|\b(?:or|and)\s{1,5}['"\d]|\b(?:like|rlike|regexp)\s{0,5}['"`]|^\s{0,5}[)'"]|\)\s{0,5}(?:as|from|union|or|and)\s|\b(?:select|execute|exec)\s{0,5}\(|::\s{0,5}(?:int|text|bool|varchar)\b|\bprocedure\s{1,5}analyse|^\s{0,5}exec(?:ute)?\s{1,5}[a-z_@(]|\bnot\s{1,5}(?:between|in|like)\b|^\s{0,5}(?:xor|<=|>=|is\s{1,5}(?:not\s{1,5})?null|in\s{0,5}\(\s{0,5}\d|like|rlike|regexp|not\s{1,5}like|&&|\|\||>>|<<|<=>|!=)(?:\s|$))/,
   },
 ];

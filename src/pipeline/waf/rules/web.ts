@@ -2,33 +2,26 @@
  * Value rules for attacks on the web layer and on what the server fetches:
  * XSS, path traversal and local files (lfi), remote includes (rfi), SSRF
  * targets, prototype pollution, session fixation, header/response splitting and
- * LDAP injection (protocol_attack). Linear patterns on the normalised value.
+ * LDAP injection (protocol_attack). Each judges the construct's grammar and
+ * context (see markup.ts, locations.ts): an element that would run, a path or URL
+ * that is the whole value, not a sentence that names them.
  */
-import type { ValueRule } from "../types";
-import { isInternalHost } from "./hosts";
+import type { TargetKind, ValueRule } from "../types";
+import { domSink, htmlElement, PLAIN_DOM_SINK } from "./markup";
+import { cutUrl, internalUrl, ipUrl, namesInternalHost, scriptUrl, SENSITIVE_FILE, sensitiveFile, windowsPath } from "./locations";
 
-// Tags that run script, load content, or restyle a page (a fragment of HTML is an attack on a JSON API).
-const HTML_TAGS: ReadonlySet<string> = new Set(
-  "script|iframe|frame|frameset|object|embed|applet|svg|math|base|link|meta|style|form|isindex|template|xss|img|image|video|audio|source|body|html|marquee|details|dialog|input|button|select|textarea|keygen|a|x|animate|set|use|foreignobject|handler|listener|xmp|plaintext|noscript|portal|bgsound|layer|ilayer|vmlframe|import|div|span|table|td|p|h1|b|i|u".split(
-    "|",
-  ),
-);
+// Where a value could be fetched by the server: arguments, body fields, cookies.
+const FETCHED: readonly TargetKind[] = ["query", "body", "cookie"];
+// Where a bare line break has no business: everything but a body field's text.
+const ONE_LINE: readonly TargetKind[] = ["path", "query", "header", "cookie", "name"];
 
 export const webRules: readonly ValueRule[] = [
   // --- xss -----------------------------------------------------------------------------------
-  // script-capable HTML tag
-  {
-    id: 901,
-    needs: "<",
-    group: "xss",
-    paranoia: 1,
-    score: 5,
-    accept: (t) => HTML_TAGS.has(t),
-    pattern: /<\s{0,5}(?:\/\s{0,5})?(?:[a-z]{1,10}:)?([a-z][a-z0-9]{0,20})/g,
-  },
+  // script-capable HTML element: a tag opened with an attribute, or closed by its end tag
+  { id: 901, needs: "<", group: "xss", paranoia: 1, score: 5, detect: htmlElement },
   // HTML event handler attribute
   { id: 902, needs: "=", group: "xss", paranoia: 1, score: 5, pattern: /(?:^|[\s"'`/;<>])on[a-z]{3,50}\s{0,5}=/ },
-  // script URL scheme
+  // script URL scheme where a URL stands (the value's start, after `=`, a quote or `(`), or glued to its code
   {
     id: 903,
     needs: ":",
@@ -36,20 +29,11 @@ export const webRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /(?:(?:javascript|vbscript|livescript|mocha)\s{0,5}:|data\s{0,5}:\s{0,5}(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))|data:[^,]{0,60};base64|data\s{0,5}:\s{0,5},)/,
+      /(?:^|[=("'`>])\s{0,5}(?:javascript|vbscript|livescript|mocha)\s{0,5}:|(?:javascript|vbscript|livescript|mocha):[^\s]|data\s{0,5}:\s{0,5}(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))|data:[^,]{0,60};base64|data\s{0,5}:\s{0,5},/,
   },
-  // DOM sink or script call
-  {
-    id: 904,
-    plain: true,
-    needs: "(.@=`:",
-    group: "xss",
-    paranoia: 1,
-    score: 5,
-    pattern:
-      /(?:\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript)\s{0,5}(?:\(|`|&lpar;)|document\s{0,5}\.\s{0,5}(?:cookie|write|location|domain|body|createelement)|window\s{0,5}\.\s{0,5}(?:location|name|open)|\.innerhtml|\.outerhtml|\.srcdoc|location\s{0,5}\.\s{0,5}(?:href|hash|replace|assign)|\burl\s{0,5}\(\s{0,5}['"]?\s{0,5}(?:javascript|vbscript|data)|document\s{0,5}\.\s{0,5}(?:queryselector(?:all)?|getelementby\w{1,20}|forms|images|scripts|all)\b|\bsrcdoc\s{0,5}=|\bformaction\s{0,5}=|xlink:href|\bstyle\s{0,5}=[^>]{0,200}(?:expression\s{0,5}\(|behavior\s{0,5}:|-moz-binding|url\s{0,5}\()|@import|\bexpression\s{0,5}\()/,
-  },
-  // HTML injection: tag opened inside an attribute or a comment/CDATA/doctype
+  // DOM sink in an expression, or a dialog/eval call with a code-looking argument
+  { id: 904, plain: true, needs: "(.@=`:", group: "xss", paranoia: 1, score: 5, detect: domSink, plainGate: PLAIN_DOM_SINK },
+  // HTML injection: attribute break-out into a tag, comment/CDATA/doctype, a tag with an attribute
   {
     id: 905,
     needs: "<=",
@@ -57,71 +41,39 @@ export const webRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /(?:['"`]\s{0,5}>\s{0,5}<|<!(?:--|\[cdata\[|doctype|entity)|<\?(?:xml|import)|<import\s{0,5}implementation|<[a-z]{1,20}[\s/][^>=]{0,200}=[^>]{0,200}>|<\/?[a-z]{1,20}\s{0,5}\/?>|\bcharset\s{0,5}=\s{0,5}['"]?utf-7)/,
+      /(?:['"`]\s{0,5}>\s{0,5}<|<!(?:--|\[cdata\[|doctype|entity)|<\?(?:xml|import)|<import\s{0,5}implementation|<[a-z]{1,20}[\s/][^>=]{0,200}=[^>]{0,200}>|\bcharset\s{0,5}=\s{0,5}['"]?utf-7)/,
   },
   // angle bracket followed by a letter or slash
   { id: 906, needs: "<", group: "xss", paranoia: 2, score: 5, pattern: /<[a-z!/?%][^<>]{0,200}(?:>|$)/ },
   // --- lfi -------------------------------------------------------------------------------------
-  // directory traversal
-  { id: 301, plain: true, needs: ".", group: "lfi", paranoia: 1, score: 5, pattern: /(?:^|[/\\=;:'"\s])\.{2,8}(?:[/\\;]|$)/ },
-  // system or application secret file
+  // directory traversal: `..` after a path separator, `=`, a quote or the value's start; or two in a row
+  // ("see ../shared/policy.pdf" in a sentence is a relative link, not a way out of a directory)
   {
-    id: 302,
+    id: 301,
     plain: true,
-    needs: "./\\_-",
+    needs: ".",
     group: "lfi",
     paranoia: 1,
     score: 5,
-    pattern:
-      /(?:etc[/\\](?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|os-release|fstab|mtab|httpd|apache2?|nginx|php|mysql|ssh)|proc[/\\](?:self|version|cpuinfo|\d{1,6})|(?:^|[/\\])sys[/\\](?:class|kernel|devices|module|power|fs|block|bus)\b|(?:boot|win|system|php)\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|\.htaccess|\.htpasswd|web\.config|web\.xml|web-inf|meta-inf|\.ssh[/\\]|id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|\.bash_history|\.aws[/\\]|\.git[/\\]|\.svn[/\\]|\.hg[/\\]|\.ds_store|wp-config|config\.php|\.env(?:\.\w{1,20})?$|(?:^|[/\\])(?:var[/\\]log|usr[/\\]local[/\\]|boot[/\\]|root[/\\]|dev[/\\](?:null|zero|random|tcp)))/,
+    pattern: /(?:^|[/\\=;:'"])\.{2,8}(?:[/\\;]|$)|\.{2,8}[/\\]{1,3}\.{2,8}(?:[/\\]|$)/,
   },
+  // system or application secret file, as the whole value
+  { id: 302, plain: true, needs: "./\\_-", group: "lfi", paranoia: 1, score: 5, detect: sensitiveFile, plainGate: SENSITIVE_FILE },
   // hidden file or directory in the path (not .well-known)
   { id: 303, plain: true, needs: "/", group: "lfi", paranoia: 1, score: 5, on: ["path"], pattern: /\/\.(?!well-known\/)[a-z0-9_-]/ },
-  // Windows drive or UNC path
-  {
-    id: 304,
-    needs: ":\\",
-    group: "lfi",
-    paranoia: 1,
-    score: 5,
-    pattern:
-      /(?:^|[\s'"=])(?:[a-z]:[\\/](?:windows|winnt|users|documents|program|inetpub|boot|system)|\\\\[a-z0-9.-]{1,60}\\[a-z$]|\\\\\?\\)/,
-  },
+  // Windows drive, UNC or device path, as the whole value
+  { id: 304, needs: ":\\", group: "lfi", paranoia: 1, score: 5, detect: windowsPath },
   // --- rfi ---------------------------------------------------------------------------------------
-  // remote URL whose host is an IP address
-  {
-    id: 401,
-    needs: ":",
-    group: "rfi",
-    paranoia: 1,
-    score: 5,
-    on: ["query", "body", "cookie"],
-    pattern: /^(?:https?|ftps?|sftp|smb|file):\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\]?)(?:[:/?#]|$)/,
-  },
-  // remote URL cut off with ? or # (include suffix removal)
-  {
-    id: 402,
-    needs: ":",
-    group: "rfi",
-    paranoia: 1,
-    score: 5,
-    on: ["query", "body", "cookie"],
-    pattern: /^(?:https?|ftps?|file|sftp)(?::\/\/[^?#\s]{0,300})?[?#]$/,
-  },
-  // URL to a script file on another host
-  {
-    id: 403,
-    needs: ":",
-    group: "rfi",
-    paranoia: 1,
-    score: 5,
-    on: ["query", "body", "cookie"],
-    pattern: /^(?:https?|ftps?):\/\/[^\s]{1,200}\.(?:php\d?|phtml|pl|py|sh|asp|aspx|jsp|cgi|txt\?|exe|ps1)(?:\?|$)/,
-  },
+  // the whole value is a remote URL whose host is an IP address
+  { id: 401, needs: ":", group: "rfi", paranoia: 1, score: 5, on: FETCHED, detect: ipUrl },
+  // the whole value is a remote URL cut off with ? or # (include suffix removal)
+  { id: 402, needs: ":", group: "rfi", paranoia: 1, score: 5, on: FETCHED, detect: cutUrl },
+  // the whole value is a URL to a script file on another host
+  { id: 403, needs: ":", group: "rfi", paranoia: 1, score: 5, on: FETCHED, detect: scriptUrl },
   // --- ssrf ------------------------------------------------------------------------------------
-  // URL to a loopback, private, link-local or metadata address, where the server could be made
-  // to fetch it (path, arguments, body, cookies); not in headers: Origin and Referer name the
-  // browser's own page, which a local web app serves from loopback, and the API fetches no header.
+  // URL to a loopback, private, link-local or metadata address in the path or a name (not prose);
+  // not in headers: Origin and Referer name the browser's own page, which a local web app serves
+  // from loopback, and the API fetches no header.
   {
     id: 701,
     plain: true,
@@ -129,11 +81,14 @@ export const webRules: readonly ValueRule[] = [
     group: "ssrf",
     paranoia: 1,
     score: 5,
-    on: ["path", "query", "body", "cookie", "name"],
-    accept: isInternalHost,
-    pattern: /\/\/(?:[^/@\s]{1,100}@)?([^/?#\s"'),]{1,200})/g,
+    on: ["path", "name"],
+    detect: namesInternalHost,
+    plainGate: /\/\//,
   },
-  // dangerous URL scheme
+  // the whole value of an argument, field or cookie is a URL to an internal address (what the server
+  // could be made to fetch); a URL named in a sentence is not
+  { id: 704, plain: true, needs: "/", group: "ssrf", paranoia: 1, score: 5, on: FETCHED, detect: internalUrl, plainGate: /\/\// },
+  // dangerous URL scheme where a URL stands (the value's start, after `=`, a quote, `(` or `,`)
   {
     id: 702,
     needs: ":",
@@ -141,7 +96,7 @@ export const webRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /(?:^|[\s"'=(,])(?:file|gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp|ssh2|expect|rtmp|smb|telnet|mailto:[^@]{0,60}%0a):(?:\/\/|[a-z0-9])/,
+      /(?:^|["'=(,])(?:file|gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp|ssh2|expect|rtmp|smb|telnet|mailto:[^@]{0,60}%0a):(?:\/\/|[a-z0-9])/,
   },
   // scheme with an integer or hex host (decimal/octal IP)
   {
@@ -177,7 +132,9 @@ export const webRules: readonly ValueRule[] = [
     pattern: /__(?:metadata|password|is_staff|is_superuser|has_keys?|contains|startswith|regex)(?:__|$)/,
   },
   // --- session fixation ---------------------------------------------------------------------------
-  // cookie set through input (session fixation)
+  // a cookie set through input: a script assigning document.cookie, a meta tag setting one, a value
+  // that starts as a Set-Cookie header or a cookie with its attributes (`sid=x; domain=.evil`); a
+  // session id in the URL is rule 1102 (a request rule); a cookie a browser sends is neither
   {
     id: 1101,
     needs: ";=:",
@@ -186,27 +143,32 @@ export const webRules: readonly ValueRule[] = [
     score: 5,
     on: ["query", "body", "header", "path", "name"],
     pattern:
-      /(?:\.cookie\b[^;]{0,100};|document\.cookie\s{0,5}=|set-cookie\s{0,5}:|http-equiv\s{0,5}=\s{0,5}['"]?set-cookie|;\s{0,5}(?:expires|domain|path)\s{0,5}=)/,
-  },
-  // session id passed as a parameter
-  {
-    id: 1102,
-    plain: true,
-    group: "session",
-    paranoia: 1,
-    score: 5,
-    on: ["name"],
-    pattern: /^(?:jsessionid|phpsessid|aspsessionid\w{0,10}|asp\.net_sessionid|sid|sessionid|session_id|cfid|cftoken)$/,
+      /(?:\.cookie\s{0,5}(?:;\s{0,5}(?:expires|domain|path|max-age)\s{0,5})?=|^\s{0,5}set-cookie\s{0,5}:|http-equiv\s{0,5}=\s{0,5}['"]?set-cookie|^\s{0,5}[\w.-]{1,64}=[^;\s]{0,200};\s{0,5}(?:expires|domain|path)\s{0,5}=)/,
   },
   // --- protocol attacks ------------------------------------------------------------------------
-  // CR/LF followed by a header or status line (response splitting)
+  // a line break followed by a header or status line (response splitting) in a value a server may copy
+  // into a response header: after a CR any header; after a bare LF (a multi-line note in a query, YAML
+  // quoted in a search) a header that splitting sets: a cookie, a redirect, framing, CORS, CSP, `X-…`
   {
     id: 201,
     needs: "\n",
     group: "protocol_attack",
     paranoia: 1,
     score: 5,
-    pattern: /[\r\n]\s{0,5}(?:[a-z][\w-]{0,40}\s{0,5}:|http\/\d|<)/,
+    on: ONE_LINE,
+    pattern:
+      /\r\n?\s{0,5}(?:[a-z][\w-]{0,40}\s{0,5}:|http\/\d|<)|\n\s{0,5}(?:(?:(?:set-)?cookie2?|location|refresh|content-[a-z]{1,20}|transfer-encoding|access-control-[a-z-]{1,40}|x-[\w-]{1,40}|link|via|host|www-authenticate|strict-transport-security|cache-control|pragma|expires|etag|last-modified|vary|server|connection|keep-alive|upgrade|alt-svc|clear-site-data)\s{0,5}:|http\/\d|<)/,
+  },
+  // the same in a body field with a CR: a text field's line breaks are LF ("Impact: low\nOwner: …"
+  // is a multi-line description), a header line is ended by CR LF
+  {
+    id: 206,
+    needs: "\n",
+    group: "protocol_attack",
+    paranoia: 1,
+    score: 5,
+    on: ["body"],
+    pattern: /\r\n?\s{0,5}(?:[a-z][\w-]{0,40}\s{0,5}:|http\/\d|<)/,
   },
   // an HTTP request line inside a value (request smuggling)
   {
