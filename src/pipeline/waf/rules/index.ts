@@ -4,17 +4,21 @@
  * compiles them per paranoia level once per isolate.
  */
 import type { RequestRule, ValueRule } from "../types";
-import { INJECTION_INNER_PATTERNS, injectionRules } from "./injection";
+import { CODE_PATTERNS, codeRules } from "./code";
+import { CREDENTIAL_PATTERNS, credentialRules } from "./credentials";
+import { JAVA_PATTERNS, javaRules } from "./java";
 import { LOCATION_PATTERNS } from "./locations";
 import { MARKUP_PATTERNS } from "./markup";
 import { protocolRules } from "./protocol";
 import { SESSION_PATTERNS, sessionRules } from "./session";
+import { SHELL_PATTERNS, shellRules } from "./shell";
+import { sqlRules } from "./sql";
 import { webRules } from "./web";
 
 export { looksLikeSqlInjection } from "./sql-grammar";
 
 /** Value rules, in id order within each group. */
-export const VALUE_RULES: readonly ValueRule[] = [...webRules, ...injectionRules];
+export const VALUE_RULES: readonly ValueRule[] = [...webRules, ...shellRules, ...codeRules, ...javaRules, ...credentialRules, ...sqlRules];
 /** Request-level rules: protocol enforcement, and a session id set through the URL. */
 export const REQUEST_RULES: readonly RequestRule[] = [...protocolRules, ...sessionRules];
 
@@ -31,6 +35,14 @@ export function wafPatterns(): { id: number; pattern: RegExp }[] {
   return [
     ...VALUE_RULES.flatMap((rule) => [rule.pattern, rule.plainGate].flatMap((pattern) => (pattern ? [{ id: rule.id, pattern }] : []))),
     // Patterns inside `accept` and `detect` functions are checked all the same.
-    ...[...INJECTION_INNER_PATTERNS, ...MARKUP_PATTERNS, ...LOCATION_PATTERNS, ...SESSION_PATTERNS].map((pattern) => ({ id: 0, pattern })),
+    ...[
+      ...SHELL_PATTERNS,
+      ...CODE_PATTERNS,
+      ...JAVA_PATTERNS,
+      ...CREDENTIAL_PATTERNS,
+      ...MARKUP_PATTERNS,
+      ...LOCATION_PATTERNS,
+      ...SESSION_PATTERNS,
+    ].map((pattern) => ({ id: 0, pattern })),
   ];
 }

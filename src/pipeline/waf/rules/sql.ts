@@ -1,0 +1,33 @@
+/**
+ * Value rules for SQL injection (sqli): the grammar first (sql-grammar.ts reads
+ * a value as SQL and looks for a break-out or a complete statement), then the
+ * catalog objects and fragments only SQL writes.
+ */
+import type { ValueRule } from "../types";
+import { looksLikeSqlInjection, PLAIN_SQL } from "./sql-grammar";
+
+export const sqlRules: readonly ValueRule[] = [
+  // SQL grammar: quote break, boolean expression, stacked or UNION query
+  { id: 1001, plain: true, group: "sqli", paranoia: 1, score: 5, detect: looksLikeSqlInjection, plainGate: PLAIN_SQL },
+  // SQL catalog or system object
+  {
+    id: 1002,
+    plain: true,
+    group: "sqli",
+    paranoia: 1,
+    score: 5,
+    pattern:
+      /\b(?:information_schema|pg_catalog|pg_(?:shadow|user|database|proc|class|namespace|tables)|sqlite_(?:master|schema|temp_master)|mysql\.(?:user|db)|sys\.(?:objects|tables|columns|databases|sql_logins|user_\w{1,20}|dba_\w{1,20})|sysobjects|tempdb|msdb|syscolumns|sysdatabases|msysobjects|msysaccessobjects|all_tables|user_tables|dba_users|v\$version|msdasql|sqloledb|dbms_\w{1,30}|utl_(?:http|inaddr|file)|xp_cmdshell|sp_(?:executesql|oacreate|configure|password|makewebtask|addextendedproc))\b/,
+  },
+  // SQL fragment: comment after a quote, quote arithmetic, or a keyword tail
+  {
+    id: 1003,
+    plain: true,
+    group: "sqli",
+    paranoia: 2,
+    score: 5,
+    on: ["path", "query", "cookie", "body", "name"],
+    pattern:
+      /(?:['"`]\s{0,5}(?:--|#|\/\*|;|\)|\|\||&&|[+-]\s{0,5}\w|=|<|>|\b(?:or|and|xor|not|is|like|rlike|regexp|in|between|having|union|div)\b)|\b(?:or|and)\s{1,5}['"\d]|\b(?:like|rlike|regexp)\s{0,5}['"`]|^\s{0,5}[)'"]|\)\s{0,5}(?:as|from|union|or|and)\s|\b(?:select|execute|exec)\s{0,5}\(|::\s{0,5}(?:int|text|bool|varchar)\b|\bprocedure\s{1,5}analyse|^\s{0,5}exec(?:ute)?\s{1,5}[a-z_@(]|\bnot\s{1,5}(?:between|in|like)\b|^\s{0,5}(?:xor|<=|>=|is\s{1,5}(?:not\s{1,5})?null|in\s{0,5}\(\s{0,5}\d|like|rlike|regexp|not\s{1,5}like|&&|\|\||>>|<<|<=>|!=)(?:\s|$))/,
+  },
+];
