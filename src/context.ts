@@ -57,6 +57,20 @@ export interface RedisCheck {
   readonly decide: (outcome: RedisCheckOutcome) => void | Promise<void>;
 }
 
+/**
+ * What a route lets its caller do in an organization (P9), the role matrix's action
+ * classes: `read` records and evidence; `write` them; `audit` (audit log, security
+ * events); `manage` members, API keys and settings; `own` (delete the organization,
+ * transfer ownership).
+ */
+export type Permission = "read" | "write" | "audit" | "manage" | "own";
+
+/** An organization route's request, as stage 6 (authorize) sets it: where, and what it needs. */
+export interface OrgAccess {
+  readonly orgId: string;
+  readonly permission: Permission;
+}
+
 /** Per-request values set by the pipeline. */
 export interface Variables {
   /** Set by the first stage; echoed in `X-Request-Id` and every problem. */
@@ -75,6 +89,11 @@ export interface Variables {
    * before the handler.
    */
   redisChecks?: RedisCheck[];
+  /**
+   * Set by stage 6 on organization routes: the handler's one transaction starts
+   * with the check it names (`inOrg`), so the check and the work commit together.
+   */
+  access?: OrgAccess;
 }
 
 /** The Hono environment of the whole app. */

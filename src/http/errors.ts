@@ -55,6 +55,11 @@ export const ERROR_CODES = {
   },
   mfa_required: { status: 403, title: "MFA required", detail: "This action needs a session verified with a second factor (aal2)." },
   forbidden: { status: 403, title: "Forbidden", detail: "You are not allowed to do this." },
+  organization_suspended: {
+    status: 403,
+    title: "Organization suspended",
+    detail: "This organization is suspended by the platform's operators; contact support.",
+  },
   origin_not_allowed: {
     status: 403,
     title: "Origin not allowed",
@@ -68,6 +73,18 @@ export const ERROR_CODES = {
   captcha_failed: { status: 403, title: "Challenge failed", detail: "The challenge token was not accepted; solve a new challenge." },
   invalid_email_token: { status: 400, title: "Invalid link", detail: "The link is invalid, has expired or was already used." },
   conflict: { status: 409, title: "Conflict", detail: "The resource changed meanwhile; reload it and try again." },
+  already_exists: { status: 409, title: "Already exists", detail: "A resource with these unique values already exists." },
+  last_owner: {
+    status: 409,
+    title: "Last owner",
+    detail: "An organization must keep an owner: transfer ownership before removing or demoting the last one.",
+  },
+  invalid_reference: { status: 422, title: "Invalid reference", detail: "A referenced resource does not exist in this organization." },
+  confirmation_mismatch: {
+    status: 422,
+    title: "Confirmation mismatch",
+    detail: "The confirmation does not match the organization's name; nothing was deleted.",
+  },
   mfa_already_enabled: {
     status: 409,
     title: "MFA already enabled",

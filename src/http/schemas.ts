@@ -65,3 +65,13 @@ export function errorResponses(codes: Iterable<ErrorCode>): ProblemResponses {
   }
   return responses;
 }
+
+/** An OpenAPI JSON response. */
+export function json<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+/** An OpenAPI JSON request body. */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return { body: { content: { "application/json": { schema } } } } as const;
+}

@@ -8,9 +8,11 @@
  * and the facts the WAF and `createApp` read before routing.
  */
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { Permission } from "../context";
 import type { ErrorCode } from "../http/errors";
 import { errorResponses } from "../http/schemas";
 import { authenticate, authErrors, securityOf, type AuthRequirement } from "./authenticate";
+import { authorize, AUTHORIZE_ERRORS, ORG_PARAM } from "./authorize";
 import { rateLimit, resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./rate-limit";
 import { DEFAULT_BODY_LIMIT, requestBody } from "./request";
 import { WAF_ROUTE, type WafRouteFacts, type WafRouteOptions } from "./waf";
@@ -25,6 +27,12 @@ export interface RouteOptions {
    * declares nothing does not build (deny by default).
    */
   readonly auth: AuthRequirement;
+  /**
+   * Stage 6 (P9): an organization route (its path has `{org}`) and the permission it
+   * needs there. The handler's transaction (`inOrg`) starts with the check; the
+   * database's row policies check again on their own.
+   */
+  readonly permission?: Permission;
   /**
    * Stage 5 (P4): the route's policy in the rate-limit table
    * (src/pipeline/rate-limit/policies.ts); default `default`. A public `exempt`
@@ -97,9 +105,15 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "se
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const middleware = [
     ...(carriesBody ? requestBody({ mediaTypes, maxBytes: bodyLimit, parseJson: body !== undefined }) : []),
-    ...(auth === "public" ? [] : [authenticate(auth)]),
+    ...(auth === "public" ? [] : [authenticate(auth, { orgScoped: options.permission !== undefined })]),
     ...(limited || auth !== "public" ? [rateLimit(policy)] : []),
+    ...(options.permission !== undefined ? [authorize(options.permission)] : []),
   ];
+  if (options.permission !== undefined && (auth === "public" || !route.path.includes(`{${ORG_PARAM}}`))) {
+    throw new Error(
+      `defineRoute: ${route.method.toUpperCase()} ${route.path} declares a permission but is public or has no {${ORG_PARAM}}`,
+    );
+  }
   const request = route.request;
   const validates =
     body !== undefined ||
@@ -108,7 +122,12 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "se
     request?.headers !== undefined ||
     request?.cookies !== undefined;
   const responses = {
-    ...errorResponses([...pipelineErrors(carriesBody, validates, policy), ...authErrors(auth), ...(options.errors ?? [])]),
+    ...errorResponses([
+      ...pipelineErrors(carriesBody, validates, policy),
+      ...authErrors(auth),
+      ...(options.permission !== undefined ? AUTHORIZE_ERRORS : []),
+      ...(options.errors ?? []),
+    ]),
     ...route.responses,
   };
   const declared = createRoute({

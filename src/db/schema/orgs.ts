@@ -4,7 +4,7 @@
  * (`app.role_allows`) so the database policies and the API share one matrix.
  */
 import { sql } from "drizzle-orm";
-import { pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./identity";
 
 export const ORG_ROLES = ["owner", "admin", "member", "auditor", "viewer"] as const;
@@ -15,10 +15,20 @@ export const orgRole = pgEnum("org_role", ORG_ROLES);
 export const API_KEY_SCOPES = ["records:read", "records:write", "audit:read"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
+/** Deadline regimes an organization may apply to its incidents (P17); all three by default. */
+export const DEADLINE_REGIMES = ["nis2", "gdpr", "customer"] as const;
+export type DeadlineRegime = (typeof DEADLINE_REGIMES)[number];
+
 export const organizations = pgTable("organizations", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   plan: text("plan").notNull().default("free"),
+  /** P7: the org's routes refuse its members' aal1 tokens (403 `mfa_required`). */
+  requireMfa: boolean("require_mfa").notNull().default(false),
+  deadlineRegimes: text("deadline_regimes")
+    .array()
+    .notNull()
+    .default(sql`'{nis2,gdpr,customer}'`),
   /** Set by a platform administrator; a suspended org's members can do nothing. */
   suspendedAt: timestamp("suspended_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -143,13 +143,3 @@ export const Me = z
     memberships: z.array(z.object({ org_id: z.uuid(), name: z.string(), role: z.enum(["owner", "admin", "member", "auditor", "viewer"]) })),
   })
   .openapi("Me");
-
-/** An OpenAPI JSON response. */
-export function json<S extends z.ZodType>(description: string, schema: S) {
-  return { description, content: { "application/json": { schema } } } as const;
-}
-
-/** An OpenAPI JSON request body. */
-export function jsonBody<S extends z.ZodType>(schema: S) {
-  return { body: { content: { "application/json": { schema } } } } as const;
-}

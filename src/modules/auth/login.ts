@@ -19,10 +19,11 @@ import { AppError } from "../../http/errors";
 import { log } from "../../lib/log";
 import { createRedis } from "../../redis";
 import { CLIENT_IP_HEADER, clientAddress, normalizeAccount, RECENT_SUCCESS_SECONDS, recentSuccessKey } from "../../pipeline/rate-limit";
+import { json, jsonBody } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { authSql, first } from "./auth.db";
 import { afterResponse, recordEvent } from "./auth.events";
-import { json, jsonBody, LoginBody, MfaChallenge, MfaVerifyBody, normaliseEmail, SessionTokens } from "./auth.schemas";
+import { LoginBody, MfaChallenge, MfaVerifyBody, normaliseEmail, SessionTokens } from "./auth.schemas";
 import { clientKind, newSession, sessionTokens } from "./auth.session";
 
 /** An MFA token works this long. */

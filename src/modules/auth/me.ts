@@ -2,10 +2,11 @@
 import type { OpenAPIHono, RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { createDatabase, inContext } from "../../db";
+import { json } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { authSql, first } from "./auth.db";
 import { currentUser } from "./auth.principal";
-import { json, Me } from "./auth.schemas";
+import { Me } from "./auth.schemas";
 
 export const meRoute = defineRoute(
   {

@@ -12,13 +12,14 @@ import { hashPassword, verifyPassword } from "../../crypto/passwords";
 import { randomToken, TOKEN_SHAPE, tokenDigest } from "../../crypto/tokens";
 import { createDatabase, inContext, sqlState } from "../../db";
 import { AppError } from "../../http/errors";
+import { json, jsonBody } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { authSql, first } from "./auth.db";
 import { resetEmail, sendLater } from "./auth.emails";
 import { recordEvent } from "./auth.events";
 import { revokeNow } from "./auth.revoke";
 import { currentUser } from "./auth.principal";
-import { Accepted, EmailBody, json, jsonBody, normaliseEmail, PasswordChangeBody, ResetConfirmBody } from "./auth.schemas";
+import { Accepted, EmailBody, normaliseEmail, PasswordChangeBody, ResetConfirmBody } from "./auth.schemas";
 
 /** A reset link works this long. */
 export const RESET_TOKEN_SECONDS = 3600;

@@ -9,11 +9,12 @@ import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { AppEnv } from "../../context";
 import { createDatabase, inContext, schema } from "../../db";
 import { AppError } from "../../http/errors";
+import { json } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { recordEvent } from "./auth.events";
 import { revokeNow } from "./auth.revoke";
 import { currentUser } from "./auth.principal";
-import { json, SessionList, SessionParams } from "./auth.schemas";
+import { SessionList, SessionParams } from "./auth.schemas";
 
 const tags = ["auth"];
 const iso = (value: string | Date): string => new Date(value).toISOString();

@@ -15,11 +15,12 @@ import { hashPassword } from "../../crypto/passwords";
 import { randomToken, TOKEN_SHAPE, tokenDigest } from "../../crypto/tokens";
 import { createDatabase, inContext } from "../../db";
 import { AppError } from "../../http/errors";
+import { json, jsonBody } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { authSql, first } from "./auth.db";
 import { existingAccountEmail, sendLater, verificationEmail } from "./auth.emails";
 import { recordEvent } from "./auth.events";
-import { Accepted, EmailBody, json, jsonBody, normaliseEmail, SignupBody, TokenBody, Verified } from "./auth.schemas";
+import { Accepted, EmailBody, normaliseEmail, SignupBody, TokenBody, Verified } from "./auth.schemas";
 import { clientFacts } from "./auth.client";
 
 /** A verification link works this long. */

@@ -12,11 +12,12 @@ import type { AppEnv } from "../../context";
 import { refreshSuccessor, TOKEN_SHAPE, tokenDigest } from "../../crypto/tokens";
 import { createDatabase, inContext, schema } from "../../db";
 import { AppError } from "../../http/errors";
+import { json, jsonBody } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { authSql, first } from "./auth.db";
 import { recordEvent } from "./auth.events";
 import { revokeNow } from "./auth.revoke";
-import { json, jsonBody, RefreshBody, SessionTokens } from "./auth.schemas";
+import { RefreshBody, SessionTokens } from "./auth.schemas";
 import { clearRefreshCookie, clientKind, presentedRefreshToken, sessionTokens } from "./auth.session";
 import { currentUser } from "./auth.principal";
 

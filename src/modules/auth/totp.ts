@@ -12,11 +12,12 @@ import { recoveryCode, tokenDigest } from "../../crypto/tokens";
 import { newTotpSecret, totpStep, totpUrl } from "../../crypto/totp";
 import { createDatabase, inContext } from "../../db";
 import { AppError } from "../../http/errors";
+import { json, jsonBody } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { authSql, first } from "./auth.db";
 import { recordEvent } from "./auth.events";
 import { currentUser } from "./auth.principal";
-import { json, jsonBody, RecoveryCodes, TotpCodeBody, TotpEnrollment } from "./auth.schemas";
+import { RecoveryCodes, TotpCodeBody, TotpEnrollment } from "./auth.schemas";
 
 /** How many recovery codes an activation hands out. */
 export const RECOVERY_CODE_COUNT = 10;

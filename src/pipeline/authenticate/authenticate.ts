@@ -18,6 +18,7 @@ import { createDatabase, inContext, schema } from "../../db";
 import { AppError } from "../../http/errors";
 import { log } from "../../lib/log";
 import { eq } from "drizzle-orm";
+import { ORG_PARAM } from "../authorize";
 import { deferRedisCheck } from "../rate-limit";
 import { needsAal2, type AuthRequirement } from "./requirement";
 import { LAST_SEEN_INTERVAL_SECONDS, REVOKED_SESSION_PREFIX, SEEN_SESSION_PREFIX } from "./revocation";
@@ -76,6 +77,24 @@ function lastSeenCheck(c: Context<AppEnv>, claims: AccessClaims): RedisCheck {
   };
 }
 
+/** Options of {@link authenticate}. */
+export interface AuthenticateOptions {
+  /**
+   * The route works in the organization named by its `{org}` path parameter: the
+   * principal carries that id (rate-limit keys and stage 6 use it, P12).
+   */
+  readonly orgScoped?: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The organization id of the path; a malformed one names no organization (404, before any I/O). */
+function orgOfPath(c: Context<AppEnv>): string {
+  const id = c.req.param(ORG_PARAM);
+  if (id === undefined || !UUID.test(id)) throw new AppError("not_found");
+  return id.toLowerCase();
+}
+
 /**
  * The stage for one route's requirement (never for public routes).
  *
@@ -84,8 +103,12 @@ function lastSeenCheck(c: Context<AppEnv>, claims: AccessClaims): RedisCheck {
  * authenticate({ principals: ["user"], aal: "aal2" }); // defineRoute adds it from `auth`
  * ```
  */
-export function authenticate(requirement: Exclude<AuthRequirement, "public">): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  requirement: Exclude<AuthRequirement, "public">,
+  options: AuthenticateOptions = {},
+): MiddlewareHandler<AppEnv> {
   const acceptsUser = requirement.principals.includes("user");
+  const orgScoped = options.orgScoped === true;
   const aal2 = needsAal2(requirement);
   return async function authenticate(c, next) {
     const header = c.req.header("authorization");
@@ -108,6 +131,7 @@ export function authenticate(requirement: Exclude<AuthRequirement, "public">): M
       aal: claims.aal,
       amr: claims.amr,
       superAdmin: claims.superAdmin,
+      ...(orgScoped ? { orgId: orgOfPath(c) } : {}),
     });
     deferRedisCheck(c, revocationCheck(claims.sessionId));
     deferRedisCheck(c, lastSeenCheck(c, claims));

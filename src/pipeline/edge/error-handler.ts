@@ -1,12 +1,14 @@
 /**
  * Stage 8, the error path: every failure leaves as RFC 9457 problem+json.
  * Expected failures (`AppError`, library HTTP exceptions) map through the code
- * table; anything else is a bug: logged once, as one structured line with the
+ * table, and so do the database's refusals (src/http/database-problems.ts);
+ * anything else is a bug: logged once, as one structured line with the
  * stack, and answered with a 500 that carries only the request id.
  */
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv, Variables } from "../../context";
+import { databaseProblem } from "../../http/database-problems";
 import { AppError, codeForStatus } from "../../http/errors";
 import { problem } from "../../http/problem";
 import { log, scrub } from "../../lib/log";
@@ -52,6 +54,9 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   // Already logged once when the configuration was parsed.
   if (error instanceof ConfigUnavailableError) return problem(c, "internal_error");
   if (error instanceof HTTPException && error.status < 500) return problem(c, codeForStatus(error.status));
+  // What the database refused because of the request (authorization, a duplicate, a dangling reference).
+  const refused = databaseProblem(error);
+  if (refused !== undefined) return problem(c, refused);
   logUnexpected(c, error);
   return problem(c, "internal_error");
 };

@@ -1,0 +1,2 @@
+ALTER TABLE "organizations" ADD COLUMN "require_mfa" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "organizations" ADD COLUMN "deadline_regimes" text[] DEFAULT '{nis2,gdpr,customer}' NOT NULL;

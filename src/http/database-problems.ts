@@ -1,0 +1,32 @@
+/**
+ * Database errors as problems: the SQLSTATEs a request's transaction may end with
+ * because of what the client asked, each mapped to its stable error code. Rampart's
+ * own class `RA` is raised by the authorization and ownership functions (drizzle/
+ * 0005_organizations_security.sql); the others are Postgres's. A refused
+ * transaction committed nothing, so the problem is the whole answer. Anything not
+ * listed is a bug and stays a 500.
+ */
+import { sqlState } from "../db/errors";
+import type { ErrorCode } from "./errors";
+
+const PROBLEMS: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
+  // app.authorize: an org the caller is not in reads as one that does not exist.
+  ["RA404", "not_found"],
+  ["RA403", "forbidden"],
+  ["RAMFA", "mfa_required"],
+  ["RASUS", "organization_suspended"],
+  ["RALOW", "last_owner"],
+  // insufficient_privilege: a row-level security policy refused a write (WITH CHECK).
+  ["42501", "forbidden"],
+  // unique_violation, foreign_key_violation
+  ["23505", "already_exists"],
+  ["23503", "invalid_reference"],
+  // serialization_failure: a concurrent writer won; the client retries.
+  ["40001", "conflict"],
+]);
+
+/** The error code a database error maps to, or `undefined` when it is not the client's doing. */
+export function databaseProblem(error: unknown): ErrorCode | undefined {
+  const state = sqlState(error);
+  return state === undefined ? undefined : PROBLEMS.get(state);
+}

@@ -1,0 +1,79 @@
+/**
+ * Stage 6, authorize (P9): an organization route declares the permission it needs
+ * (`defineRoute(route, { permission: "write" })`) and this stage records it for the
+ * handler. The check itself costs no round trip of its own: `inOrg` sends
+ * `app.authorize(permission, aal)` as the FIRST statement of the handler's one
+ * transaction, so the membership, role (or API key scope), MFA requirement and
+ * suspension are checked in the same round trip that does the work, and a refusal
+ * aborts the transaction before anything is written. The row-level security policies
+ * then check every row again, on their own (the database's check; tests bypass this
+ * one to prove it).
+ *
+ * Who is not in the organization gets 404, as if it did not exist: org ids reveal
+ * nothing to outsiders. A member whose role does not allow the action gets 403.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
+import { sql } from "drizzle-orm";
+import type { BatchResponse } from "drizzle-orm/batch";
+import type { AppEnv, Permission, Principal } from "../../context";
+import { createDatabase, inTenant, type Actor, type Database, type Statements } from "../../db";
+import type { OrgRole } from "../../db/schema";
+import type { ErrorCode } from "../../http/errors";
+import { AppError } from "../../http/errors";
+
+/** The path parameter that names the organization on every organization route. */
+export const ORG_PARAM = "org";
+
+/** The codes this stage (and the check it puts in the handler's transaction) may answer. */
+export const AUTHORIZE_ERRORS: readonly ErrorCode[] = ["not_found", "forbidden", "mfa_required", "organization_suspended"];
+
+/**
+ * The stage for a route that needs `permission` in the organization of its path.
+ *
+ * @example
+ * ```ts
+ * defineRoute(route, { auth: { principals: ["user", "api_key"] }, permission: "write" }); // adds authorize("write")
+ * ```
+ */
+export function authorize(permission: Permission): MiddlewareHandler<AppEnv> {
+  return async function authorize(c, next) {
+    const orgId = c.get("principal")?.orgId;
+    // Stage 4 sets the organization from the path (a malformed id is a 404 there).
+    if (orgId === undefined) throw new AppError("not_found");
+    c.set("access", { orgId, permission });
+    await next();
+  };
+}
+
+function actorOf(principal: Principal): Actor {
+  return principal.kind === "user" ? { kind: "user", userId: principal.id } : { kind: "api_key", apiKeyId: principal.id };
+}
+
+/** What {@link inOrg} answers: the caller's role (null for an API key) and the statements' results, in order. */
+export interface OrgResult<Q extends Statements> {
+  readonly role: OrgRole | null;
+  readonly results: BatchResponse<Q>;
+}
+
+/**
+ * Runs the handler's statements in its organization, after the route's check, in
+ * ONE transaction and one round trip.
+ *
+ * @example
+ * ```ts
+ * const { role, results: [rows] } = await inOrg(c, (tx) => [tx.select().from(schema.risks).limit(50)]);
+ * ```
+ */
+export async function inOrg<const Q extends Statements>(c: Context<AppEnv>, build: (db: Database) => Q): Promise<OrgResult<Q>> {
+  const access = c.get("access");
+  const principal = c.get("principal");
+  if (access === undefined || principal === undefined) throw new Error("inOrg: not an organization route (declare its permission)");
+  const aal = principal.kind === "user" ? principal.aal : null;
+  const db = await createDatabase(c.get("config").database);
+  const [check, ...results] = await inTenant(db, { orgId: access.orgId, actor: actorOf(principal) }, (tx) => [
+    tx.execute<{ role: OrgRole | null }>(sql`select app.authorize(${access.permission}, ${aal}) as role`),
+    ...build(tx),
+  ]);
+  return { role: check.rows[0]?.role ?? null, results };
+}
