@@ -14,7 +14,9 @@
  *                (src/pipeline/rate-limit/policies.ts; default `default`): per IP, user
  *                or API key, organization, endpoint; with stage 4's session-revocation
  *                read, one Redis round trip (P4, P8, P12)
- *   6. authorize (slot) role → permission (P9)
+ *   6. authorize per route via defineRoute's `permission` on organization routes: the
+ *                check (membership, role or API key scope, the org's MFA requirement)
+ *                is the first statement of the handler's one transaction (P9)
  *   7. handler   after zod validation (422 `validation_failed`)
  *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once
  */
@@ -22,6 +24,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
 import { createRouter, openApiDocument } from "./http/openapi";
 import { AUTH_BASE_PATH, createAuthRouter } from "./modules/auth";
+import { createOrgsRouter, ORGS_BASE_PATH } from "./modules/orgs";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
 import { SECURITY_SCHEMES } from "./pipeline/authenticate";
 import { cors } from "./pipeline/cors";
@@ -94,6 +97,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   // 3–7. Modules, in the order of the README's route table. Their routes carry their own body stages, auth and limits.
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
   app.route(AUTH_BASE_PATH, createAuthRouter());
+  app.route(ORGS_BASE_PATH, createOrgsRouter());
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 
   const definitions = app.openAPIRegistry.definitions;

@@ -75,6 +75,12 @@ export const SECURITY_EVENTS = {
   password_reset: { severity: "warning", stored: true },
   /** A user became a platform super administrator (by the owner script). */
   admin_granted: { severity: "warning", stored: true },
+  /** An organization was created; its creator is its owner. */
+  org_created: { severity: "info", stored: true },
+  /** An organization's settings changed (`fields`: which; `require_mfa` when that changed). */
+  org_settings_changed: { severity: "warning", stored: true },
+  /** An organization was deleted with everything in it (stored without the org, which is gone; `org`: its id). */
+  org_deleted: { severity: "warning", stored: true },
 } as const satisfies Record<string, SecurityEventSpec>;
 
 /** The name of a security event, e.g. `waf_blocked`. */
