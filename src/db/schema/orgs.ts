@@ -4,7 +4,7 @@
  * (`app.role_allows`) so the database policies and the API share one matrix.
  */
 import { sql } from "drizzle-orm";
-import { boolean, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./identity";
 
 export const ORG_ROLES = ["owner", "admin", "member", "auditor", "viewer"] as const;
@@ -70,3 +70,29 @@ export const apiKeys = pgTable("api_keys", {
   expiresAt: timestamp("expires_at", { withTimezone: true }),
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
 });
+
+/**
+ * Invitations to an organization (P9, P10): a single-use link emailed to an address
+ * with a role; only the SHA-256 digest of its token is stored. Accepted by a
+ * signed-in, verified user whose email matches, within seven days.
+ */
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    /** Normalised like an account's email (NFKC, trimmed, lower case). */
+    email: text("email").notNull(),
+    role: orgRole("role").notNull(),
+    tokenDigest: text("token_digest").notNull().unique(),
+    invitedBy: uuid("invited_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    acceptedBy: uuid("accepted_by").references(() => users.id, { onDelete: "set null" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("invitations_org_id_idx").on(t.orgId)],
+);
