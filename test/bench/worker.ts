@@ -15,6 +15,11 @@
  *   app's paranoia 1, each request with its route's exclusions): B times in turn, N
  *   passes of `inspect` over every request, then nothing, each between two fences;
  *   answers the totals and how many requests matched a rule (benign: 0 expected).
+ * - `GET /waf-adversarial?cap=BYTES&blocks=B&prefilter=0|1&from=I&to=J`: the adversarial
+ *   bodies I to J (of `bodies`) of waf-adversarial.ts at the inspection cap, each through `inspect` (paranoia 1, as the
+ *   app compiles it; `prefilter=0` without the engine's prefilter, for reference) after
+ *   one warm-up call: B blocks of one call between fences, each followed by an empty
+ *   block; answers every body's median milliseconds.
  * - `<METHOD> /identity/app/<path>`: the request, headers and body as sent, through
  *   the real app (`app.fetch`). The app's after-response work (`waitUntil`: security
  *   events, the known-address write, last-seen, the limiters' `pending`) is awaited
@@ -38,6 +43,7 @@ import { signAccessToken, verifyAccessToken } from "../../src/crypto/jwt";
 import { getConfig, type Bindings } from "../../src/env";
 import { compileRules, exclusionTest, inspect, type ExclusionTest, type WafExclusion, type WafRequest } from "../../src/pipeline/waf";
 import { rateLimitProbeApp } from "../helpers/rate-limit-probe";
+import { adversarialBodies } from "./waf-adversarial";
 
 /** bcrypt computations so far: every call of the two functions on bcryptjs's default export. */
 const bcryptCalls = { compare: 0, hash: 0 };
@@ -253,11 +259,44 @@ async function wafIsolate(request: Request, url: URL): Promise<Response> {
   return Response.json({ n, blocks, requests: cases.length, matched: matched / (n * blocks), ...totals });
 }
 
+/** One body's CPU in `inspect`: the median of `blocks` fenced single calls, the empty block after each subtracted. */
+async function medianInspectMs(run: () => void, blocks: number): Promise<number> {
+  const samples: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const t0 = await fence();
+    run();
+    const t1 = await fence();
+    const t2 = await fence();
+    samples.push(t1 - t0 - (t2 - t1));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? 0;
+}
+
+async function wafAdversarial(url: URL): Promise<Response> {
+  const cap = Math.min(Number(url.searchParams.get("cap") ?? String(64 * 1024)), 1024 * 1024);
+  const blocks = Math.min(Number(url.searchParams.get("blocks") ?? "5"), 100);
+  // `prefilter=0`: every rule on the whole value, the reference the prefilter's figure is compared with in the same run.
+  const prefilter = url.searchParams.get("prefilter") !== "0";
+  const rules = compileRules(1, { skipAppRules: true, prefilter });
+  const results: { label: string; ms: number; matched: number }[] = [];
+  const bodies = adversarialBodies(cap);
+  const from = Number(url.searchParams.get("from") ?? "0");
+  const to = Math.min(Number(url.searchParams.get("to") ?? String(bodies.length)), bodies.length);
+  for (const c of bodies.slice(from, to)) {
+    const run = (): number => inspect(c.request, rules).length;
+    const matched = run(); // warm-up: JIT, plain gates
+    results.push({ label: c.label, ms: await medianInspectMs(run, blocks), matched });
+  }
+  return Response.json({ cap, blocks, bodies: bodies.length, results });
+}
+
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/tenant") return tenantRequest(url, env);
     if (url.pathname === "/waf-isolate" && request.method === "POST") return wafIsolate(request, url);
+    if (url.pathname === "/waf-adversarial") return wafAdversarial(url);
     if (url.pathname.startsWith("/identity/app/")) return throughApp(request, url, env, ctx);
     if (url.pathname === "/identity/bcrypt") return bareCompare(url);
     if (url.pathname === "/identity/jwt") return jwtIsolate(url, env);

@@ -5,7 +5,11 @@
  * matches add up (anomaly scoring). A value made only of characters no rule
  * needs (letters, digits, a few separators) runs only the few rules that can
  * match such a value, and those first as one combined regex (the plain gate):
- * most values of ordinary requests stop there.
+ * most values of ordinary requests stop there. A long value (2 KiB or more) runs
+ * its pattern rules through the prefilter (prefilter.ts): a rule whose required
+ * characters are absent is skipped, one whose triggers are sparse runs only on
+ * slices around them, with the verdicts of a run over the whole value; a body of
+ * near-misses at the inspection cap cannot make every rule read all of it.
  *
  * It runs on every request, so the common case allocates little: the path and
  * the headers are inspected without building target objects (one is built only
@@ -17,6 +21,7 @@
  * `limit`, which the stage answers with 413 `inspection_limit_exceeded`.
  */
 import { normalise } from "./normalise";
+import { patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
 import { addBody, addPairs, INSPECTION_LIMITS, isInspectedHeader } from "./targets";
 import type {
@@ -73,6 +78,9 @@ interface KindTable {
   readonly plainNeeds: Uint32Array;
   /** Built lazily per mask of the needed characters a plain value holds (at most 2^6: `@ . / _ - +`). */
   readonly plainGates: Map<number, PlainGate>;
+  /** Each rule's pattern shape for long values (prefilter.ts), parallel to `rules` and `plain`; empty when off. */
+  readonly shapes: readonly (PatternShape | undefined)[];
+  readonly plainShapes: readonly (PatternShape | undefined)[];
 }
 
 /** Rules of one paranoia level, grouped by the target kind they read. */
@@ -134,26 +142,60 @@ const KINDS: readonly TargetKind[] = ["path", "query", "header", "cookie", "body
 /** True when `rule` reads values of `kind`: a secret only when the rule names it. */
 const reads = (rule: ValueRule, kind: TargetKind): boolean => (rule.on === undefined ? kind !== "secret" : rule.on.includes(kind));
 
-function kindTable(rules: readonly ValueRule[], plain: readonly ValueRule[], needs: ReadonlyMap<ValueRule, number>): KindTable {
+// Values at least this long run their pattern rules through the prefilter (prefilter.ts):
+// below it, one pass per rule costs less than profiling the value first.
+const PREFILTER_LENGTH = 2048;
+
+// Shapes are read once per rule, whatever the paranoia levels compiled.
+const shapeCache = new WeakMap<ValueRule, PatternShape | null>();
+
+/**
+ * The rule's pattern shape, when the prefilter may run it: a pattern whose matches
+ * the engine walks (`accept`, global) or only tests (no flag). A global pattern
+ * without `accept` keeps its whole-value `test` (its `lastIndex` is state).
+ */
+function shapeOf(rule: ValueRule): PatternShape | undefined {
+  const cached = shapeCache.get(rule);
+  if (cached !== undefined) return cached ?? undefined;
+  const pattern = rule.pattern;
+  const walkable = pattern !== undefined && (rule.accept !== undefined ? pattern.flags === "g" : pattern.flags === "");
+  const shape = walkable ? patternShape(pattern) : undefined;
+  shapeCache.set(rule, shape ?? null);
+  return shape;
+}
+
+function kindTable(
+  rules: readonly ValueRule[],
+  plain: readonly ValueRule[],
+  needs: ReadonlyMap<ValueRule, number>,
+  prefilter: boolean,
+): KindTable {
   return {
     rules,
     needs: Uint32Array.from(rules, (r) => needs.get(r) ?? 0),
     plain,
     plainNeeds: Uint32Array.from(plain, (r) => needs.get(r) ?? 0),
     plainGates: new Map(),
+    shapes: prefilter ? rules.map(shapeOf) : [],
+    plainShapes: prefilter ? plain.map(shapeOf) : [],
   };
 }
 
 /**
  * Compiles the table for `paranoia`. `skipAppRules` drops the rules the app
- * does not need (see `APP_SKIPPED_RULE_IDS`); the app sets it.
+ * does not need (see `APP_SKIPPED_RULE_IDS`); the app sets it. `prefilter: false`
+ * runs every rule on the whole of every value (the reference the tests compare
+ * the prefilter's verdicts with).
  *
  * @example
  * ```ts
  * const rules = compileRules(1, { skipAppRules: true });
  * ```
  */
-export function compileRules(paranoia: Paranoia, options: { readonly skipAppRules?: boolean } = {}): CompiledRules {
+export function compileRules(
+  paranoia: Paranoia,
+  options: { readonly skipAppRules?: boolean; readonly prefilter?: boolean } = {},
+): CompiledRules {
   const active = VALUE_RULES.filter((r) => r.paranoia <= paranoia);
   const byKind = Object.fromEntries(KINDS.map((kind) => [kind, active.filter((r) => reads(r, kind))])) as Record<TargetKind, ValueRule[]>;
   const request = REQUEST_RULES.filter((r) => r.paranoia <= paranoia && !(options.skipAppRules === true && APP_SKIPPED_RULE_IDS.has(r.id)));
@@ -162,7 +204,8 @@ export function compileRules(paranoia: Paranoia, options: { readonly skipAppRule
     ValueRule[]
   >;
   const needs = new Map(active.map((r) => [r, r.needs === undefined ? 0 : maskOf(r.needs)]));
-  const tables = Object.fromEntries(KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs)])) as Record<
+  const prefilter = options.prefilter !== false;
+  const tables = Object.fromEntries(KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs, prefilter)])) as Record<
     TargetKind,
     KindTable
   >;
@@ -211,6 +254,23 @@ function accepted(pattern: RegExp, accept: (token: string) => boolean, value: st
   }
   return false;
 }
+
+/**
+ * True when `rule` matches `value`. On a long value (`profile` set) a pattern with a
+ * shape runs only where it can match (prefilter.ts), with the same verdict.
+ */
+function ruleMatches(rule: ValueRule, shape: PatternShape | undefined, value: string, profile: ValueProfile | undefined): boolean {
+  const pattern = rule.pattern;
+  const accept = rule.accept;
+  if (shape !== undefined && profile !== undefined) {
+    const windowed = windowedMatch(shape, value, profile, accept === undefined ? matchesAlways : (m) => accept(m[1] ?? ""));
+    if (windowed !== undefined) return windowed;
+  }
+  if (accept !== undefined && pattern !== undefined) return accepted(pattern, accept, value);
+  if (pattern !== undefined) return pattern.test(value);
+  return rule.detect !== undefined && rule.detect(value);
+}
+const matchesAlways = (): boolean => true;
 
 /** Splits the raw target into path and query without a URL parser (which would resolve `..`). */
 export function splitTarget(target: string): { path: string; query: string } {
@@ -274,6 +334,7 @@ function scan(
   const present = charMask(value);
   let rules = table.rules;
   let needs = table.needs;
+  let shapes = table.shapes;
   if ((present & NOT_PLAIN) === 0) {
     const gate = plainGate(table, present);
     if (gate === "none") return matches;
@@ -281,22 +342,20 @@ function scan(
     if (gate !== "all" && !gate.test(value)) return matches;
     rules = table.plain;
     needs = table.plainNeeds;
+    shapes = table.plainShapes;
   }
+  // Built on the first rule that uses it: one pass, only for long values.
+  let profile: ValueProfile | undefined;
+  const long = value.length >= PREFILTER_LENGTH && shapes.length > 0;
   let found = matches;
   let seen = target;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     const need = needs[i] ?? 0;
     if (rule === undefined || (need !== 0 && (need & present) === 0)) continue;
-    const hit =
-      rule.accept !== undefined && rule.pattern !== undefined
-        ? accepted(rule.pattern, rule.accept, value)
-        : rule.pattern
-          ? rule.pattern.test(value)
-          : rule.detect
-            ? rule.detect(value)
-            : false;
-    if (!hit) continue;
+    const shape = long ? shapes[i] : undefined;
+    if (shape !== undefined) profile ??= profileValue(value);
+    if (!ruleMatches(rule, shape, value, profile)) continue;
     seen ??= { name: kind === "header" ? `header.${field}` : name, kind, field, value };
     if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
     const logged = kind === "secret" ? REDACTED : value;

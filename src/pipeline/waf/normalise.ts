@@ -8,8 +8,9 @@
 
 const MAX_PASSES = 3;
 const HEX = /^[0-9a-f]$/i;
-const ENTITY = /&(?:#x([0-9a-f]{1,6})|#(\d{1,7})|([a-z]{2,8}));?/gi;
-const JS_ESCAPE = /\\(?:u\{?([0-9a-f]{4})\}?|x([0-9a-f]{2}))/gi;
+// `\u0061`, `\u{61}` (one to six digits) and `\x61`: JavaScript string and identifier escapes.
+const JS_ESCAPE = /\\(?:u([0-9a-f]{4})|u\{([0-9a-f]{1,6})\}|x([0-9a-f]{2}))/gi;
+// Named references an attacker spells ASCII with (HTML5 names, looked up lower-cased).
 const NAMED: Readonly<Record<string, string>> = {
   lt: "<",
   gt: ">",
@@ -24,14 +25,40 @@ const NAMED: Readonly<Record<string, string>> = {
   sol: "/",
   bsol: "\\",
   lowbar: "_",
+  underbar: "_",
   semi: ";",
   equals: "=",
   excl: "!",
   grave: "`",
+  diacriticalgrave: "`",
   lbrace: "{",
   rbrace: "}",
+  lcub: "{",
+  rcub: "}",
+  lsqb: "[",
+  rsqb: "]",
+  lbrack: "[",
+  rbrack: "]",
+  period: ".",
+  comma: ",",
+  plus: "+",
+  dollar: "$",
+  percnt: "%",
+  num: "#",
+  ast: "*",
+  midast: "*",
+  quest: "?",
+  commat: "@",
+  verbar: "|",
+  vert: "|",
+  verticalline: "|",
+  hat: "^",
   nbsp: " ",
 };
+// Names a browser decodes without `;` even when letters follow (`&ltscript`): the legacy ones that spell markup.
+const LEGACY_PREFIXES = ["quot", "amp", "lt", "gt"] as const;
+// Longest name worth reading: no name above is longer; a longer run is text, not a reference.
+const MAX_NAME = 16;
 
 const hexAt = (s: string, i: number): number => {
   const a = s[i];
@@ -105,6 +132,95 @@ export function percentDecodeOnce(s: string, plusAsSpace: boolean): string {
   return out;
 }
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isHexDigit = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isAlphanumeric = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/** The character a numeric reference names; U+FFFD for none (0, a surrogate, past U+10FFFF), as a browser reads it. */
+function codePointText(digits: string, radix: 10 | 16): string {
+  const significant = digits.replace(/^0+/, "");
+  // More than seven significant digits is past U+10FFFF in either base.
+  if (significant.length > 7) return "\ufffd";
+  const code = significant === "" ? 0 : parseInt(significant, radix);
+  return code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? "\ufffd" : String.fromCodePoint(code);
+}
+
+/**
+ * The reference starting at `at` (an `&`), decoded, and where it ends; `undefined`
+ * when the text there is no reference. Numeric references take any number of
+ * leading zeros and an optional `;` (`&#0000106`, `&#x6A;`); a name is looked up
+ * with `;` or as the whole letter run, else its longest legacy prefix (`&ltimg`).
+ */
+function referenceAt(v: string, at: number): { text: string; end: number } | undefined {
+  let i = at + 1;
+  if (v.charCodeAt(i) === 35) {
+    i++;
+    const hex = v[i] === "x" || v[i] === "X";
+    if (hex) i++;
+    const start = i;
+    while (i < v.length && (hex ? isHexDigit(v.charCodeAt(i)) : isDigit(v.charCodeAt(i)))) i++;
+    if (i === start) return undefined;
+    const text = codePointText(v.slice(start, i), hex ? 16 : 10);
+    return { text, end: v.charCodeAt(i) === 59 ? i + 1 : i };
+  }
+  const start = i;
+  while (i < v.length && i - start < MAX_NAME && isAlphanumeric(v.charCodeAt(i))) i++;
+  if (i === start) return undefined;
+  const name = v.slice(start, i).toLowerCase();
+  const whole = NAMED[name];
+  if (whole !== undefined) return { text: whole, end: v.charCodeAt(i) === 59 ? i + 1 : i };
+  for (const legacy of LEGACY_PREFIXES) if (name.startsWith(legacy)) return { text: NAMED[legacy] ?? "", end: start + legacy.length };
+  return undefined;
+}
+
+/** Decodes HTML character references in one left-to-right pass (what a browser decodes in text and attributes). */
+function decodeEntities(v: string): string {
+  let out = "";
+  let copied = 0;
+  for (let at = v.indexOf("&"); at >= 0; at = v.indexOf("&", at + 1)) {
+    const ref = referenceAt(v, at);
+    if (ref === undefined) continue;
+    out += v.slice(copied, at) + ref.text;
+    copied = ref.end;
+    at = ref.end - 1;
+  }
+  return copied === 0 ? v : out + v.slice(copied);
+}
+
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+// Three or more whitespace characters in a row (space, tab, LF, VT, FF, CR); one class, so the scan is linear.
+const WHITESPACE_RUN = /[\t-\r ]{3,}/g;
+
+/** What a whitespace run folds into: its line break if it holds one (`\r\n` when both), else its first character. */
+function foldedRun(run: string): string {
+  const cr = run.includes("\r");
+  const lf = run.includes("\n");
+  return cr && lf ? "\r\n" : cr ? "\r" : lf ? "\n" : (run[0] ?? " ");
+}
+
+/**
+ * Folds each run of three or more whitespace characters into one separator: SQL,
+ * shells, HTML and JavaScript read any run as one, so a rule's bounded gap
+ * (`\s{0,5}`) cannot be outrun by padding. A run with a line break keeps it
+ * (a newline separates shell commands and header lines).
+ */
+function foldWhitespace(v: string): string {
+  return v.replace(WHITESPACE_RUN, foldedRun);
+}
+
+/** True when `raw` holds anything a step of `normalise` changes; most values hold none and are returned as they are. */
+function needsWork(raw: string, plusAsSpace: boolean): boolean {
+  let spaces = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 || c === 38 || c === 92 || c === 0 || c >= 128 || (c >= 65 && c <= 90) || (c === 43 && plusAsSpace)) return true;
+    spaces = isSpace(c) ? spaces + 1 : 0;
+    if (spaces === 3) return true;
+  }
+  return false;
+}
+
 /**
  * The one normal form rules see. `plusAsSpace` for query and form values;
  * `keepNul` for a credential's value, where a NUL is the attack itself (elsewhere
@@ -117,14 +233,9 @@ export function percentDecodeOnce(s: string, plusAsSpace: boolean): string {
  */
 export function normalise(raw: string, plusAsSpace: boolean, keepNul = false): string {
   // Most values hold nothing to decode: one scan for the characters any step below
-  // acts on (`%`, `+` as space, `&`, `\\`, NUL, non-ASCII, upper case); without
-  // them every step is the identity, and the value is returned as it is.
-  let i = 0;
-  for (; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 37 || c === 38 || c === 92 || c === 0 || c >= 128 || (c >= 65 && c <= 90) || (c === 43 && plusAsSpace)) break;
-  }
-  if (i === raw.length) return raw;
+  // acts on (`%`, `+` as space, `&`, `\\`, NUL, non-ASCII, upper case, a whitespace
+  // run); without them every step is the identity, and the value is returned as it is.
+  if (!needsWork(raw, plusAsSpace)) return raw;
   let v = raw;
   for (let pass = 0; pass < MAX_PASSES && v.includes("%"); pass++) {
     const next = percentDecodeOnce(v, plusAsSpace && pass === 0);
@@ -132,18 +243,18 @@ export function normalise(raw: string, plusAsSpace: boolean, keepNul = false): s
     v = next;
   }
   if (plusAsSpace && !raw.includes("%")) v = v.replaceAll("+", " ");
-  if (v.includes("&"))
-    v = v.replace(ENTITY, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-      if (hex !== undefined) return String.fromCodePoint(Math.min(0x10ffff, parseInt(hex, 16)));
-      if (dec !== undefined) return String.fromCodePoint(Math.min(0x10ffff, parseInt(dec, 10)));
-      return NAMED[(name ?? "").toLowerCase()] ?? whole;
-    });
+  if (v.includes("&")) v = decodeEntities(v);
   if (v.includes("\\"))
-    v = v.replace(JS_ESCAPE, (_w, u: string | undefined, x: string | undefined) => String.fromCharCode(parseInt(u ?? x ?? "0", 16)));
+    v = v.replace(JS_ESCAPE, (_w, u: string | undefined, braced: string | undefined, x: string | undefined) =>
+      codePointText(u ?? braced ?? x ?? "0", 16),
+    );
   if (!keepNul && v.includes("\0")) v = v.replaceAll("\0", "");
   // Compatibility forms (full-width `／`, circled `①`, `ⓛ`) fold to ASCII under NFKC,
   // as some back ends and URL parsers fold them; only non-ASCII text can hold them.
-  if (/[\u0080-\uffff]/.test(v)) v = v.normalize("NFKC");
+  // NFKC leaves the ideographic full stop (U+3002, which U+FF61 folds to) as it is, but
+  // a URL parser reads it as `.` in a host name (UTS 46): `127。0。0。1` is loopback.
+  if (/[\u0080-\uffff]/.test(v)) v = v.normalize("NFKC").replaceAll("\u3002", ".");
+  v = foldWhitespace(v);
   return v.toLowerCase();
 }
 

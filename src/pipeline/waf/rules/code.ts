@@ -7,8 +7,16 @@
  */
 import type { ValueRule } from "../types";
 
+// PHP's functions that are no English word: a call of one is PHP, whatever its argument.
 const PHP_FUNCTIONS: ReadonlySet<string> = new Set(
-  `shell_exec passthru popen proc_open pcntl_exec preg_replace create_function call_user_func call_user_func_array include_once require_once file_get_contents file_put_contents fopen readfile fwrite unserialize base64_decode gzinflate gzuncompress str_rot13 phpinfo highlight_file show_source parse_ini_file move_uploaded_file symlink gethostbyname getenv putenv ini_set ini_get array_map array_filter usort var_dump print_r var_export ob_start curl_exec fsockopen pfsockopen stream_socket_client escapeshellcmd parse_str session_start setcookie checkdate strrev chmod mkdir unlink posix_getpwuid posix_kill posix_setuid posix_uname`.split(
+  `shell_exec passthru popen proc_open proc_close proc_nice proc_terminate proc_get_status pcntl_exec pcntl_fork pcntl_signal pcntl_alarm preg_replace preg_replace_callback preg_replace_callback_array mb_ereg_replace mb_eregi_replace ereg_replace eregi_replace create_function call_user_func call_user_func_array call_user_method call_user_method_array forward_static_call forward_static_call_array func_get_args register_shutdown_function register_tick_function set_error_handler set_exception_handler spl_autoload_register iterator_apply array_walk array_walk_recursive array_reduce uasort uksort include_once require_once file_get_contents file_put_contents fopen fputs fgets fread fwrite fclose fpassthru fscanf readfile tmpfile tempnam opendir readdir scandir rmdir getcwd chdir chroot lchown chown chgrp filegroup fileowner fileperms fileinode fileatime filectime filemtime filesize filetype file_exists is_writable is_writeable is_readable is_executable disk_free_space diskfreespace disk_total_space realpath readlink linkinfo unserialize serialize base64_decode base64_encode convert_uudecode hex2bin bin2hex gzinflate gzdeflate gzuncompress gzcompress gzdecode gzencode bzdecompress zlib_decode str_rot13 strrev strtr str_replace substr_replace str_repeat str_pad strip_tags addslashes stripslashes htmlspecialchars_decode html_entity_decode urldecode rawurldecode intval floatval boolval strval settype gettype sprintf vsprintf printf vprintf fprintf sscanf ucfirst lcfirst ucwords strtoupper strtolower json_decode json_encode phpinfo phpversion php_uname php_strip_whitespace highlight_file highlight_string show_source token_get_all parse_ini_file parse_ini_string move_uploaded_file symlink gethostbyname gethostbynamel gethostbyaddr dns_get_record getenv putenv apache_setenv apache_child_terminate ini_set ini_get ini_get_all ini_alter ini_restore get_cfg_var set_time_limit ignore_user_abort array_map array_filter usort var_dump debug_zval_dump debug_backtrace debug_print_backtrace print_r var_export get_defined_vars get_defined_functions get_defined_constants get_class_methods get_class_vars get_object_vars get_current_user getmypid getmyuid getmygid getmyinode getlastmod sys_get_temp_dir sys_getloadavg getrusage assert_options function_exists method_exists class_exists ob_start ob_get_contents ob_get_clean curl_init curl_setopt curl_exec curl_multi_exec fsockopen pfsockopen socket_create socket_connect stream_socket_client stream_socket_server stream_context_create stream_get_contents ftp_connect ftp_get ftp_put escapeshellcmd escapeshellarg parse_str session_start session_id session_decode session_encode setcookie setrawcookie header_remove headers_list checkdate chmod mkdir unlink posix_getpwuid posix_getpwnam posix_getgrgid posix_getlogin posix_getuid posix_geteuid posix_getegid posix_getcwd posix_kill posix_mkfifo posix_setuid posix_setgid posix_ttyname posix_uname mysql_query mysqli_query pg_query sqlite_query mb_send_mail imap_open openssl_decrypt mcrypt_decrypt simplexml_load_string simplexml_load_file libxml_disable_entity_loader xmlrpc_decode wp_remote_get wp_remote_post wp_remote_request wp_remote_fopen`.split(
+    " ",
+  ),
+);
+// PHP functions that run code or commands, read files or reveal the server: a value that is
+// nothing but one of these names is the name a variable-function call (`$_GET['f']()`) takes.
+const PHP_RISKY_NAMES: ReadonlySet<string> = new Set(
+  `shell_exec passthru popen proc_open pcntl_exec create_function call_user_func call_user_func_array forward_static_call file_get_contents file_put_contents base64_decode gzinflate gzuncompress gzdecode str_rot13 convert_uudecode phpinfo php_uname highlight_file show_source move_uploaded_file get_defined_vars get_defined_functions get_defined_constants get_current_user posix_getpwuid posix_uname posix_kill assert_options preg_replace_callback array_walk register_shutdown_function set_error_handler ini_set putenv fsockopen pfsockopen stream_socket_client curl_exec escapeshellcmd unserialize include_once require_once wp_remote_get wp_remote_post`.split(
     " ",
   ),
 );
@@ -49,19 +57,149 @@ const TEMPLATE_CODE =
 const ENDLESS =
   /^(?:!{1,3})?[-+]?(?:''|""|``|\[\]|\{\}|\d{1,10}|true|false|this|infinity|nan|null|undefined|string|number|object|array|date|boolean|symbol|math|json|new[a-z]{1,20}|\((?:true|1|!0))$|^[a-z_]\w{0,19}[<>]\w{1,20}$/;
 
+// A value that is one snake_case word, or one of the risky names without an underscore.
+const RISKY_NAME_GATE = /^\s{0,3}(?:[a-z0-9]{1,30}_[a-z0-9_]{1,40}|phpinfo|passthru|popen|fsockopen|pfsockopen|unserialize|putenv)\s{0,3}$/;
+
 /** Patterns used inside `accept` and `detect` functions, for the ReDoS check. */
-export const CODE_PATTERNS: readonly RegExp[] = [TEMPLATE_CODE, ENDLESS];
+export const CODE_PATTERNS: readonly RegExp[] = [TEMPLATE_CODE, ENDLESS, RISKY_NAME_GATE];
+
+const isCodeFunction = (name: string): boolean => PHP_FUNCTIONS.has(name) || CODE_WORDS.has(name);
+
+// How far one variable-function candidate is read: a call's callee is short.
+const CALLEE_LIMIT = 120;
+
+/** The index of `needle` in `v` between `from` and `end` (its whole match inside), or -1. */
+function indexWithin(v: string, needle: string, from: number, end: number): number {
+  // A slice of at most CALLEE_LIMIT characters: `indexOf` on the whole value would read to its end.
+  const at = v.slice(from, end).indexOf(needle);
+  return at < 0 ? -1 : from + at;
+}
+
+/** Index after the whitespace and PHP comments (block, `#` and `//` line comments) at `from`, within `end`. */
+function skipTrivia(v: string, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const c = v[i];
+    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v") i++;
+    else if (c === "/" && v[i + 1] === "*") {
+      // Searched within `end` only: an unbounded search from every `$` would make a value of
+      // many `$/*` quadratic.
+      const close = indexWithin(v, "*/", i + 2, end);
+      if (close < 0) return end;
+      i = close + 2;
+    } else if (c === "#" || (c === "/" && v[i + 1] === "/")) {
+      const eol = indexWithin(v, "\n", i, end);
+      if (eol < 0) return end;
+      i = eol + 1;
+    } else break;
+  }
+  return i;
+}
+
+/** Index after the bracketed group opening at `from` (`[…]` or `{…}`, nested), or -1 when empty or unclosed. */
+function skipGroup(v: string, from: number, end: number): number {
+  let depth = 0;
+  for (let i = from; i < end; i++) {
+    const c = v[i];
+    if (c === "[" || c === "{" || c === "(") depth++;
+    else if (c === "]" || c === "}" || c === ")") {
+      depth--;
+      if (depth === 0) return v.slice(from + 1, i).trim() === "" ? -1 : i + 1;
+    }
+  }
+  return -1;
+}
+
+/** True when the `$` before `at` starts a variable-function call: `$f(`, `$_GET[x](`, `${'a'.'b'}(`, `$a[0] (`. */
+function variableCallAt(v: string, at: number): boolean {
+  const end = Math.min(v.length, at + CALLEE_LIMIT);
+  let i = at;
+  while (v[i] === "$" && i < end) i++;
+  i = skipTrivia(v, i, end);
+  if (v[i] === "{") {
+    i = skipGroup(v, i, end);
+    if (i < 0) return false;
+  } else {
+    const start = i;
+    while (i < end && /[\w\u0080-\uffff]/.test(v[i] ?? "")) i++;
+    // A PHP variable name starts with a letter or `_`: `$5 (five dollars)` is a price.
+    if (i === start || /\d/.test(v[start] ?? "")) return false;
+  }
+  for (let subscripts = 0; subscripts < 8; subscripts++) {
+    const next = skipTrivia(v, i, end);
+    if (v[next] !== "[" && v[next] !== "{") break;
+    i = skipGroup(v, next, end);
+    if (i < 0) return false;
+  }
+  return v[skipTrivia(v, i, end)] === "(";
+}
+
+const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\r";
+
+/**
+ * The string literals joined by `.` that end just before `end` (`'sys'.'tem'`), concatenated,
+ * read right to left; `undefined` unless at least two are joined. Bounded: eight literals of
+ * at most 30 characters.
+ */
+function concatenationBefore(v: string, end: number): string | undefined {
+  let i = end;
+  let name = "";
+  let literals = 0;
+  for (; literals < 8; literals++) {
+    while (isSpace(v[i - 1])) i--;
+    const quote = v[i - 1];
+    if (quote !== "'" && quote !== '"') break;
+    const open = v.lastIndexOf(quote, i - 2);
+    if (open < 0 || i - 1 - open > 31) break;
+    const part = v.slice(open + 1, i - 1);
+    if (!/^[a-z0-9_]*$/.test(part)) break;
+    name = part + name;
+    i = open;
+    while (isSpace(v[i - 1])) i--;
+    if (v[i - 1] !== ".") {
+      literals++;
+      break;
+    }
+    i--;
+  }
+  return literals >= 2 ? name : undefined;
+}
+
+/** True when a call's callee is string literals concatenated into a code function's name. */
+export function callsConcatenatedName(value: string): boolean {
+  for (let p = value.indexOf("("); p >= 0; p = value.indexOf("(", p + 1)) {
+    let i = p;
+    while (isSpace(value[i - 1])) i--;
+    if (value[i - 1] === ")") i--;
+    const name = concatenationBefore(value, i);
+    if (name !== undefined && isCodeFunction(name)) return true;
+  }
+  return false;
+}
+
+/** True when `value` calls a function through a variable, whatever trivia splits the callee from its call. */
+export function callsVariableFunction(value: string): boolean {
+  for (let i = value.indexOf("$"); i >= 0;) {
+    if (variableCallAt(value, i + 1)) return true;
+    // A run of `$` (`$$$f(`) is read once, from its first `$`: trying each would make a long run quadratic.
+    let next = i + 1;
+    while (value[next] === "$") next++;
+    i = value.indexOf("$", next);
+  }
+  return false;
+}
 
 export const codeRules: readonly ValueRule[] = [
-  // PHP open tag or stream wrapper
+  // PHP open tag (`<?php`, `<?=`, a short tag), a closing tag after a statement (`<?xml …?>` is
+  // no PHP), a Smarty `{php}` block, or a stream wrapper
   {
     id: 601,
-    needs: "?[:",
+    needs: "?[:{",
     group: "code",
     paranoia: 1,
     score: 5,
     pattern:
-      /(?:<\?(?:php|=|\s|$)|\?>|\[\/?\\?php\]|\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|ogg|rar|ssh2(?:\.\w{1,10})?):\/\/)/,
+      /(?:<\?(?:php|=|\s|$)|[;)][ \t]{0,5}\?>|\[\/?\\?php\]|\{\/?php\}|\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|ogg|rar|ssh2(?:\.\w{1,10})?):\/\/)/,
   },
   // call of a PHP code-execution or file function
   {
@@ -71,7 +209,7 @@ export const codeRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     accept: (t) => PHP_FUNCTIONS.has(t),
-    pattern: /([a-z_][a-z0-9_]{1,40})\s{0,10}(?:\/\*[^*]{0,100}\*\/\s{0,10})?\(/g,
+    pattern: /([a-z_][a-z0-9_]{1,40})\s{0,10}(?:(?:\/\*[^*]{0,100}\*\/|(?:#|\/\/)[^\n]{0,100}\n)\s{0,10}){0,4}\(/g,
   },
   // call of an English-named code function with a code-like argument
   {
@@ -93,7 +231,8 @@ export const codeRules: readonly ValueRule[] = [
     accept: (t) => CODE_WORDS.has(t),
     pattern: /(?:^|[/\\=;\s])([a-z_]{2,12})\(\s{0,3}\)\s{0,3};?$/g,
   },
-  // PHP superglobal, variable function, `${` holding code (a `${NAME}` placeholder holds none), or a
+  // PHP superglobal, variable function, `${` holding code (a call, a subscript, a string: a `${NAME}`,
+  // `${var.region}` or `${HOME:-/root}` placeholder holds none; Log4j's `${x:…}` is java.ts's), or a
   // tagged template calling through a member (`[].sort.call\`${alert}\``)
   {
     id: 603,
@@ -102,7 +241,7 @@ export const codeRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$\{\s{0,5}[a-z_]\w{0,40}\s{0,5}[^\s\w}]|\.\s{0,5}[a-z_$][\w$]{0,30}\s{0,5}`[^`]{0,100}\$\{|\${1,4}(?:[a-z_]\w{0,30}|\{[^}]{0,30}\})(?:\{[^}]{0,30}\}|\[[^\]]{0,30}\]){0,4}[ \t]{0,5}(?:\/\*[^*]{0,100}\*\/[ \t]{0,5})?\(/,
+      /\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$http_(?:get|post|cookie|server|env|session|post_files)_vars\b|\$http_raw_post_data\b|\$\{\s{0,5}[a-z_]\w{0,40}\s{0,5}[(['"]|\.\s{0,5}[a-z_$][\w$]{0,30}\s{0,5}`[^`]{0,100}\$\{|\${1,4}(?:[a-z_]\w{0,30}|\{[^}]{0,30}\})(?:\{[^}]{0,30}\}|\[[^\]]{0,30}\]){0,4}[ \t]{0,5}(?:\/\*[^*]{0,100}\*\/[ \t]{0,5})?\(/,
   },
   // a value that is one call of a code function
   {
@@ -121,8 +260,8 @@ export const codeRules: readonly ValueRule[] = [
     group: "code",
     paranoia: 1,
     score: 5,
-    accept: (t) => CODE_WORDS.has(t),
-    pattern: /\([ \t]{0,3}['"]?([a-z_]{2,12})['"]?[ \t]{0,3}\)[ \t]{0,3}\(/g,
+    accept: isCodeFunction,
+    pattern: /\([ \t]{0,3}['"]?([a-z_]{2,30})['"]?[ \t]{0,3}\)[ \t]{0,3}\(/g,
   },
   // function name split from its call by a comment, or called through a string
   {
@@ -168,7 +307,8 @@ export const codeRules: readonly ValueRule[] = [
     group: "code",
     paranoia: 1,
     score: 5,
-    pattern: /(?:^|[;{])[oc]:\d{1,5}:"[\w\\]{1,100}":\d{1,5}:\{|^a:\d{1,5}:\{[si]:/,
+    pattern:
+      /(?:^|[^a-z0-9_])(?:[oc]:\+?\d{1,5}:"[\w\\]{1,100}":\+?\d{1,5}:\{|a:\+?\d{1,5}:\{(?:\}|[sidbn]:)|e:\d{1,5}:"[\w\\]{1,100}:[\w]{1,100}";)/,
   },
   // PHP session file or config file name
   {
@@ -247,4 +387,18 @@ export const codeRules: readonly ValueRule[] = [
     score: 5,
     pattern: /(?:\[\]\+?\[\]|\(!\[\]\+\[\]\)|!!\[\]|\+!\+\[\]|\[\]\[\(|\(\+\[\]\))/,
   },
+  // variable-function call: `$f(`, `$_GET['a'](`, `$$x{0}[1] (` with comments anywhere, `${'sys'.'tem'}(`
+  { id: 623, needs: "$", group: "code", paranoia: 1, score: 5, detect: callsVariableFunction },
+  // a value that is nothing but a risky PHP function's name (what a variable-function call takes)
+  {
+    id: 624,
+    plain: true,
+    group: "code",
+    paranoia: 1,
+    score: 5,
+    detect: (v) => PHP_RISKY_NAMES.has(v.trim()),
+    plainGate: RISKY_NAME_GATE,
+  },
+  // a function name built by string concatenation and called: `('sys'.'tem')('id')`, `"ex"."ec"(`
+  { id: 625, needs: "(", group: "code", paranoia: 1, score: 5, detect: callsConcatenatedName },
 ];

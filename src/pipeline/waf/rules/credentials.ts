@@ -9,11 +9,26 @@
 import type { ValueRule } from "../types";
 import { isCommand } from "./shell";
 
-// A credential's template or expression: closed, with code inside (arithmetic, a call, a member, a quote).
-const SECRET_EXPRESSION = /^\s{0,5}(?:\d{1,10}\s{0,5}[*+/-]\s{0,5}\d|[a-z_$][\w$]{0,40}\s{0,5}[.(:[]|['"])/;
+// A credential's template or expression, whole from its opener to its closer: arithmetic, a
+// member path of names (`config.secret_key`; words of three letters or more, which random symbols rarely spell), a call whose parentheses close (`t(java.lang.runtime)…`),
+// a method on a string literal, an OGNL variable or a static member. A generated password's
+// random symbols may open `${` and close `}` by chance; they do not spell one of these whole.
+// One pattern per shape (kept apart so that no two can match the same text: linear, and plain to read).
+const SECRET_EXPRESSIONS: readonly RegExp[] = [
+  /^\s{0,5}\d{1,10}\s{0,5}[*+/-]\s{0,5}\d{1,10}\s{0,5}$/,
+  /^\s{0,5}[a-z_$][a-z_$]{2,40}(?:\.[a-z_$][a-z_$]{2,40}){1,8}$/,
+  /^\s{0,5}[a-z_$][\w$.]{0,60}\s{0,5}\([^()]{0,80}\)(?:\.[a-z_$][\w$]{0,40}(?:\([^()]{0,80}\))?){0,6}$/,
+  /^\s{0,5}[a-z_$][\w$]{1,40}\[(?:'[^']{1,60}'|"[^"]{1,60}")\][\w$.()]{0,60}$/,
+  /^\s{0,5}(?:'[^']{0,60}'|"[^"]{0,60}")\.[a-z_][\w$.()'"]{1,80}$/,
+  /^\s{0,5}\(\s{0,5}#[a-z_][^}]{0,100}$/,
+  /^\s{0,5}@[a-z_]{1,20}\.[\w.]{1,80}@[^}]{0,100}$/,
+];
+const isSecretExpression = (body: string): boolean => SECRET_EXPRESSIONS.some((p) => p.test(body));
+
+const baseName = (token: string): string => token.slice(Math.max(token.lastIndexOf("/"), token.lastIndexOf("\\")) + 1);
 
 /** Patterns used inside `accept` and `detect` functions, for the ReDoS check. */
-export const CREDENTIAL_PATTERNS: readonly RegExp[] = [SECRET_EXPRESSION];
+export const CREDENTIAL_PATTERNS: readonly RegExp[] = [...SECRET_EXPRESSIONS];
 
 export const credentialRules: readonly ValueRule[] = [
   // --- credentials: what matters in a password, secret or token field, whatever it is named -----
@@ -28,10 +43,13 @@ export const credentialRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     on: ["secret"],
-    accept: (t) => SECRET_EXPRESSION.test(t),
-    pattern: /(?:[$#]\{|\{\{|<%=?)([^{}%]{1,120})(?:\}|%>)/g,
+    accept: isSecretExpression,
+    // Each opener with its own closer: `${ }`, `#{ }`, `%{ }`, `{{ }}`, `<% %>`.
+    pattern: /(?:[$#%]\{(?=[^{}%]{1,120}\})|\{\{(?=[^{}%]{1,120}\}\})|<%=?(?=[^{}%]{1,120}%>))([^{}%]{1,120})(?:\}|%>)/g,
   },
-  // shell command substitution, closed: `$(id)`, `\`curl x\``
+  // shell command substitution, closed: `$(whoami)`, `\`curl x\``. The command's name has four
+  // letters at least: `\`id\``, `$(ps)` or `\`ver\`` is what a generated password's random symbols
+  // around two or three letters spell once in a few ten thousand; a credential is hashed, never run.
   {
     id: 520,
     needs: "$`",
@@ -39,11 +57,13 @@ export const credentialRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     on: ["secret"],
-    accept: isCommand,
-    pattern: /(?:\$\(|`)\s{0,3}([\w./\\-]{1,60})(?:[\s;|&][^`)]{0,200})?[`)]/g,
+    accept: (t) => baseName(t).length >= 4 && isCommand(t),
+    // Each opener needs its own closer ahead: `$(` a `)`, a backtick a backtick.
+    pattern: /(?:\$\((?=[^)]{1,260}\))|`(?=[^`]{1,260}`))\s{0,3}([\w./\\-]{1,60})(?:[\s;|&][^`)]{0,200})?[`)]/g,
   },
-  // NUL, CR or LF: no password manager or keyboard types them; they cut or split what logs it
-  // The characters are the point: a NUL or a line break in a credential.
-  // eslint-disable-next-line no-control-regex
-  { id: 207, group: "protocol_attack", paranoia: 1, score: 5, on: ["secret"], pattern: /[\u0000\r\n]/ },
+  // a CRLF line break: no password manager or keyboard types one; it splits what logs the value.
+  // (A lone CR or LF, or a NUL, is not judged here: a secret's value is percent-decoded like any
+  // other, so a generated password holding the literal text `%0a` or `%00` would read as one. A
+  // real NUL is the request rule 113's, which reads the body as it was sent.)
+  { id: 207, group: "protocol_attack", paranoia: 1, score: 5, on: ["secret"], pattern: /\r\n/ },
 ];

@@ -3,7 +3,10 @@
  * or a cloud metadata name? Parsed the way URL parsers and `inet_aton` read
  * hosts, so every spelling of the same address counts: dotted decimal, one
  * 32-bit integer, hex or octal parts (`0x7f.1`, `0177.0.0.1`, `2130706433`),
- * IPv6 with an embedded IPv4 (`[::ffff:169.254.169.254]`). No regex: a linear scan.
+ * IPv6 in every spelling of an embedded IPv4 (`[::ffff:169.254.169.254]`,
+ * `[::ffff:7f00:1]`, `[0:0:0:0:0:ffff:a9fe:a9fe]`), IDNA's other full stops
+ * (`127。0。0。1`), and public wildcard-DNS names that answer with an internal
+ * address (`10.0.0.1.nip.io`, `lvh.me`). Each host is scanned a bounded number of times.
  */
 
 const NAMES: ReadonlySet<string> = new Set([
@@ -48,8 +51,9 @@ function ipv4(host: string): number | undefined {
 function internalV4(a: number): boolean {
   const first = Math.floor(a / 2 ** 24);
   const second = Math.floor(a / 2 ** 16) % 256;
+  // 0.0.0.0 reaches the local host; the rest of 0/8 is not routed (a connect fails).
   return (
-    first === 0 ||
+    a === 0 ||
     first === 10 ||
     first === 127 ||
     (first === 169 && second === 254) ||
@@ -59,18 +63,83 @@ function internalV4(a: number): boolean {
   );
 }
 
-function internalV6(host: string): boolean {
-  const h = host.replace(/%.{0,20}$/, "");
-  if (h === "::" || h === "::1" || /^0{0,4}(?::0{0,4}){0,6}:0{0,3}1$/.test(h)) return true;
-  if (/^f[cd][0-9a-f]{0,2}:/.test(h) || /^fe[89ab][0-9a-f]?:/.test(h)) return true;
-  const dotted = h.lastIndexOf(":");
-  const tail = h.slice(dotted + 1);
-  if (tail.includes(".")) {
-    const v4 = ipv4(tail);
-    return v4 !== undefined && internalV4(v4);
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a trailing dotted IPv4 as two groups), or undefined. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address;
+  const lastColon = text.lastIndexOf(":");
+  if (lastColon < 0) return undefined;
+  if (text.slice(lastColon + 1).includes(".")) {
+    const v4 = ipv4(text.slice(lastColon + 1));
+    if (v4 === undefined) return undefined;
+    text = `${text.slice(0, lastColon + 1)}${Math.floor(v4 / 65536).toString(16)}:${(v4 % 65536).toString(16)}`;
   }
+  const halves = text.split("::");
+  if (halves.length > 2) return undefined;
+  const parse = (half: string | undefined): number[] | undefined => {
+    if (half === undefined || half === "") return [];
+    const groups = half.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
+    return groups.some((g) => Number.isNaN(g)) ? undefined : groups;
+  };
+  const head = parse(halves[0]);
+  const rest = parse(halves[1]);
+  if (head === undefined || rest === undefined) return undefined;
+  const given = head.length + rest.length;
+  if (given > 8 || (halves.length === 1 && given !== 8)) return undefined;
+  return [...head, ...new Array<number>(8 - given).fill(0), ...rest];
+}
+
+/**
+ * Loopback, unspecified, unique-local, link-local, or an IPv4 address carried in
+ * IPv6 (mapped `::ffff:a.b.c.d` in any spelling, compatible `::a.b.c.d`, NAT64
+ * `64:ff9b::/96`, 6to4 `2002::/16`) that is internal.
+ */
+function internalV6(host: string): boolean {
+  const groups = ipv6Groups(host.replace(/%.{0,20}$/, ""));
+  if (groups === undefined) return false;
+  const g = (i: number): number => groups[i] ?? 0;
+  const zerosBefore = (n: number): boolean => groups.slice(0, n).every((x) => x === 0);
+  const v4 = (hi: number, lo: number): boolean => internalV4(hi * 65536 + lo);
+  if (zerosBefore(7) && g(7) <= 1) return true;
+  if ((g(0) & 0xfe00) === 0xfc00 || (g(0) & 0xffc0) === 0xfe80) return true;
+  if (zerosBefore(5) && (g(5) === 0xffff || g(5) === 0)) return v4(g(6), g(7));
+  if (g(0) === 0x64 && g(1) === 0xff9b && groups.slice(2, 6).every((x) => x === 0)) return v4(g(6), g(7));
+  if (g(0) === 0x2002) return v4(g(1), g(2));
   return false;
 }
+
+// Public DNS names that answer with the address spelled in the name (`10.0.0.1.nip.io`,
+// `169-254-169-254.sslip.io`, `7f000001.nip.io`): the address decides.
+const ADDRESS_IN_NAME = [".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me", ".localh.st"];
+// Public DNS names (and their subdomains) that answer with a loopback address.
+const LOOPBACK_NAMES = ["localtest.me", "lvh.me", "vcap.me", "lacolhost.com", "fuf.me", "localh.st", "127-0-0-1.org.uk", "yoogle.com"];
+
+/** The address a wildcard-DNS name spells before its suffix, as an unsigned 32-bit number, or undefined. */
+function addressInName(host: string, suffix: string): number | undefined {
+  const labels = host.slice(0, -suffix.length).split(".");
+  // Dotted: the last four labels (`app.10.0.0.1`); dashed or hex: the last label (`app-10-0-0-1`, `0a000001`).
+  const dotted = labels.slice(-4).join(".");
+  const last = labels[labels.length - 1] ?? "";
+  const dashed = last.split("-").slice(-4).join(".");
+  for (const spelling of [dotted, dashed, /^[0-9a-f]{8}$/.test(last) ? `0x${last}` : ""]) {
+    if (!/^(?:[0-9.]{1,40}|0x[0-9a-f]{8})$/.test(spelling)) continue;
+    const address = ipv4(spelling);
+    if (address !== undefined && (spelling.split(".").length === 4 || spelling.startsWith("0x"))) return address;
+  }
+  return undefined;
+}
+
+/** True when `host` is a public wildcard-DNS name for an internal address. */
+function wildcardDnsInternal(host: string): boolean {
+  if (LOOPBACK_NAMES.some((name) => host.endsWith(name) && (host.length === name.length || host[host.length - name.length - 1] === ".")))
+    return true;
+  const suffix = ADDRESS_IN_NAME.find((s) => host.endsWith(s));
+  if (suffix === undefined) return false;
+  const address = addressInName(host, suffix);
+  return address !== undefined && internalV4(address);
+}
+
+// Full stops of other scripts that IDNA (and so a URL parser) reads as `.`: ideographic, full-width, half-width.
+const OTHER_DOTS = /[\u3002\uff0e\uff61]/g;
 
 /**
  * True when `authority` (a URL's host, maybe with a port) names an internal address.
@@ -82,7 +151,7 @@ function internalV6(host: string): boolean {
  * ```
  */
 export function isInternalHost(authority: string): boolean {
-  let host = authority.toLowerCase();
+  let host = authority.toLowerCase().replace(OTHER_DOTS, ".");
   if (host.startsWith("[")) {
     const end = host.indexOf("]");
     return internalV6(host.slice(1, end < 0 ? host.length : end));
@@ -90,7 +159,7 @@ export function isInternalHost(authority: string): boolean {
   const colon = host.indexOf(":");
   if (colon >= 0) host = host.slice(0, colon);
   host = host.replace(/\.$/, "");
-  if (NAMES.has(host) || SUFFIXES.some((s) => host.endsWith(s))) return true;
+  if (NAMES.has(host) || SUFFIXES.some((s) => host.endsWith(s)) || wildcardDnsInternal(host)) return true;
   const v4 = ipv4(host);
   return v4 !== undefined && internalV4(v4);
 }

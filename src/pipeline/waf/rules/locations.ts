@@ -31,23 +31,82 @@ const CUT_URL = /^(?:https?|ftps?|file|sftp)(?::\/\/[^?#\s]{0,300})?[?#]$/;
 const SCRIPT_URL = /^(?:https?|ftps?):\/\/\S{1,200}\.(?:php\d?|phtml|pl|py|sh|asp|aspx|jsp|cgi|txt\?|exe|ps1)(?:\?|$)/;
 /** The host of each `//authority` in a text. */
 const AUTHORITY = /\/\/(?:[^/@\s]{1,100}@)?([^/?#\s"'),]{1,200})/g;
+/**
+ * The host of a URL with a special scheme as a WHATWG parser reads it: any run of
+ * `/` and `\\` after the scheme, or none (`http:\\\\10.0.0.1`, `http:/10.0.0.1`,
+ * `http:10.0.0.1` all fetch 10.0.0.1).
+ */
+const LENIENT_URL =
+  /^(?:https?|wss?|ftps?|gopher|dict|ldaps?|tftp|sftp|smb|file):[/\\]{0,8}(?:[^/\\@\s?#]{1,100}@)?([^/\\?#\s"'),]{1,200})/;
+
+/**
+ * Separators a file API or a lenient decoder may read as `/` or `\\` but that the
+ * normal form keeps: `0x2f`/`0x5c` spelled out, the division slash, the fraction
+ * slash and the big solidus (which NFKC does not fold).
+ */
+const EXOTIC_SEPARATOR = /0x(?:2f|5c)|[\u2215\u2044\u29f5\u29f8\u29f9]/g;
+/** `/./` and `//` runs inside a path, which every file API reads as one `/`. */
+const EMPTY_SEGMENTS = /[/\\](?:\.?[/\\]){1,64}/g;
+/** Directory traversal, as rule 301 reads it, once the separators are folded. */
+export const TRAVERSAL = /(?:^|[/\\=;:'"])\.{2,8}(?:[/\\;]|$)|\.{2,8}[/\\]{1,3}\.{2,8}(?:[/\\]|$)/;
+const HAS_EXOTIC_SEPARATOR = /0x(?:2f|5c)|[\u2215\u2044\u29f5\u29f8\u29f9]/;
+/**
+ * What every plain value `sensitiveFile` accepts matches (rule 302's gate): the file's
+ * name as it is, or an empty segment or a spelled-out separator it may hide behind.
+ */
+// Inside SENSITIVE_FILE's own group: one alternation, each branch checked on its own (npm run redos).
+export const SENSITIVE_FILE_GATE = new RegExp(`${SENSITIVE_FILE.source.slice(0, -1)}|[/\\\\]\\.?[/\\\\]|0x(?:2f|5c))`);
 
 /** Patterns of this file, for the ReDoS check. */
-export const LOCATION_PATTERNS: readonly RegExp[] = [SENSITIVE_FILE, DOT_FILE, WINDOWS_PATH, IP_URL, CUT_URL, SCRIPT_URL, AUTHORITY];
+export const LOCATION_PATTERNS: readonly RegExp[] = [
+  SENSITIVE_FILE,
+  DOT_FILE,
+  WINDOWS_PATH,
+  IP_URL,
+  CUT_URL,
+  SCRIPT_URL,
+  AUTHORITY,
+  LENIENT_URL,
+  EXOTIC_SEPARATOR,
+  EMPTY_SEGMENTS,
+  TRAVERSAL,
+  HAS_EXOTIC_SEPARATOR,
+  SENSITIVE_FILE_GATE,
+];
+
+/**
+ * The path a file API would open for `token`: exotic separators folded to `/`,
+ * `/./` and repeated separators collapsed (`/etc/.//./passwd` is `/etc/passwd`).
+ * `..` stays: traversal is judged on its own.
+ */
+export function canonicalPath(token: string): string {
+  return token.replace(EXOTIC_SEPARATOR, "/").replace(EMPTY_SEGMENTS, "/");
+}
 
 const asWhole =
   (pattern: RegExp) =>
   (value: string): boolean => {
     const token = wholeToken(value);
-    return token !== undefined && pattern.test(token);
+    if (token === undefined) return false;
+    if (pattern.test(token)) return true;
+    const path = canonicalPath(token);
+    return path !== token && pattern.test(path);
   };
 
-/** The whole value is a path to a sensitive file (`/etc/passwd`, `..\\windows\\win.ini`, `.git/config`). */
+/** The whole value is a path to a sensitive file (`/etc/passwd`, `/etc//shadow`, `..\\windows\\win.ini`, `.git/config`). */
 export const sensitiveFile = asWhole(SENSITIVE_FILE);
 /** The whole value is a path to a credential or shell dot-file. */
 export const dotFile = asWhole(DOT_FILE);
 /** The whole value is a Windows system, UNC or device path. */
 export const windowsPath = asWhole(WINDOWS_PATH);
+
+/**
+ * Traversal spelled with separators the normal form keeps (`..0x2f..0x2fetc`,
+ * `..∕..∕`): rule 301's shape once they are folded. Anywhere in the value, like 301.
+ */
+export function exoticTraversal(value: string): boolean {
+  return HAS_EXOTIC_SEPARATOR.test(value) && TRAVERSAL.test(value.replace(EXOTIC_SEPARATOR, "/"));
+}
 /** The whole value is a URL to an IP address. */
 export const ipUrl = asWhole(IP_URL);
 /** The whole value is a URL cut off with `?` or `#`. */
@@ -74,5 +133,8 @@ export function namesInternalHost(text: string): boolean {
  */
 export function internalUrl(value: string): boolean {
   const token = wholeToken(value);
-  return token !== undefined && token.includes("//") && namesInternalHost(token);
+  if (token === undefined) return false;
+  if (token.includes("//") && namesInternalHost(token)) return true;
+  const host = LENIENT_URL.exec(token)?.[1];
+  return host !== undefined && isInternalHost(host);
 }

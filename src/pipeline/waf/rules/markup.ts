@@ -5,10 +5,15 @@
  *   src=x onerror=…>`, `<svg/onload=…>`) or is closed by its end tag later in
  *   the value (`<script>alert(1)</script>`, `<b>x</b>`). "A <script> tag was
  *   found", "<img> and <a> tags" open nothing.
+ *   An event handler attribute (`on…=`) runs in any element, a custom one too.
  * - A DOM sink in an expression: a dialog or `eval` called with a code-looking
  *   argument (`alert(1)`, `eval(atob(…))`, not "eval() is used" or
  *   "eval(userInput)"), `document.cookie` read into a call, a concatenation or
  *   an assignment, or as the whole value; not "(document.cookie)" in a sentence.
+ *   A global reached by a computed name and called (`top['al'+'ert'](1)`).
+ * - A script URL whose scheme is broken by what a URL parser removes (tab, CR,
+ *   LF inside it, control characters before it: `java\tscript:`, which entities
+ *   such as `&Tab;` or `&#x09;` spell): the browser runs it as `javascript:`.
  * Each is a few linear scans.
  */
 import { wholeToken } from "./context";
@@ -30,9 +35,10 @@ const CALL = /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript)\
 // A DOM object's sensitive property (what stands around it is read apart: see `around`).
 const DOM =
   /\b(?:document|window|location)\s{0,5}\.\s{0,5}(?:cookie|writeln|write|location|domain|body|createelement|name|open|href|hash|replace|assign|queryselectorall|queryselector|getelementby[a-z]{1,20}|forms|images|scripts|all)\b/g;
-// Sinks that are code wherever they stand: HTML properties, CSS script URLs and expressions, SVG links.
+// Sinks that are code wherever they stand: HTML properties, CSS script URLs and expressions, SVG links,
+// a window alias called through a computed name (`self[atob(…)](1)`: how a filter on `alert(` is dodged).
 const SINKS =
-  /\.innerhtml|\.outerhtml|\.srcdoc|\burl\s{0,5}\(\s{0,5}['"]?\s{0,5}(?:javascript|vbscript|data)|\bsrcdoc\s{0,5}=|\bformaction\s{0,5}=|xlink:href|\bstyle\s{0,5}=[^>]{0,200}(?:expression\s{0,5}\(|behavior\s{0,5}:|-moz-binding|url\s{0,5}\()|@import|\bexpression\(/;
+  /\b(?:top|self|window|parent|frames|globalthis|opener)\s{0,5}\[[^\]]{1,80}\]\s{0,5}[(`]|\.innerhtml|\.outerhtml|\.srcdoc|\burl\s{0,5}\(\s{0,5}['"]?\s{0,5}(?:javascript|vbscript|data)|\bsrcdoc\s{0,5}=|\bformaction\s{0,5}=|xlink:href|\bstyle\s{0,5}=[^>]{0,200}(?:expression\s{0,5}\(|behavior\s{0,5}:|-moz-binding|url\s{0,5}\()|@import|\bexpression\(/;
 // Arguments that are code: a literal, a list, a group, a unary or an expression.
 const CODE_ARGUMENT = /^[\d'"\x60[{(!~+\-/$]|[(.+=,;[]/;
 // Globals an argument may name that carry attacker-controlled text or reach the page.
@@ -49,22 +55,45 @@ const DOM_GLOBALS: ReadonlySet<string> = new Set([
   "opener",
 ]);
 
-/** Patterns of this file, for the ReDoS check. */
-export const MARKUP_PATTERNS: readonly RegExp[] = [OPEN_TAG, CLOSE_TAG, CALL, DOM, SINKS, CODE_ARGUMENT];
+// An attribute name right before `=` that is an event handler: script in any element.
+const EVENT_HANDLER = /(?:^|[\s/])on[a-z]{3,40}$/;
+// A scheme's run before its `:`: letters, and the tabs and line breaks a URL parser strips.
+const SCHEME_MIN = 4;
+const SCHEME_MAX = 60;
+const isSchemeChar = (c: number): boolean => (c >= 97 && c <= 122) || c === 9 || c === 10 || c === 13;
+// How many control characters or spaces before a scheme are read past (the URL parser drops them all).
+const MAX_LEADING_NOISE = 20;
+// Where a URL stands: the value's start, or after `=`, a quote or `(`.
+const URL_START = /[=("'\x60]/;
+// What a `data:` URL must declare to be a page or a script.
+const ACTIVE_DATA = /^\s{0,5}(?:text\/html|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml))/;
+const SCRIPT_SCHEMES: ReadonlySet<string> = new Set(["javascript", "vbscript", "livescript"]);
 
-/** True when a tag's inside (after its name) sets an attribute: `src=x`, `/onload=`, `dsfds href / =`. */
-function setsAttribute(after: string): boolean {
+/** Patterns of this file, for the ReDoS check. */
+export const MARKUP_PATTERNS: readonly RegExp[] = [
+  OPEN_TAG,
+  CLOSE_TAG,
+  CALL,
+  DOM,
+  SINKS,
+  CODE_ARGUMENT,
+  EVENT_HANDLER,
+  URL_START,
+  ACTIVE_DATA,
+];
+
+/** What a tag's inside (after its name) sets: an attribute (`src=x`, `/onload=`), an event handler among them. */
+function attributesOf(after: string): { readonly sets: boolean; readonly handler: boolean } {
   const cut = after.slice(0, 200);
   const end = cut.search(TAG_END);
   const inside = end < 0 ? cut : cut.slice(0, end);
   const eq = inside.indexOf("=");
-  if (eq < 0) return false;
-  const names = inside
-    .slice(0, eq)
-    .split(ATTRIBUTE_SEPARATOR)
-    .filter((w) => w !== "");
-  // One or two words before `=`: a tag's attributes; more is a sentence that happens to hold a `=`.
-  return names.length >= 1 && names.length <= 2;
+  if (eq < 0) return { sets: false, handler: false };
+  const before = inside.slice(0, eq).trimEnd();
+  const names = before.split(ATTRIBUTE_SEPARATOR).filter((w) => w !== "");
+  // One or two words before `=`: a tag's attributes; more is a sentence that happens to hold a `=`,
+  // unless the word before it is an event handler (`<input readonly disabled autofocus onfocus=`).
+  return { sets: names.length >= 1 && names.length <= 2, handler: EVENT_HANDLER.test(before) };
 }
 
 /**
@@ -85,8 +114,43 @@ export function htmlElement(value: string): boolean {
   OPEN_TAG.lastIndex = 0;
   for (let m = OPEN_TAG.exec(value); m !== null; m = OPEN_TAG.exec(value)) {
     const tag = m[1] ?? "";
-    if (!HTML_TAGS.has(tag)) continue;
-    if (closed?.has(tag) === true || setsAttribute(value.slice(OPEN_TAG.lastIndex))) return true;
+    const known = HTML_TAGS.has(tag);
+    if (known && closed?.has(tag) === true) return true;
+    const attributes = attributesOf(value.slice(OPEN_TAG.lastIndex));
+    // A handler runs in any element (custom ones too); other attributes only matter on the tags above.
+    if (attributes.handler || (known && attributes.sets)) return true;
+  }
+  return false;
+}
+
+/** True when a URL can start at `at`: the value's start or after `=`, a quote or `(`, past control characters and spaces. */
+function urlStartsAt(value: string, at: number): boolean {
+  let i = at;
+  for (let n = 0; n < MAX_LEADING_NOISE && i > 0 && value.charCodeAt(i - 1) <= 32; n++) i--;
+  const before = value[i - 1];
+  return before === undefined || URL_START.test(before);
+}
+
+/**
+ * True when a URL at a URL's place has a script scheme only once the URL parser
+ * has removed tabs and line breaks from it (`jav\tascript:`, `\x01javascript:`), or
+ * is a `data:` page spelt that way. A clean `javascript:` is rule 903's.
+ */
+function brokenScriptUrl(value: string): boolean {
+  // From each `:` back over the scheme's letters (and what the parser strips), at most
+  // SCHEME_MAX: a scan from every position forward would read up to that far at each one.
+  for (let colon = value.indexOf(":"); colon >= 0; colon = value.indexOf(":", colon + 1)) {
+    let start = colon;
+    while (start > 0 && colon - start < SCHEME_MAX && isSchemeChar(value.charCodeAt(start - 1))) start--;
+    if (colon - start < SCHEME_MIN || !urlStartsAt(value, start)) continue;
+    const run = value.slice(start, colon);
+    const scheme = run.replace(/[\t\n\r]/g, "");
+    const leadingNoise = start > 0 && value.charCodeAt(start - 1) <= 32;
+    // A clean scheme at a URL's start is rule 903's; here only what the URL parser has to clean up.
+    if (scheme === run && !leadingNoise) continue;
+    if (SCRIPT_SCHEMES.has(scheme)) return true;
+    const rest = value.slice(colon + 1, colon + 61).replace(/[\t\n\r]/g, "");
+    if (scheme === "data" && ACTIVE_DATA.test(rest)) return true;
   }
   return false;
 }
@@ -147,7 +211,8 @@ function domExpression(value: string): boolean {
 }
 
 /**
- * True when `value` reaches a DOM sink or runs a dialog/eval with code.
+ * True when `value` reaches a DOM sink, runs a dialog/eval with code, or is a
+ * script URL spelt with what a URL parser strips.
  *
  * @example
  * ```ts
@@ -156,7 +221,7 @@ function domExpression(value: string): boolean {
  * ```
  */
 export function domSink(value: string): boolean {
-  return codeCall(value) || domExpression(value) || SINKS.test(value);
+  return codeCall(value) || domExpression(value) || SINKS.test(value) || brokenScriptUrl(value);
 }
 
 /** Every plain value `domSink` can accept matches this (rule 904's plain gate). */

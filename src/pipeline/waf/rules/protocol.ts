@@ -3,7 +3,7 @@
  * client never sends. Each looks at the method, the raw target, the headers or
  * the raw body once; all are string scans without backtracking.
  */
-import type { RequestRule } from "../types";
+import type { RequestRule, WafRequest } from "../types";
 
 const ALLOWED_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 // Body types a JSON API (or a form post to it) may send; the route then narrows further (415).
@@ -20,6 +20,8 @@ const ALLOWED_CHARSETS: ReadonlySet<string> = new Set(["utf-8", "utf8", "iso-885
 // Headers only a proxy, WebDAV or an exploit sends to an API.
 const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
   "proxy",
+  // A compressed request body is one the WAF cannot read: what it hides passes uninspected.
+  "content-encoding",
   "lock-token",
   "content-range",
   "if",
@@ -40,7 +42,64 @@ const NUL = /%00|\u0000/;
 const CONTROL = /%(?:0[1-8bcef]|1[0-9a-f]|7f)|[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/i;
 const RESTRICTED_EXTENSION =
   /\.(?:asa|asax|ascx|backup|bak|bat|cdx|cer|cfg|cmd|com|config|conf|cs|csproj|csr|dat|db|dbf|dll|dos|htr|htw|ida|idc|idq|inc|ini|key|licx|lnk|log|mdb|old|pass|pdb|pol|printer|pwd|rdb|resources|resx|sql|swp|sys|vb|vbs|vbproj|vsdisco|webinfo|xsd|xsx|sqlite|sqlite3|kdbx|pem|p12|pfx|jks|tar|tgz|gz|zip|7z|rar|war|ear|orig|save|swo|tmp|temp|dist|yml|yaml|toml|env)$/;
-const RANGE = /^bytes=(?:\d{0,19}-\d{0,19})(?:,\s{0,3}\d{0,19}-\d{0,19}){0,4}$/;
+// One byte range of a Range header (RFC 9110 §14.1.2): `first-last`, `first-`, or `-suffix`.
+const BYTE_RANGE = /^(\d{0,15})-(\d{0,15})$/;
+// More ranges than any media player or download manager asks for: a many-ranges amplification.
+const MAX_RANGES = 5;
+// RFC 9110 §5.1 field-name: a token.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/;
+// Field values may hold visible ASCII, obs-text, space and tab; any other control character is a smuggling or injection tool.
+// eslint-disable-next-line no-control-regex
+const FIELD_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// Media type grammar (RFC 9110 §8.3.1): type/subtype, then `; name=value` parameters (token or quoted string).
+const MEDIA_TYPE =
+  /^[!#$%&'*+.^_`|~0-9a-z-]{1,127}\/[!#$%&'*+.^_`|~0-9a-z-]{1,127}(?:[ \t]{0,5};[ \t]{0,5}(?:[!#$%&'*+.^_`|~0-9a-z-]{1,127}=(?:[!#$%&'*+.^_`|~0-9a-z-]{1,200}|"[^"\\]{0,200}"))?){0,10}[ \t]{0,5}$/i;
+// A percent-encoded percent sign before two hex digits: a value encoded twice, to slip past a single decode.
+const DOUBLE_ENCODED = /%25[0-9a-f]{2}/i;
+
+/**
+ * True when a Range header value is one a client uses in good faith: `bytes=` with at most
+ * MAX_RANGES ranges, each ascending, none overlapping another (RFC 9110 §14.2 lets a server
+ * refuse those: they cost it more than they give the client).
+ */
+function isSaneRange(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (!v.startsWith("bytes=")) return false;
+  const parts = v.slice(6).split(",");
+  if (parts.length > MAX_RANGES) return false;
+  const spans: [number, number][] = [];
+  let suffixes = 0;
+  for (const part of parts) {
+    const m = BYTE_RANGE.exec(part.trim());
+    if (m === null) return false;
+    const first = m[1] ?? "";
+    const last = m[2] ?? "";
+    if (first === "" && last === "") return false;
+    if (first === "") {
+      suffixes++;
+      continue;
+    }
+    const from = Number(first);
+    const to = last === "" ? Number.MAX_SAFE_INTEGER : Number(last);
+    if (to < from) return false;
+    spans.push([from, to]);
+  }
+  if (suffixes > 1) return false;
+  spans.sort((a, b) => a[0] - b[0]);
+  return spans.every((span, i) => i === 0 || span[0] > (spans[i - 1]?.[1] ?? -1));
+}
+
+/** The request target's form (RFC 9112 §3.2): what is wrong with it, or `undefined`. */
+function targetShapeProblem(request: WafRequest, host: string | undefined): string | undefined {
+  const target = request.target;
+  if (target.includes("#")) return "target.fragment";
+  if (target === "*") return request.method === "OPTIONS" ? undefined : "target.asterisk";
+  if (target.startsWith("/")) return target.slice(0, target.search(/[?]|$/)).includes("\\") ? "target.backslash" : undefined;
+  const absolute = /^https?:\/\/([^/?#@]{1,255})/i.exec(target);
+  if (absolute === null) return "target.form";
+  // Absolute form is only for proxies; to this server it must name the host it is addressed to.
+  return (absolute[1] ?? "").toLowerCase() === (host ?? "").trim().toLowerCase() ? undefined : "target.host";
+}
 
 // An editor's backup copy (`index.php~`).
 const BACKUP_COPY = /\.\w{1,8}~(?:$|\/)/;
@@ -52,9 +111,17 @@ const isNumber = (v: string): boolean => /^\d{1,19}$/.test(v);
 // targets hold none of them, so these rules cost next to nothing on ordinary requests.
 const withPercent = (pattern: RegExp, text: string): boolean => text.includes("%") && pattern.test(text);
 const hasNulByte = (text: string): boolean => (text.includes("%") || text.includes("\u0000")) && NUL.test(text);
+// In a JSON body `%00` is three characters of a string (a generated password may hold them): JSON
+// spells a NUL as the escape `\u0000`, which the parser turns into one. Any other body may be
+// percent-decoded by what reads it (a form, an XML attribute a server URL-decodes): `%00` counts.
+const isJson = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^\s*application\/(?:[\w.-]{1,60}\+)?json\b/i.test(contentType);
+const bodyHasNul = (body: string | undefined, contentType: string | undefined): boolean =>
+  body !== undefined && (isJson(contentType) ? body.includes("\u0000") || body.includes("\\u0000") : hasNulByte(body));
 // Header predicates made once, not per request (an arrow in a rule is a new closure each call).
 const hasNul = (h: readonly [string, string]): boolean => h[1].includes("\u0000");
 const isRestricted = (h: readonly [string, string]): boolean => RESTRICTED_HEADERS.has(h[0]);
+const isMalformedField = (h: readonly [string, string]): boolean => !TOKEN.test(h[0]) || FIELD_VALUE_CONTROL.test(h[1]);
 
 export const protocolRules: readonly RequestRule[] = [
   // method not allowed
@@ -204,7 +271,8 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
-    check: (r) => (hasNulByte(r.target) ? "target" : hasNulByte(r.body ?? "") ? "body" : r.headers.some(hasNul) ? "headers" : undefined),
+    check: (r, f) =>
+      hasNulByte(r.target) ? "target" : bodyHasNul(r.body, f.contentType) ? "body" : r.headers.some(hasNul) ? "headers" : undefined,
   },
   // control characters in the target
   { id: 114, group: "protocol", paranoia: 2, score: 5, check: (r) => (CONTROL.test(r.target) ? "target" : undefined) },
@@ -238,7 +306,7 @@ export const protocolRules: readonly RequestRule[] = [
     score: 5,
     check: (_r, f) => {
       const v = f.header("range");
-      return v === undefined || RANGE.test(v.trim().toLowerCase()) ? undefined : "header.range";
+      return v === undefined || isSaneRange(v) ? undefined : "header.range";
     },
   },
   // too many arguments or an overlong argument name
@@ -279,5 +347,71 @@ export const protocolRules: readonly RequestRule[] = [
     score: 5,
     check: (_r, f) =>
       /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i.test(f.header("host") ?? "") ? "header.host" : undefined,
+  },
+  // header name that is not a token, or a header value with a control character (RFC 9110 §5)
+  {
+    id: 123,
+    group: "protocol",
+    paranoia: 1,
+    score: 5,
+    check: (r) => {
+      const h = r.headers.find(isMalformedField);
+      return h ? `header.${h[0].slice(0, 64)}` : undefined;
+    },
+  },
+  // conflicting framing: several Content-Length values that differ (request smuggling)
+  {
+    id: 124,
+    group: "protocol",
+    paranoia: 1,
+    score: 5,
+    check: (r) => {
+      const lengths = new Set(r.headers.flatMap((h) => (h[0] === "content-length" ? h[1].split(",").map((v) => v.trim()) : [])));
+      return lengths.size > 1 ? "header.content-length" : undefined;
+    },
+  },
+  // request target not in a form this server takes: a fragment, `*` outside OPTIONS, a backslash
+  // in the path, absolute form naming another host, or no leading slash
+  { id: 125, group: "protocol", paranoia: 1, score: 5, check: (r, f) => targetShapeProblem(r, f.header("host")) },
+  // Content-Type that is not a media type (type/subtype, then `;` parameters)
+  {
+    id: 126,
+    group: "protocol",
+    paranoia: 1,
+    score: 5,
+    check: (_r, f) => (f.contentType === undefined || MEDIA_TYPE.test(f.contentType.trim()) ? undefined : "header.content-type"),
+  },
+  // Connection asking both to keep the connection and to close it
+  {
+    id: 127,
+    group: "protocol",
+    paranoia: 1,
+    score: 5,
+    check: (_r, f) => {
+      const v = f.header("connection")?.toLowerCase();
+      return v !== undefined && v.includes("close") && v.includes("keep-alive") ? "header.connection" : undefined;
+    },
+  },
+  // Accept or User-Agent present but empty: no browser or HTTP library sends that
+  {
+    id: 128,
+    group: "protocol",
+    paranoia: 2,
+    score: 5,
+    check: (_r, f) =>
+      f.header("user-agent")?.trim() === "" ? "header.user-agent" : f.header("accept")?.trim() === "" ? "header.accept" : undefined,
+  },
+  // a percent sign percent-encoded before hex digits: double encoding
+  {
+    id: 129,
+    group: "protocol",
+    paranoia: 2,
+    score: 5,
+    check: (r, f) =>
+      withPercent(DOUBLE_ENCODED, r.target)
+        ? "target"
+        : f.contentType !== undefined && /x-www-form-urlencoded/i.test(f.contentType) && withPercent(DOUBLE_ENCODED, r.body ?? "")
+          ? "body"
+          : undefined,
   },
 ];

@@ -19,9 +19,14 @@ export const isCommand = (token: string): boolean => {
   return COMMANDS.has(base.endsWith(".exe") ? base.slice(0, -4) : base);
 };
 const COMMANDS: ReadonlySet<string> = new Set(
-  `ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude at attrib awk aws az base64 bash bcdboot bcdedit bg bitsadmin bsdtar busybox bzip2 cacls call cat cd certutil chef-client chef-vault chmod chown cmd copy cp crontab cscript csh curl dash dd del dig dir diskpart dnf docker echo env eval exec export fg find findstr forfiles ftp gawk gcc gcloud grep gunzip gzip head history hostname htop icacls id iex ifconfig ip ipconfig iwmi iwr java jobs jrunscript kill knife ksh kubectl last lastlog less ls lsof lua make md mkfifo mknod more mount move mshta msiexec mv nano nc ncat net netcat netstat nltest nmap node nohup npm nslookup od openssl passwd perf perl php ping pip pkill powershell printenv printf ps pwd pwsh python python2 python3 python3.10 python3.11 python3.12 rd reg regsvr32 ren rm ruby runas rundll32 sc schtasks scp screen sed service set sh shutdown sleep socat ss ssh start su sudo systemctl systeminfo tac tail tar taskkill tasklist tee telnet tftp time timeout tmux top touch type uname unxz unzip uptime useradd ver vi vim vol w wget who whoami wmic wscript xargs xxd xz xzcat yum zcat zgrep zip zless zsh zstd zstdcat`.split(
-    /\s+/,
-  ),
+  [
+    // Unix: shells, coreutils, admin and network tools, interpreters a one-liner runs through
+    `ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude arp ash at awk aws az base32 base64 bash bg bsdtar busybox bzip2 cat cd chattr chef-client chef-vault cp chgrp chmod chown chpasswd chroot crontab csh curl dash dd dig dmesg dnf docker echo env eval exec export fg find gawk gcc gcloud gdb getent getfacl grep groupadd gunzip gzip head hexdump history hostname htop id ifconfig insmod ip iptables ipconfig irb java jobs jrunscript jshell kill killall knife ksh kubectl last lastlog less ln ls lsattr lsmod lsof ltrace lua luajit lwp-download make mawk mkdir mkfifo mknod modprobe more mount mv nano nawk nc nc.openbsd nc.traditional ncat netcat netstat nmap node nohup npm nproc nsenter nslookup nvim od openssl passwd perf perl php php-cgi pip pip3 pkill pgrep ping printenv printf ps psql pwd python python2 python2.7 python3 python3.10 python3.11 python3.12 pypy pypy3 rbash readlink redis-cli rlwrap rm rmdir rsync ruby scp screen sed service setfacl setsid sh shred sleep socat sqlite3 ss ssh ssh-keygen stdbuf strace su sudo sysctl systemctl tac tail tar tclsh tcpdump tcsh tee telnet tftp time timeout tmux top touch traceroute uname unset unshare unxz unzip uptime useradd usermod vi vim w wget who whoami xargs xxd xz xzcat yum zcat zgrep zip zless zsh zstd zstdcat`,
+    // Windows: cmd built-ins, admin tools and the living-off-the-land binaries that fetch or run code
+    `appvlp atbroker attrib bcdboot bcdedit bitsadmin cacls call certreq certutil cmd cmdkey cmstp conhost copy cscript csc del desktopimgdownldr diskpart diskshadow dir dnscmd esentutl extrac32 findstr forfiles ftp icacls ieexec iex infdefaultinstall installutil iwmi iwr jsc klist makecab mavinject md mmc mofcomp move msbuild msconfig msdt mshta msiexec msxsl net net1 netsh nltest odbcconf pcalua pnputil powershell presentationhost psexec pwsh qwinsta rd reg regasm regedit regini regsvcs regsvr32 ren robocopy rundll32 runas sc schtasks scriptrunner set shutdown start syncappvpublishingserver systeminfo takeown taskkill tasklist type vbc ver verclsid vol vssadmin wbadmin wevtutil winrm winrs wmic wscript wsl wusa xcopy xwizard`,
+  ]
+    .join(" ")
+    .split(/\s+/),
 );
 
 // A backtick span as markdown writes inline code: opened after a space, `(`, `[` or a quote and closed before one.
@@ -38,6 +43,9 @@ function backtickCommand(value: string): boolean {
   while (open >= 0) {
     const close = value.indexOf("`", open + 1);
     const inside = value.slice(open + 1, close < 0 ? value.length : close);
+    const word = readWord(inside, /^[\s(]{0,3}/.exec(inside)?.[0].length ?? 0);
+    // A disguised command name (`u''n''a''m''e`) is no markdown code span.
+    if (word.disguised && isCommand(word.text)) return true;
     const command = /^[\s(]{0,3}([\w./\\-]{1,60})/.exec(inside)?.[1];
     if (command !== undefined && isCommand(command)) {
       const before = value[open - 1];
@@ -72,8 +80,181 @@ function binProgramOrShellVariable(value: string): boolean {
   return SHELL_VARIABLE.test(value);
 }
 
+// Commands that run the command named after them (`nohup nc …`, `busybox wget …`, `env -i sh`):
+// the word after one (options skipped) stands where a command stands.
+const WRAPPERS: ReadonlySet<string> = new Set(
+  "busybox toybox env nohup setsid sudo doas exec command builtin nice ionice stdbuf timeout time xargs chroot unbuffer rlwrap strace ltrace su".split(
+    " ",
+  ),
+);
+// Commands whose first argument is a sub-command word, not an option or a path: `net user`,
+// `wmic process`, `getent passwd`, `reg query`. With one of these the word is a command line.
+const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
+  net: ["user", "users", "localgroup", "group", "share", "use", "view", "session", "start", "stop", "accounts", "config"],
+  net1: ["user", "localgroup", "group", "share", "use", "view"],
+  wmic: ["process", "os", "useraccount", "group", "service", "shadowcopy", "qfe", "nicconfig", "product", "computersystem", "startup"],
+  getent: ["passwd", "shadow", "group", "hosts", "ahosts"],
+  reg: ["query", "add", "delete", "save", "export", "import", "load"],
+  sc: ["query", "queryex", "create", "config", "start", "stop", "delete", "qc"],
+  netsh: ["advfirewall", "firewall", "interface", "wlan", "winhttp", "portproxy"],
+  vssadmin: ["delete", "list", "create", "resize"],
+  wevtutil: ["cl", "el", "qe", "gl"],
+  ip: ["addr", "a", "route", "link", "neigh"],
+};
+// An argument only a command line passes, beyond SHELL_ARGUMENT's: a comment ending the value
+// (what cuts off the rest of the line a server appends), a lone `.` or `..`, a socat address
+// (`tcp:host:port`, `exec:sh`). "; top #1 risk" and "; time frame:2 weeks" are prose.
+const MORE_ARGUMENT =
+  /[ \t]{0,5}#[ \t]{0,5}$|[ \t]{1,5}\.{1,2}(?:[ \t;|&]|$)|[ \t]{1,5}(?:tcp|udp|exec|system|openssl|unix|file|open|pty)[\w-]{0,12}:[\w./]/y;
+// After a lone `&`: an option, a path, a drive, a URL, a redirection or the end (SHELL_ARGUMENT without numbers and file names).
+const STRONG_ARGUMENT_AT = /(?![\w./\\-])[ \t]{0,5}(?:$|[;|<>()'"\r\n]|&&|-{1,2}[a-z0-9]|[/~$\\]|\.{1,2}\/|[a-z]:[\\/]|[a-z]{2,10}:\/\/)/y;
+// Two quoted parts in a row inside one word (`'w'h'o'`): quotes that split a word, not a quoted word.
+const SPLIT_BY_QUOTES = /['"][^'"]{0,40}['"][^'"\s]{0,40}['"]/;
+const isSpace = (c: string | undefined): boolean => c === " " || c === "\t";
+const BREAKS = " \t\r\n;|&<>()`";
+
+/** One shell word read as a shell reads it: quotes and escapes removed, `$IFS` a blank. */
+interface ShellWord {
+  /** The word without its quoting, lower case (the value is). */
+  readonly text: string;
+  /** Where the word ends in the value. */
+  readonly end: number;
+  /** True when quotes, escapes or empty expansions sit inside the word (`c''at`, `c\at`, `w$@hoami`). */
+  readonly disguised: boolean;
+}
+
+/** The length of an expansion that expands to nothing or a blank at `i` (`$@`, `$*`, `${}`, `$IFS`, `${IFS}`), else 0. */
+function emptyExpansion(value: string, i: number): number {
+  if (value[i] !== "$") return 0;
+  const next = value[i + 1];
+  if (next === "@" || next === "*") return 2;
+  if (value.startsWith("{}", i + 1)) return 3;
+  if (value.startsWith("{ifs}", i + 1)) return 6;
+  if (value.startsWith("ifs", i + 1) && !/[\w]/.test(value[i + 4] ?? "")) return 4;
+  return 0;
+}
+
+/** The index of the quote closing the one at `open` within `max` characters, else -1 (a bounded look: linear overall). */
+function closingQuoteWithin(value: string, open: number, max: number): number {
+  const quote = value[open];
+  for (let j = open + 1; j < value.length && j <= open + max; j++) if (value[j] === quote) return j;
+  return -1;
+}
+
+/** Reads the shell word at `start` (at most 80 characters of it); a word of quotes alone reads as empty. */
+function readWord(value: string, start: number): ShellWord {
+  let text = "";
+  let disguised = false;
+  let quotedPart = false;
+  let plainPart = false;
+  let i = start;
+  while (i < value.length && i - start < 80) {
+    const c = value[i] ?? "";
+    if (c === "'" || c === '"') {
+      const close = closingQuoteWithin(value, i, 40);
+      if (close < 0) break;
+      text += value.slice(i + 1, close);
+      quotedPart = true;
+      i = close + 1;
+      continue;
+    }
+    // Read as nothing before a letter inside a word: POSIX's `\\`, cmd's `^`, PowerShell's backtick
+    // (a backtick opening the word is a substitution, rule 519's).
+    const escape = c === "\\" || c === "^" || (c === "`" && /[a-z]/.test(value[i - 1] ?? "") && i > start);
+    if (escape && /[a-z]/.test(value[i + 1] ?? "")) {
+      disguised = true;
+      i++;
+      continue;
+    }
+    const blank = emptyExpansion(value, i);
+    if (blank > 0) {
+      // `$IFS` is a blank: it ends the word; `$@` and `${}` vanish inside it.
+      if (value.startsWith("ifs", i + 1) || value.startsWith("{ifs", i + 1)) break;
+      disguised = true;
+      i += blank;
+      continue;
+    }
+    if (BREAKS.includes(c) || c === "$" || c === "{" || c === "}" || c === ",") break;
+    text += c;
+    plainPart = true;
+    i++;
+  }
+  // `c''at`, `"who"ami`, `w'h'o'am'i`: quotes that split a word; `"id"` alone is a quoted word.
+  if (quotedPart && (plainPart || SPLIT_BY_QUOTES.test(value.slice(start, i)))) disguised = true;
+  return { text, end: i, disguised };
+}
+
+/** The index of the next word after `i` past blanks and options (`-i`, `/c`, `-n 5`), at most a few of them. */
+function skipOptions(value: string, i: number): number {
+  let j = i;
+  for (let count = 0; count < 4; count++) {
+    while (isSpace(value[j])) j++;
+    const c = value[j];
+    if (c !== "-" && !(c !== undefined && /\d/.test(c))) break;
+    // An option is short; the bound keeps a long run without blanks from being re-read at every separator.
+    const end = j + 40;
+    while (j < value.length && j < end && !isSpace(value[j]) && !BREAKS.includes(value[j] ?? "")) j++;
+  }
+  return j;
+}
+
+/**
+ * True when what follows the command word ending at `end` is a command line's argument.
+ * `loose`: after a lone `&`, which English uses between words ("Sales & type 2 accounts"),
+ * a number or a file name is not enough; an option, a path, a drive or a URL is.
+ */
+function commandLineAfter(value: string, command: string, end: number, loose: boolean): boolean {
+  const argument = loose ? STRONG_ARGUMENT_AT : ARGUMENT_AT;
+  argument.lastIndex = end;
+  if (argument.test(value)) return true;
+  MORE_ARGUMENT.lastIndex = end;
+  if (MORE_ARGUMENT.test(value)) return true;
+  const next = readWord(value, skipOptions(value, end));
+  if (next.text === "") return false;
+  if (WRAPPERS.has(command) && isCommand(next.text)) return true;
+  return SUBCOMMANDS[command]?.includes(next.text) === true;
+}
+
+/** True when a command starts at `i` (blanks, `(` and `{` skipped) as a shell would run it; `loose` as above. */
+function commandAt(value: string, i: number, loose: boolean): boolean {
+  let j = i;
+  while (isSpace(value[j]) || value[j] === "(" || value[j] === "{") j++;
+  const word = readWord(value, j);
+  if (word.text === "" || !isCommand(word.text)) return false;
+  // A disguised command name is never prose: nobody writes `c''at` or `who\ami` in a sentence.
+  return word.disguised || commandLineAfter(value, word.text.replace(/^.*[/\\]/, ""), word.end, loose);
+}
+
+/**
+ * Where a shell starts a new command: after `;`, `|`, `||`, `&`, `&&`, a line break,
+ * `$(`, `<(` or `>(` (a backtick span is rule 519's: markdown writes code that way); each
+ * such position is read once, as one shell word.
+ */
+function shellCommand(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    let next = -1;
+    if (c === ";" || c === "\n" || c === "\r") next = i + 1;
+    else if (c === "|" || c === "&") next = value[i + 1] === c ? i + 2 : i + 1;
+    else if ((c === "$" || c === "<" || c === ">") && value[i + 1] === "(") next = i + 2;
+    if (next < 0) continue;
+    if (commandAt(value, next, c === "&" && next === i + 1)) return true;
+    i = next - 1;
+  }
+  return false;
+}
+
 /** Patterns used inside `accept` and `detect` functions, for the ReDoS check. */
-export const SHELL_PATTERNS: readonly RegExp[] = [CODE_SPAN_BEFORE, CODE_SPAN_AFTER, BIN_PROGRAM, ARGUMENT_AT, SHELL_VARIABLE];
+export const SHELL_PATTERNS: readonly RegExp[] = [
+  CODE_SPAN_BEFORE,
+  CODE_SPAN_AFTER,
+  BIN_PROGRAM,
+  ARGUMENT_AT,
+  SHELL_VARIABLE,
+  MORE_ARGUMENT,
+  STRONG_ARGUMENT_AT,
+  SPLIT_BY_QUOTES,
+];
 
 export const shellRules: readonly ValueRule[] = [
   // command after a shell separator, followed by what a command line has there (the end, an option,
@@ -87,10 +268,15 @@ export const shellRules: readonly ValueRule[] = [
     accept: isCommand,
     pattern: new RegExp(String.raw`(?:[;|\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})${SHELL_ARGUMENT}`, "g"),
   },
+  // a command read as a shell reads it, after a separator (`;`, `|`, `&`, `&&`, a line break) or
+  // inside a substitution: quotes, escapes and empty expansions removed (`c''at`, `"who"ami`, `c\at`),
+  // with a command line's arguments, a wrapped command (`nohup nc …`) or a sub-command (`net user`)
+  { id: 530, needs: ";|&\n$<>", group: "rce", paranoia: 1, score: 5, detect: shellCommand },
   // command substitution running a command: `$(cmd`, or a backtick span a shell would run
   { id: 502, needs: "$", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /\$\([\s(]{0,3}([\w./\\-]{1,60})/g },
   { id: 519, needs: "`", group: "rce", paranoia: 1, score: 5, detect: backtickCommand },
-  // a value that is a command line with options or paths
+  // a value that is a command line with options or paths (a `$` argument only as a command line
+  // has one: `$(…)`, `$IFS`, `$HOME/…` or a variable ending the line; "Set ${HOME} in the template" is prose)
   {
     id: 503,
     plain: true,
@@ -99,7 +285,7 @@ export const shellRules: readonly ValueRule[] = [
     score: 5,
     accept: isCommand,
     pattern:
-      /^\s{0,3}(?:['"]\s{0,3})?([\w./\\-]{1,60})[ \t]{1,5}(?:-{1,2}[a-z]|\/[a-z]|[a-z]:[\\/]|[a-z]{1,20}=[/~.$'"]|[\w.-]{0,60}[ \t]{0,3}(?:[|;<>]|&&)|\$|"|%)/g,
+      /^\s{0,3}(?:['"]\s{0,3})?([\w./\\-]{1,60})[ \t]{1,5}(?:-{1,2}[a-z]|\/[a-z]|[a-z]:[\\/]|[a-z]{1,20}=[/~.$'"]|[\w.-]{0,60}[ \t]{0,3}(?:[|;<>]|&&)|\$(?:\(|\{?ifs|[\w{}]{1,40}(?:$|[/:;|&]))|"|%)/g,
   },
   // shell evasion: quotes, globs, $@/${} inside command names
   {

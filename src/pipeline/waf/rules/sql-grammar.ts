@@ -49,7 +49,7 @@ const value = (t: Token | undefined): boolean =>
 
 // After a number, only comparison operators start an injected condition; arithmetic
 // (`-`, `+`) is what ids, tokens and dates are made of (`0d8f3c9e-8a5b-...`).
-const COMPARISON = /^(?:=|==|<|>|!=|<>|<=|>=|<=>|!|like|rlike|regexp|is|in|between|sounds|glob|similar)$/;
+const COMPARISON = /^(?:=|==|<|>|!=|<>|<=|>=|<=>|!|like|ilike|rlike|regexp|is|in|between|sounds|glob|similar)$/;
 const OBJECTS: ReadonlySet<string> = new Set(["table", "database", "schema", "user", "view", "procedure", "function", "index", "trigger"]);
 const ALTERATIONS: ReadonlySet<string> = new Set(["add", "drop", "modify", "change", "rename", "alter", "column", "owner", "set"]);
 
@@ -129,9 +129,104 @@ function statement(tokens: Tokens, i: number): boolean {
       return stops(a);
     case "declare":
       return a?.kind === "v";
+    case "copy":
+      return copy(tokens, i + 1);
     default:
       return false;
   }
+}
+
+/**
+ * Postgres `COPY table|(query) TO|FROM PROGRAM 'cmd'|'file'|STDIN|STDOUT` from `i`
+ * (after COPY): "copy the evidence to the program folder" names no such target.
+ */
+function copy(tokens: Tokens, i: number): boolean {
+  let j = i;
+  if (tokens[j]?.kind === "(") j = closeGroup(tokens, j);
+  else if (name(tokens[j])) j++;
+  else return false;
+  if (j < 0 || !(is(tokens[j], "to") || is(tokens[j], "from"))) return false;
+  const target = tokens[j + 1];
+  if (is(target, "program")) return tokens[j + 2]?.kind === "s";
+  return target?.kind === "s" || ((is(target, "stdin") || is(target, "stdout")) && stops(tokens[j + 2]));
+}
+
+// How far a group is looked for: a condition's group is short, and a bound keeps every
+// reading of a value linear however many injection points it offers.
+const GROUP_WINDOW = 256;
+
+/** The index after the group opened by the `(` at `i` (nested groups included), or -1 when it is not closed within the window. */
+function closeGroup(tokens: Tokens, i: number): number {
+  let depth = 0;
+  for (let j = i; j < tokens.length && j < i + GROUP_WINDOW; j++) {
+    const kind = tokens[j]?.kind;
+    if (kind === "(") depth++;
+    else if (kind === ")" && --depth === 0) return j + 1;
+  }
+  return -1;
+}
+
+/** Past any `not` or `!` at `i` (`or not not true`, `or !false`). */
+function skipNegations(tokens: Tokens, i: number): number {
+  let j = i;
+  while (is(tokens[j], "not") || is(tokens[j], "!")) j++;
+  return j;
+}
+
+/** One operand of a condition read from `i`: where it ends, and whether it is a literal, a call or a group (not a bare word). */
+interface Operand {
+  readonly end: number;
+  readonly strong: boolean;
+}
+
+/** An operand from `i`: negations, then a literal, a name, a call or a group, with `::type` casts; undefined when none. */
+function readOperand(tokens: Tokens, i: number): Operand | undefined {
+  let j = skipNegations(tokens, i);
+  const t = tokens[j];
+  if (t === undefined || !operand(t)) return undefined;
+  const isStrong = strong(t) || t.kind === "f";
+  if (t.kind === "(") j = closeGroup(tokens, j);
+  else if (t.kind === "f" && tokens[j + 1]?.kind === "(") j = closeGroup(tokens, j + 1);
+  else j++;
+  if (j < 0) return undefined;
+  while (is(tokens[j], "::") && name(tokens[j + 1])) j += 2;
+  return { end: j, strong: isStrong };
+}
+
+/**
+ * A condition from `i` (an operand, then comparisons: `2>1`, `'a' is not null`,
+ * `1 in (1)`, `5 between 1 and 9`): where it ends and whether it holds more than a
+ * bare word (a literal, a call, a group or a comparison). Reads a bounded number of
+ * comparisons; each group is scanned once.
+ */
+function readCondition(tokens: Tokens, i: number): Operand | undefined {
+  const first = readOperand(tokens, i);
+  if (first === undefined) return undefined;
+  let end = first.end;
+  let isStrong = first.strong;
+  for (let steps = 0; steps < 8; steps++) {
+    const op = tokens[end];
+    if (op?.kind !== "o" || !COMPARISON.test(op.word)) break;
+    let j = end + 1;
+    if (is(tokens[j], "to")) j++; // `similar to`
+    const next = readOperand(tokens, j);
+    if (next === undefined) return undefined;
+    end = next.end;
+    isStrong = true;
+  }
+  return { end, strong: isStrong };
+}
+
+/**
+ * A whole condition after a logical operator at `i` (`or not false`, `or 1 in (1)`,
+ * `and 'a' is not null`) that ends where an expression ends, or (after a broken
+ * quote) where the next literal re-opens: a bare word ("1 or more") is not one.
+ */
+function condition(tokens: Tokens, i: number, quoted: boolean): boolean {
+  const read = readCondition(tokens, i + 1);
+  if (read === undefined || !read.strong) return false;
+  const after = tokens[read.end];
+  return ends(after) || (quoted && after?.kind === "s");
 }
 
 /** The procedure an EXEC runs: a variable, a parenthesised string, or a system/qualified name (`xp_cmdshell`, `master..x`). */
@@ -155,10 +250,10 @@ function clause(tokens: Tokens, i: number): boolean {
   const b = tokens[i + 2];
   switch (t?.word) {
     case "union": {
-      // `union [all|distinct] [(] select` with columns: "union select committee meets…" selects nothing.
+      // `union [all|distinct] [((…] select` with columns: "union select committee meets…" selects nothing.
       let j = i + 1;
       if (is(tokens[j], "all") || is(tokens[j], "distinct")) j++;
-      if (tokens[j]?.kind === "(") j++;
+      while (tokens[j]?.kind === "(") j++;
       return is(tokens[j], "select") && (select(tokens, j) || (name(tokens[j + 1]) && stops(tokens[j + 2])));
     }
     case "order":
@@ -206,12 +301,14 @@ function breaksOut(tokens: Tokens, start: number, quoted: boolean): boolean {
     // `1 or select 1`, `1 and select…` (a sub-select as the condition's operand, as MySQL's
     // executable comments leave it): the columns decide, as for any select.
     if (is(a, "select")) return select(tokens, i + 1);
+    if (is(a, "not") || is(a, "!")) return t.kind === "l" && condition(tokens, i, quoted);
     if (!operand(a)) return t.kind === "o" && a?.kind === "c";
     if (ends(b)) return strong(a) || t.kind === "o" || b !== undefined;
     // `x = y` must end the input (or a clause) unless a quote was broken: `1 = 1 in the spec` is prose.
-    if (b?.kind === "o") return quoted ? operand(tokens[i + 3]) || ends(tokens[i + 3]) : operand(tokens[i + 3]) && ends(tokens[i + 4]);
+    if (b?.kind === "o" && (quoted ? operand(tokens[i + 3]) || ends(tokens[i + 3]) : operand(tokens[i + 3]) && ends(tokens[i + 4])))
+      return true;
     if (a?.kind === "f" || a?.kind === "(" || tokens[i + 2]?.kind === "f" || tokens[i + 3]?.kind === "f") return true;
-    return false;
+    return t.kind === "l" && condition(tokens, i, quoted);
   }
   return false;
 }
@@ -253,11 +350,14 @@ function shapes(tokens: Tokens, quoted: boolean): boolean {
   if (!quoted && first?.kind === "f" && tokens.length <= 3 && (tokens[1] === undefined || tokens[1].kind === "(")) return true;
   if (quoted && first?.kind === "s" && breaksOut(tokens, 1, true)) return true;
   if (!quoted && first?.kind === "n" && breaksOut(tokens, 1, false)) return true;
+  // A path's segment is a value of its own (`/risks/7 or true`): a number right after a `/` of a path.
+  const path = !quoted && first?.word === "/";
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t === undefined) break;
     const next = tokens[i + 1];
     if (dangerousCall(tokens, i) || caseWhen(tokens, i)) return true;
+    if (path && t.kind === "n" && tokens[i - 1]?.word === "/" && breaksOut(tokens, i + 1, false)) return true;
     if (t.kind === "k" && STATEMENTS.has(t.word) && statementPosition(tokens, i, quoted) && statement(tokens, i)) return true;
     if (t.kind === ";" && (is(next, "shutdown") || is(next, "commit") || is(next, "rollback")) && stops(tokens[i + 2])) return true;
     if (t.word === "union" && clause(tokens, i)) return true;
@@ -292,7 +392,7 @@ const PLAIN = /^[\w .,@+/-]*$/;
  * uses it as rule 1001's `plainGate`.
  */
 export const PLAIN_SQL =
-  /^ {0,5}\d[\w.-]{0,40} {1,5}(?:or|and|xor|having|union|order|group|limit|procedure|into|waitfor|not)\b|\b(?:union|select|drop|truncate|alter|create|insert|replace|delete|waitfor|exec|execute|declare|shutdown|procedure|order|case|into|information_schema)\b|@@/;
+  /(?:^|\/) {0,5}\d[\w.-]{0,40} {1,5}(?:or|and|xor|having|union|order|group|limit|procedure|into|waitfor|not)\b|\b(?:union|select|drop|truncate|alter|create|insert|replace|delete|waitfor|exec|execute|declare|shutdown|procedure|order|case|into|information_schema)\b|@@/;
 
 /**
  * True when `value` (normalised, lower case) reads as SQL injection.
@@ -310,5 +410,9 @@ export function looksLikeSqlInjection(value: string): boolean {
   if (shapes(tokenize(value), false)) return true;
   if (value.includes("'") && shapes(tokenize(`'${value}`), true)) return true;
   if (value.includes('"') && shapes(tokenize(`"${value}`), true)) return true;
+  // Postgres (standard_conforming_strings), SQL Server and SQLite do not escape with `\\`:
+  // in `'a\\'` the quote closes the literal. Read the value that way too.
+  if (value.includes("\\'") && shapes(tokenize(`'${value}`, false), true)) return true;
+  if (value.includes('\\"') && shapes(tokenize(`"${value}`, false), true)) return true;
   return false;
 }

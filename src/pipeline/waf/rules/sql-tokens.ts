@@ -29,6 +29,7 @@ const WORD_OPERATORS: ReadonlySet<string> = new Set([
   "escape",
   "glob",
   "similar",
+  "ilike",
 ]);
 /** Words that start a statement. */
 export const STATEMENTS: ReadonlySet<string> = new Set([
@@ -114,8 +115,46 @@ const isWordChar = (c: number): boolean =>
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160;
 const OPERATOR_CHARS = "=<>!|&+-*/%^~:";
 
-/** Tokenizes `text` (already lower case). */
-export function tokenize(text: string): Token[] {
+/** The index of the quote closing the literal opened at `open` (or `text.length`); doubled quotes stay inside. */
+function closingQuote(text: string, open: number, backslashEscapes: boolean): number {
+  const quote = text[open];
+  let j = open + 1;
+  for (; j < text.length; j++) {
+    if (text[j] === quote) {
+      if (text[j + 1] === quote) {
+        j++;
+        continue;
+      }
+      break;
+    }
+    if (backslashEscapes && text[j] === "\\") j++;
+  }
+  return j;
+}
+
+/**
+ * The end of a Postgres dollar-quoted string opened at `i` (`$$…$$`, `$tag$…$tag$`),
+ * or -1 when `$` does not open one there (`$1`, a price): the tag is a word, and
+ * the literal runs to the same tag again (or to the end, like an open quote).
+ */
+function dollarQuoteEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length && j - i <= 32 && /[a-z_]/.test(text[j] ?? "")) j++;
+  if (text[j] !== "$") return -1;
+  const tag = text.slice(i, j + 1);
+  const close = text.indexOf(tag, j + 1);
+  return close < 0 ? text.length : close + tag.length;
+}
+
+// Letters that prefix a Postgres string literal: escape (`e'\x41'`), national, bit, hex.
+const STRING_PREFIXES = "enbx";
+
+/**
+ * Tokenizes `text` (already lower case). `backslashEscapes`: whether `\'` stays
+ * inside a literal (MySQL; Postgres's `e'…'` strings) or the quote closes it (Postgres
+ * with standard_conforming_strings, SQL Server, SQLite): the grammar reads both.
+ */
+export function tokenize(text: string, backslashEscapes = true): Token[] {
   const out: Token[] = [];
   const n = text.length;
   let i = 0;
@@ -127,21 +166,22 @@ export function tokenize(text: string): Token[] {
       i++;
       continue;
     }
-    if (ch === "'" || ch === '"' || ch === "`") {
-      let j = i + 1;
-      for (; j < n; j++) {
-        if (text[j] === ch) {
-          if (text[j + 1] === ch) {
-            j++;
-            continue;
-          }
-          break;
-        }
-        if (text[j] === "\\") j++;
-      }
+    // `e'…'`, `n'…'`, `b'…'`, `x'…'`: a literal with a prefix, when the letter is a word of its own.
+    const prefixed = STRING_PREFIXES.includes(ch) && text[i + 1] === "'" && (i === 0 || !isWordChar(text.charCodeAt(i - 1)));
+    if (ch === "'" || ch === '"' || ch === "`" || prefixed) {
+      const open = prefixed ? i + 1 : i;
+      const j = closingQuote(text, open, backslashEscapes || ch === "e");
       out.push({ kind: ch === "`" ? "b" : "s", word: text.slice(i, Math.min(j + 1, n)) });
       i = j + 1;
       continue;
+    }
+    if (ch === "$") {
+      const end = dollarQuoteEnd(text, i);
+      if (end > 0) {
+        out.push({ kind: "s", word: text.slice(i, end) });
+        i = end;
+        continue;
+      }
     }
     if ((ch === "-" && text[i + 1] === "-") || ch === "#") {
       const end = text.indexOf("\n", i);

@@ -8,7 +8,17 @@
  */
 import type { TargetKind, ValueRule } from "../types";
 import { domSink, htmlElement, PLAIN_DOM_SINK } from "./markup";
-import { cutUrl, internalUrl, ipUrl, namesInternalHost, scriptUrl, SENSITIVE_FILE, sensitiveFile, windowsPath } from "./locations";
+import {
+  cutUrl,
+  exoticTraversal,
+  internalUrl,
+  ipUrl,
+  namesInternalHost,
+  scriptUrl,
+  SENSITIVE_FILE_GATE,
+  sensitiveFile,
+  windowsPath,
+} from "./locations";
 
 // Where a value could be fetched by the server: arguments, body fields, cookies.
 const FETCHED: readonly TargetKind[] = ["query", "body", "cookie"];
@@ -57,8 +67,10 @@ export const webRules: readonly ValueRule[] = [
     score: 5,
     pattern: /(?:^|[/\\=;:'"])\.{2,8}(?:[/\\;]|$)|\.{2,8}[/\\]{1,3}\.{2,8}(?:[/\\]|$)/,
   },
-  // system or application secret file, as the whole value
-  { id: 302, plain: true, needs: "./\\_-", group: "lfi", paranoia: 1, score: 5, detect: sensitiveFile, plainGate: SENSITIVE_FILE },
+  // the same with separators the normal form keeps: `0x2f`/`0x5c` spelled out, division or fraction slash
+  { id: 310, plain: true, needs: ".", group: "lfi", paranoia: 1, score: 5, detect: exoticTraversal, plainGate: /0x(?:2f|5c)/ },
+  // system or application secret file, as the whole value (`/./` and `//` inside it read as `/`)
+  { id: 302, plain: true, needs: "./\\_-", group: "lfi", paranoia: 1, score: 5, detect: sensitiveFile, plainGate: SENSITIVE_FILE_GATE },
   // hidden file or directory in the path (not .well-known)
   { id: 303, plain: true, needs: "/", group: "lfi", paranoia: 1, score: 5, on: ["path"], pattern: /\/\.(?!well-known\/)[a-z0-9_-]/ },
   // Windows drive, UNC or device path, as the whole value
@@ -86,8 +98,9 @@ export const webRules: readonly ValueRule[] = [
     plainGate: /\/\//,
   },
   // the whole value of an argument, field or cookie is a URL to an internal address (what the server
-  // could be made to fetch); a URL named in a sentence is not
-  { id: 704, plain: true, needs: "/", group: "ssrf", paranoia: 1, score: 5, on: FETCHED, detect: internalUrl, plainGate: /\/\// },
+  // could be made to fetch, in any form a URL parser accepts: `http:\\\\h`, `http:/h`, `http:h`); a URL
+  // named in a sentence is not
+  { id: 704, plain: true, needs: "/:", group: "ssrf", paranoia: 1, score: 5, on: FETCHED, detect: internalUrl, plainGate: /\/\// },
   // dangerous URL scheme where a URL stands (the value's start, after `=`, a quote, `(` or `,`)
   {
     id: 702,
@@ -108,17 +121,17 @@ export const webRules: readonly ValueRule[] = [
     pattern: /^[a-z][a-z0-9+.-]{1,15}:(?:\/\/)?(?:0x[0-9a-f]{2,8}|\d{8,10}|0[0-7]{6,11})(?:[:/?#]|$)/,
   },
   // --- prototype pollution ---------------------------------------------------------------------
-  // prototype pollution key
+  // prototype pollution key, in a property path or a JSON-Pointer / JSON-Patch path (`/__proto__/x`)
   {
     id: 801,
     plain: true,
-    needs: "_.[",
+    needs: "_.[/",
     group: "prototype",
     paranoia: 1,
     score: 5,
     on: ["name", "query", "body", "cookie", "path"],
     pattern:
-      /(?:^|[.[\]"'])(?:__proto__|constructor\s{0,3}[.[\]]{1,3}\s{0,3}['"]?prototype|prototype\s{0,3}[.[\]]{1,3}\s{0,3}['"]?(?:constructor|__proto__))(?:$|[.[\]"'])|^(?:__proto__|__definegetter__|__definesetter__|__lookupgetter__)$/,
+      /(?:^|[.[\]"'/])(?:__proto__|constructor\s{0,3}[.[\]/]{1,3}\s{0,3}['"]?prototype|prototype\s{0,3}[.[\]/]{1,3}\s{0,3}['"]?(?:constructor|__proto__))(?:$|[.[\]"'/])|^(?:__proto__|__definegetter__|__definesetter__|__lookupgetter__)$/,
   },
   // ORM lookup traversal in a parameter name
   {
