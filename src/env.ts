@@ -17,6 +17,7 @@ export const BINDING_NAMES = [
   "MIN_TLS_VERSION",
   "READY_TIMEOUT_MS",
   "BODY_READ_TIMEOUT_MS",
+  "DATABASE_TIMEOUT_MS",
   "LOCAL_DEV_ORIGIN",
   "WAF_MODE",
   "WAF_PARANOIA",
@@ -39,6 +40,7 @@ export const BINDING_NAMES = [
   "URL_SIGNING_SECRET",
   "STRIPE_WEBHOOK_SECRETS",
   "IDENTIFIER_HASH_SECRET",
+  "API_KEY_HASH_SECRET",
   ...IDENTITY_BINDINGS,
 ] as const;
 
@@ -70,6 +72,7 @@ const buildSchema = () =>
       MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
       READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
       BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+      DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
       WAF_MODE: z.enum(["block", "log"]).default("block"),
       WAF_PARANOIA: z.coerce
         .number()
@@ -99,6 +102,7 @@ const buildSchema = () =>
       URL_SIGNING_SECRET: secret(32),
       STRIPE_WEBHOOK_SECRETS: secret(1),
       IDENTIFIER_HASH_SECRET: secret(32),
+      API_KEY_HASH_SECRET: secret(32),
     })
     // Plain http can only ever be opened on a developer's machine.
     .refine((v) => v.LOCAL_DEV_ORIGIN === undefined || v.APP_ENV === "development" || v.APP_ENV === "test", {
@@ -141,7 +145,13 @@ export interface Config {
     readonly canonical: string;
     readonly preferredLanguages: string;
   };
-  readonly database: { readonly url: string; readonly httpEndpoint: string | undefined; readonly wsProxy: string | undefined };
+  readonly database: {
+    readonly url: string;
+    readonly httpEndpoint: string | undefined;
+    readonly wsProxy: string | undefined;
+    /** A database round trip that takes longer is abandoned: 503 `database_unavailable`, never a hang. */
+    readonly timeoutMs?: number;
+  };
   readonly redis: { readonly url: string; readonly token: string };
   readonly email: { readonly apiKey: string; readonly baseUrl: string | undefined };
   /** Accounts, sessions, MFA (P5–P8). */
@@ -151,6 +161,8 @@ export interface Config {
     readonly urlSigningSecret: string;
     readonly stripeWebhookSecrets: string;
     readonly identifierHashSecret: string;
+    /** API keys' stored digests and the ids derived from them (P10); apart from TOKEN_HASH_SECRET so either rotates alone. */
+    readonly apiKeyHashSecret: string;
   };
 }
 
@@ -218,7 +230,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
         canonical: v.SECURITY_CANONICAL_URL,
         preferredLanguages: v.SECURITY_PREFERRED_LANGUAGES,
       },
-      database: { url: v.DATABASE_URL, httpEndpoint: v.NEON_HTTP_ENDPOINT, wsProxy: v.NEON_WS_PROXY },
+      database: { url: v.DATABASE_URL, httpEndpoint: v.NEON_HTTP_ENDPOINT, wsProxy: v.NEON_WS_PROXY, timeoutMs: v.DATABASE_TIMEOUT_MS },
       redis: { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN },
       email: { apiKey: v.RESEND_API_KEY, baseUrl: v.RESEND_BASE_URL },
       identity: identity.identity,
@@ -228,6 +240,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
         urlSigningSecret: v.URL_SIGNING_SECRET,
         stripeWebhookSecrets: v.STRIPE_WEBHOOK_SECRETS,
         identifierHashSecret: v.IDENTIFIER_HASH_SECRET,
+        apiKeyHashSecret: v.API_KEY_HASH_SECRET,
       },
     }),
   );

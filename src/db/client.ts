@@ -19,10 +19,17 @@ import type { Config } from "../env";
 export type DatabaseConfig = Config["database"];
 
 type Driver = typeof import("@neondatabase/serverless");
+
+/** A round trip abandoned after this many milliseconds when the config names no deadline. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
 type Endpoint = Exclude<Driver["neonConfig"]["fetchEndpoint"], string>;
 type Proxy = Exclude<Driver["neonConfig"]["wsProxy"], string>;
 
 const endpoints = new Map<string, string>();
+/** Deadline of a round trip, by the URL the driver fetches (a stand-in's tagged endpoint, or Neon's). */
+const deadlines = new Map<string, number>();
+/** The deadline when none was registered for a URL (Neon's own endpoint, which the driver derives). */
+let defaultDeadline = DEFAULT_TIMEOUT_MS;
 const proxies = new Map<string, string>();
 const keyOf = (host: string, port: number | string): string => `${host}:${String(port)}`;
 
@@ -44,6 +51,14 @@ function configure(driver: Driver): Driver {
   };
   neonConfig.fetchEndpoint = resolveEndpoint;
   neonConfig.wsProxy = resolveProxy;
+  // Every HTTP round trip carries a deadline: a database that stops answering ends the
+  // request with 503 `database_unavailable` (src/http/database-problems.ts), never a hang.
+  neonConfig.fetchFunction = (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const deadline = AbortSignal.timeout(deadlines.get(url) ?? defaultDeadline);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal });
+  };
   return driver;
 }
 
@@ -80,8 +95,14 @@ export interface SqlOptions {
 export async function createSql(db: DatabaseConfig, options: SqlOptions = {}): Promise<NeonQueryFunction<false, false>> {
   const { neon } = await neonDriver();
   const key = hostKey(db.url, "");
-  if (db.httpEndpoint === undefined) endpoints.delete(key);
-  else endpoints.set(key, db.httpEndpoint);
+  const timeout = db.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (db.httpEndpoint === undefined) {
+    endpoints.delete(key);
+    defaultDeadline = timeout;
+  } else {
+    endpoints.set(key, db.httpEndpoint);
+    deadlines.set(db.httpEndpoint, timeout);
+  }
   return neon(db.url, options.signal === undefined ? {} : { fetchOptions: { signal: options.signal } });
 }
 

@@ -11,3 +11,17 @@ export function sqlState(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * True when the database could not be reached or did not answer in time: the Neon
+ * driver's connection failures (its fetch refused, aborted by the deadline, or
+ * answered with a 5xx by the endpoint) carry no SQLSTATE, only this message shape.
+ */
+export function unreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    if (current.name === "NeonDbError" && /^(?:Error connecting to database|Server error \(HTTP status 5\d\d\))/.test(current.message))
+      return true;
+    if (current.name === "TimeoutError") return true;
+  }
+  return false;
+}

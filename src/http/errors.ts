@@ -72,12 +72,38 @@ export const ERROR_CODES = {
   },
   captcha_failed: { status: 403, title: "Challenge failed", detail: "The challenge token was not accepted; solve a new challenge." },
   invalid_email_token: { status: 400, title: "Invalid link", detail: "The link is invalid, has expired or was already used." },
+  invalid_cursor: {
+    status: 400,
+    title: "Invalid cursor",
+    detail: "The cursor is not one this list returned (or was altered); start again without it.",
+  },
   conflict: { status: 409, title: "Conflict", detail: "The resource changed meanwhile; reload it and try again." },
   already_exists: { status: 409, title: "Already exists", detail: "A resource with these unique values already exists." },
   last_owner: {
     status: 409,
     title: "Last owner",
     detail: "An organization must keep an owner: transfer ownership before removing or demoting the last one.",
+  },
+  already_member: { status: 409, title: "Already a member", detail: "This person is already a member of the organization." },
+  invalid_invitation: {
+    status: 400,
+    title: "Invalid invitation",
+    detail: "The invitation link is invalid, has expired, was revoked or was already used; ask for a new invitation.",
+  },
+  invitation_email_mismatch: {
+    status: 403,
+    title: "Invitation for another address",
+    detail: "This invitation was sent to another email address; sign in with the account of the address it was sent to.",
+  },
+  precondition_failed: {
+    status: 412,
+    title: "Precondition failed",
+    detail: "The record changed since the version named in If-Match; nothing was written. Read it again and retry.",
+  },
+  constraint_violated: {
+    status: 422,
+    title: "Value not allowed",
+    detail: "A value breaks a rule the database enforces (a range, an allowed value, an order of dates); nothing was written.",
   },
   invalid_reference: { status: 422, title: "Invalid reference", detail: "A referenced resource does not exist in this organization." },
   confirmation_mismatch: {
@@ -126,6 +152,12 @@ export const ERROR_CODES = {
   },
   internal_error: { status: 500, title: "Internal error", detail: "An unexpected error occurred. Quote the request id when reporting it." },
   not_ready: { status: 503, title: "Not ready", detail: "A dependency of this service is unavailable." },
+  database_unavailable: {
+    status: 503,
+    title: "Database unavailable",
+    detail:
+      "The database did not answer in time. A request's changes are one transaction, applied whole or not at all: check before repeating a write.",
+  },
   auth_unavailable: {
     status: 503,
     title: "Authentication unavailable",

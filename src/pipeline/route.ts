@@ -76,6 +76,8 @@ function pipelineErrors(carriesBody: boolean, validates: boolean, policy: RateLi
     ...(validates ? (["validation_failed"] as const) : []),
     ...(limited ? (["rate_limited"] as const) : []),
     ...(limited && policy.onUnavailable !== "open" ? (["rate_limit_unavailable"] as const) : []),
+    // Every route past the platform's exempt ones reaches the database.
+    ...(limited ? (["database_unavailable"] as const) : []),
     "internal_error",
   ];
 }

@@ -152,12 +152,18 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(readyz).sort()).toEqual(["200", "500", "503"]);
     expect(readyz["503"]?.content).toHaveProperty(["application/problem+json"]);
     const echo = doc.paths["/__probe/echo"]?.post?.responses ?? {};
-    // 429 and 503 from the rate-limit stage (P4): the probe routes take the default policy.
+    // 429 and 503 from the rate-limit stage (P4): the probe routes take the default policy, and a
+    // rate-limited route reaches the database (503 database_unavailable).
     expect(Object.keys(echo).sort()).toEqual(["200", "400", "413", "415", "422", "429", "500", "503"]);
     // Each description lists its codes with the error-code table's own detail: no prose written twice.
     const described = (status: string): string => (echo[status] as { description?: string } | undefined)?.description ?? "";
     expect(described("400")).toBe(`- \`invalid_json\`: ${ERROR_CODES.invalid_json.detail}`);
-    expect(described("503")).toBe(`- \`rate_limit_unavailable\`: ${ERROR_CODES.rate_limit_unavailable.detail}`);
+    expect(described("503")).toBe(
+      [
+        `- \`rate_limit_unavailable\`: ${ERROR_CODES.rate_limit_unavailable.detail}`,
+        `- \`database_unavailable\`: ${ERROR_CODES.database_unavailable.detail}`,
+      ].join("\n"),
+    );
     expect(doc.components.schemas).toHaveProperty("Problem");
     expect(doc.components.schemas).toHaveProperty("ValidationProblem");
   });

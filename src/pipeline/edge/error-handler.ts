@@ -14,6 +14,15 @@ import { problem } from "../../http/problem";
 import { log, scrub } from "../../lib/log";
 import { ConfigUnavailableError } from "./config";
 
+/** Seconds a client is asked to wait after 503 `database_unavailable`. */
+const DATABASE_RETRY_AFTER = "5";
+
+/** An error's name and message, and its cause's: enough to tell a timeout from a refusal, no stack. */
+function describe(error: Error): string {
+  const cause = error.cause instanceof Error ? `; cause ${error.cause.name}: ${error.cause.message.slice(0, 200)}` : "";
+  return `${error.name}: ${error.message.slice(0, 200)}${cause}`;
+}
+
 /** Wraps a thrown non-Error value so Hono's error handler (Errors only) sees it. */
 export class NonErrorThrown extends Error {
   override readonly name = "NonErrorThrown";
@@ -56,6 +65,11 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status < 500) return problem(c, codeForStatus(error.status));
   // What the database refused because of the request (authorization, a duplicate, a dangling reference).
   const refused = databaseProblem(error);
+  if (refused === "database_unavailable") {
+    // An outage, not a bug: one warning line without a stack, and the client is told when to retry.
+    log.warn("database_unavailable", { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, error: describe(error) });
+    return problem(c, refused, { headers: { "Retry-After": DATABASE_RETRY_AFTER } });
+  }
   if (refused !== undefined) return problem(c, refused);
   logUnexpected(c, error);
   return problem(c, "internal_error");

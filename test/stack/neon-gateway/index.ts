@@ -5,6 +5,10 @@
  * - POST /sql: Neon's HTTP query protocol (`neon()`, `sql.transaction`, drizzle neon-http)
  * - WebSocket /v2: the Postgres wire protocol (`Pool`/`Client`, drizzle neon-serverless)
  * - GET /__rampart/stats, POST /__rampart/stats/reset: exact round-trip counts
+ * - POST /__rampart/backend?tag=<tag> `{"down": false | "hang" | "error"}`: a simulated
+ *   outage for the HTTP requests carrying that tag only ("hang": held unanswered, then
+ *   dropped with the connection, never run; "error": 503 at once), so a test can cut
+ *   its own app's database while other test files keep using the same gateway
  * See README.md next to this file for what is and is not emulated.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -59,6 +63,8 @@ export async function startNeonGateway(options: NeonGatewayOptions): Promise<Neo
     ? startPostgresBackend(databaseUrl)
     : await startPgliteBackend(options.dataDir, prepare && ((pglite) => prepare({ pglite })));
   const counters = new Counters();
+  const outages = new Map<string, "hang" | "error">();
+  const held = new Map<string, Set<() => void>>();
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
@@ -74,7 +80,29 @@ export async function startNeonGateway(options: NeonGatewayOptions): Promise<Neo
       control(req.method ?? "GET", url, res);
       return;
     }
-    counters.countHttp(url.searchParams.get("tag"));
+    const tag = url.searchParams.get("tag");
+    counters.countHttp(tag);
+    const outage = tag === null ? undefined : outages.get(tag);
+    if (outage === "error") {
+      sendJson(res, 503, { message: "Neon gateway: simulated outage" });
+      return;
+    }
+    if (outage === "hang") {
+      // Held like a database that stopped answering, until the client gives up or the outage
+      // ends; either way the request is lost with the dead backend, never run late.
+      const waiting = held.get(tag ?? "") ?? new Set<() => void>();
+      held.set(tag ?? "", waiting);
+      await new Promise<void>((resolve) => {
+        const release = (): void => {
+          waiting.delete(release);
+          resolve();
+        };
+        waiting.add(release);
+        res.once("close", release);
+      });
+      res.destroy();
+      return;
+    }
     if (url.pathname !== "/sql") sendJson(res, 404, { message: `Neon gateway: no route ${url.pathname} (POST /sql, WebSocket /v2)` });
     else if (req.method !== "POST") sendJson(res, 405, { message: "Neon gateway: /sql takes POST" });
     else await handleSql(req, res, backend);
@@ -87,9 +115,26 @@ export async function startNeonGateway(options: NeonGatewayOptions): Promise<Neo
     } else if (path === "/stats/reset" && method === "POST") {
       counters.reset(url.searchParams.get("tag"));
       res.writeHead(204).end();
+    } else if (path === "/backend" && method === "POST") {
+      setOutage(url.searchParams.get("tag"), url.searchParams.get("down"), res);
     } else {
       sendJson(res, 404, { message: `Neon gateway: no control route ${method} ${url.pathname}` });
     }
+  }
+
+  /** Starts or ends a tag's simulated outage (`?down=hang|error|false`); requests held by it are released when it ends. */
+  function setOutage(tag: string | null, down: string | null, res: ServerResponse): void {
+    if (tag === null || (down !== "hang" && down !== "error" && down !== "false")) {
+      sendJson(res, 400, { message: "Neon gateway: expected ?tag=<tag>&down=hang|error|false" });
+      return;
+    }
+    if (down === "false") {
+      outages.delete(tag);
+      for (const release of [...(held.get(tag) ?? [])]) release();
+    } else {
+      outages.set(tag, down);
+    }
+    sendJson(res, 200, { tag, down });
   }
 
   server.on("upgrade", (req, socket, head) => {
@@ -138,6 +183,8 @@ export async function startNeonGateway(options: NeonGatewayOptions): Promise<Neo
     },
     close: () => {
       closing ??= (async () => {
+        outages.clear();
+        for (const release of [...held.values()].flatMap((waiting) => [...waiting])) release();
         for (const ws of wss.clients) ws.terminate();
         server.closeAllConnections();
         await new Promise<void>((resolve, reject) => {
