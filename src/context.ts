@@ -24,12 +24,35 @@ export interface UserPrincipal {
   readonly orgId?: string;
 }
 
-/** A machine client holding an organization's API key (P9). */
+/**
+ * A machine client presenting an organization's API key (P9). Stage 4 only checked
+ * the key's format: the key is authenticated by the handler's own transaction
+ * (`inOrg`), which fails the request with 401 when no live key has its digest.
+ */
 export interface ApiKeyPrincipal {
   readonly kind: "api_key";
-  /** The API key's id (never the key itself). Hashed before it reaches a Redis key. */
+  /**
+   * The API key's id (never the key itself), derived from the key's digest
+   * (src/crypto/api-keys.ts) so it is known without I/O. Hashed before it reaches a Redis key.
+   */
   readonly id: string;
+  /** The organization of the path; the transaction refuses a key of another one (404). */
   readonly orgId?: string;
+}
+
+/**
+ * What stage 4 keeps of a presented API key for the handler's transaction, which
+ * authenticates it. Never logged, never stored.
+ */
+export interface PresentedApiKey {
+  /** HMAC digest of the key (P10): the transaction finds the live key by it. */
+  readonly digest: string;
+  /** The key's non-secret start (`rk_live_ab12cd`), for the log line of a refused key. */
+  readonly displayPrefix: string;
+  /** Set by stage 5 when this is the key's first request of the minute: `last_used_at` is written after the response. */
+  lastUsedDue: boolean;
+  /** Set once the request's transaction found the key live; stage 6 refuses a success answered without it. */
+  authenticated: boolean;
 }
 
 /** The authenticated caller, as stage 4 sets it (P4 and P12 key limits on it). */
@@ -83,6 +106,8 @@ export interface Variables {
    * per-organization rate limits on it (P4, P12).
    */
   principal?: Principal;
+  /** Set by stage 4 with an API key principal: the key as the handler's transaction authenticates it. */
+  apiKey?: PresentedApiKey;
   /**
    * Redis reads that earlier stages (stage 4's session-revocation check) want sent in
    * stage 5's one round trip, with the rate limits. Stage 5 runs and decides them

@@ -14,8 +14,16 @@ import * as schema from "./schema";
 /** The typed database handle (Neon over HTTP). */
 export type Database = NeonHttpDatabase<typeof schema>;
 
-/** Who acts: a signed-in user or an organization's API key, never both. */
-export type Actor = { readonly kind: "user"; readonly userId: string } | { readonly kind: "api_key"; readonly apiKeyId: string };
+/**
+ * Who acts: a signed-in user or an organization's API key, never both. A key acts
+ * only by its digest: the context statement itself finds the live key with that
+ * digest (`auth.authenticate_api_key`, drizzle/0008_api_keys_security.sql) and sets
+ * `app.api_key_id` to its id, or fails the whole transaction with SQLSTATE `RAKEY`,
+ * so a key is authenticated in the same round trip as the work, on every request
+ * (a revoked or expired key fails at once), and no code can act as a key it does
+ * not hold.
+ */
+export type Actor = { readonly kind: "user"; readonly userId: string } | { readonly kind: "api_key"; readonly keyDigest: string };
 
 /** What the policies check: the organization the request works in, and its actor. */
 export interface TenantContext {
@@ -65,7 +73,7 @@ export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Pr
 
 function setContext(db: Database, context: RequestContext) {
   const userId = context.actor?.kind === "user" ? context.actor.userId : "";
-  const apiKeyId = context.actor?.kind === "api_key" ? context.actor.apiKeyId : "";
+  const apiKeyId = context.actor?.kind === "api_key" ? sql`auth.authenticate_api_key(${context.actor.keyDigest})::text` : sql`''`;
   return db.execute(
     sql`select set_config('app.org_id', ${context.orgId ?? ""}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`,
   );

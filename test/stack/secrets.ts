@@ -13,6 +13,7 @@ export interface DevSecrets {
   URL_SIGNING_SECRET: string;
   STRIPE_WEBHOOK_SECRETS: string;
   IDENTIFIER_HASH_SECRET: string;
+  API_KEY_HASH_SECRET: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   RESEND_API_KEY: string;
 }
@@ -36,6 +37,7 @@ export async function generateSecrets(): Promise<DevSecrets> {
     URL_SIGNING_SECRET: b64url(32),
     STRIPE_WEBHOOK_SECRETS: `whsec_${randomBytes(24).toString("base64")}`,
     IDENTIFIER_HASH_SECRET: b64url(32),
+    API_KEY_HASH_SECRET: b64url(32),
     UPSTASH_REDIS_REST_TOKEN: `dev_${b64url(24)}`,
     RESEND_API_KEY: `re_dev_${b64url(18)}`,
   };

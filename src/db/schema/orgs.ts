@@ -11,8 +11,12 @@ export const ORG_ROLES = ["owner", "admin", "member", "auditor", "viewer"] as co
 export type OrgRole = (typeof ORG_ROLES)[number];
 export const orgRole = pgEnum("org_role", ORG_ROLES);
 
-/** API key scopes (P9): what a machine client may do inside its organization. */
-export const API_KEY_SCOPES = ["records:read", "records:write", "audit:read"] as const;
+/**
+ * API key scopes (P9): what a machine client may do inside its organization (README
+ * "API keys"; `app.scope_allows` in drizzle/0008_api_keys_security.sql). A `:write`
+ * scope includes its `:read`. Keys never manage members, keys or settings.
+ */
+export const API_KEY_SCOPES = ["records:read", "records:write", "audit:read", "evidence:read", "evidence:write"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** Deadline regimes an organization may apply to its incidents (P17); all three by default. */
@@ -58,7 +62,7 @@ export const apiKeys = pgTable("api_keys", {
   name: text("name").notNull(),
   /** The recognisable, non-secret start of the key (`rk_live_ab12…`), shown in lists. */
   prefix: text("prefix").notNull(),
-  /** SHA-256 of the whole key, hex (P10); never readable by the app role. */
+  /** HMAC-SHA-256 of the whole key under API_KEY_HASH_SECRET, base64url (P10; src/crypto/api-keys.ts); never readable by the app role. */
   keyDigest: text("key_digest").notNull().unique(),
   scopes: text("scopes")
     .array()

@@ -40,7 +40,7 @@ interface OrgRow {
 
 const iso = (value: string | Date): string => new Date(value).toISOString();
 
-function present(row: OrgRow, role: string) {
+function present(row: OrgRow, role: string | null) {
   return Organization.parse({
     id: row.id,
     name: row.name,
@@ -158,7 +158,7 @@ const getOrg: RouteHandler<typeof getOrgRoute, AppEnv> = async (c) => {
   } = await inOrg(c, (tx) => [tx.select(COLUMNS).from(o).where(eq(o.id, org))]);
   const row = rows[0];
   if (row === undefined) throw new AppError("not_found");
-  return c.json(present(row, role ?? "viewer"), 200);
+  return c.json(present(row, role), 200);
 };
 
 const updateOrg: RouteHandler<typeof updateOrgRoute, AppEnv> = async (c) => {
@@ -190,7 +190,7 @@ const updateOrg: RouteHandler<typeof updateOrgRoute, AppEnv> = async (c) => {
   const row = rows[0];
   if (row === undefined) throw new AppError("not_found");
   event.log();
-  return c.json(present(row, role ?? "viewer"), 200);
+  return c.json(present(row, role), 200);
 };
 
 const deleteOrg: RouteHandler<typeof deleteOrgRoute, AppEnv> = async (c) => {

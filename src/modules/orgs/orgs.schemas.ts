@@ -58,7 +58,10 @@ export const Organization = z
     plan: z.string().openapi({ example: "free" }),
     require_mfa: z.boolean(),
     deadline_regimes: z.array(z.enum(DEADLINE_REGIMES)),
-    role: z.enum(ORG_ROLES).openapi({ description: "Your role in it." }),
+    role: z
+      .enum(ORG_ROLES)
+      .nullable()
+      .openapi({ description: "Your role in it; null when an API key asks (keys have scopes, not roles)." }),
     created_at: z.iso.datetime().openapi({ example: "2026-11-30T09:00:00.000Z" }),
     updated_at: z.iso.datetime().openapi({ example: "2026-11-30T09:00:00.000Z" }),
   })

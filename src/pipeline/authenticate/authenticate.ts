@@ -8,8 +8,10 @@
  * database and at most 1 Redis round trip before its handler. If Redis cannot
  * answer, the request fails closed (503 `auth_unavailable`).
  *
- * API keys (`rk_live_…`) are recognised and refused until organizations bring
- * them (README "Identity").
+ * API keys (`rk_live_…`, README "API keys") are accepted only by routes that
+ * declare `principals: [..., "api_key"]` (organization routes: the key is
+ * authenticated by the handler's transaction, see ./api-key.ts); elsewhere a key is
+ * refused like any invalid token.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, RedisCheck } from "../../context";
@@ -20,19 +22,15 @@ import { log } from "../../lib/log";
 import { eq } from "drizzle-orm";
 import { ORG_PARAM } from "../authorize";
 import { deferRedisCheck } from "../rate-limit";
+import { API_KEY_PREFIX } from "../../crypto/api-keys";
+import { invalidToken, presentApiKey } from "./api-key";
 import { needsAal2, type AuthRequirement } from "./requirement";
 import { LAST_SEEN_INTERVAL_SECONDS, REVOKED_SESSION_PREFIX, SEEN_SESSION_PREFIX } from "./revocation";
 
-/** The recognisable start of an API key. */
-export const API_KEY_PREFIX = "rk_live_";
 /** Seconds a client is asked to wait after 503 `auth_unavailable`. */
 const UNAVAILABLE_RETRY_AFTER = "5";
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
-
-function invalidToken(): AppError {
-  return new AppError("invalid_token", { headers: { "WWW-Authenticate": 'Bearer realm="rampart", error="invalid_token"' } });
-}
 
 /** The revocation read: refuse the request if the session was revoked; fail closed if Redis did not answer. */
 function revocationCheck(sessionId: string): RedisCheck {
@@ -108,8 +106,14 @@ export function authenticate(
   options: AuthenticateOptions = {},
 ): MiddlewareHandler<AppEnv> {
   const acceptsUser = requirement.principals.includes("user");
+  const acceptsApiKey = requirement.principals.includes("api_key");
   const orgScoped = options.orgScoped === true;
   const aal2 = needsAal2(requirement);
+  // A key is authenticated by the organization transaction (`inOrg`) and has no second
+  // factor: a route that could take one anywhere else would take any well-formed key.
+  if (acceptsApiKey && (!orgScoped || aal2)) {
+    throw new Error("authenticate: a route that accepts API keys must be an organization route (a permission) without aal2");
+  }
   return async function authenticate(c, next) {
     const header = c.req.header("authorization");
     // No credentials, or another scheme (Basic, …): RFC 6750 §3.1 answers without an error code.
@@ -117,8 +121,15 @@ export function authenticate(
       throw new AppError("authentication_required", { headers: { "WWW-Authenticate": 'Bearer realm="rampart"' } });
     }
     const token = BEARER.exec(header)?.[1];
-    // API keys come with organizations; until then they are refused like any unknown credential.
-    if (token === undefined || token.startsWith(API_KEY_PREFIX) || !acceptsUser) throw invalidToken();
+    if (token === undefined) throw invalidToken();
+    if (token.startsWith(API_KEY_PREFIX)) {
+      // Routes for people only (sessions, members, keys, settings) refuse a key like any invalid token.
+      if (!acceptsApiKey) throw invalidToken();
+      await presentApiKey(c, token, orgOfPath(c));
+      await next();
+      return;
+    }
+    if (!acceptsUser) throw invalidToken();
     const verdict = await verifyAccessToken(c.get("config"), token);
     if (!verdict.ok) throw invalidToken();
     const claims = verdict.value;

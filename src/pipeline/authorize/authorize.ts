@@ -11,6 +11,11 @@
  *
  * Who is not in the organization gets 404, as if it did not exist: org ids reveal
  * nothing to outsiders. A member whose role does not allow the action gets 403.
+ *
+ * An API key (P9) is authenticated by the same transaction: its context statement
+ * finds the live key by digest (401 `invalid_token` if none), then the check refuses
+ * a key of another organization (404) or without the scope (403). A route that takes
+ * keys but answered a success without such a transaction is a bug, refused here (500).
  */
 import type { MiddlewareHandler } from "hono";
 import type { Context } from "hono";
@@ -21,6 +26,7 @@ import { createDatabase, inTenant, type Actor, type Database, type Statements } 
 import type { OrgRole } from "../../db/schema";
 import type { ErrorCode } from "../../http/errors";
 import { AppError } from "../../http/errors";
+import { apiKeyActor, settleApiKey } from "../authenticate/api-key";
 
 /** The path parameter that names the organization on every organization route. */
 export const ORG_PARAM = "org";
@@ -43,11 +49,15 @@ export function authorize(permission: Permission): MiddlewareHandler<AppEnv> {
     if (orgId === undefined) throw new AppError("not_found");
     c.set("access", { orgId, permission });
     await next();
+    const presented = c.get("apiKey");
+    if (presented !== undefined && !presented.authenticated && c.error === undefined && c.res.status < 400) {
+      throw new Error(`${c.req.method} ${c.req.path} answered an API key without authenticating it (use inOrg)`);
+    }
   };
 }
 
-function actorOf(principal: Principal): Actor {
-  return principal.kind === "user" ? { kind: "user", userId: principal.id } : { kind: "api_key", apiKeyId: principal.id };
+function actorOf(c: Context<AppEnv>, principal: Principal): Actor {
+  return principal.kind === "user" ? { kind: "user", userId: principal.id } : apiKeyActor(c);
 }
 
 /** What {@link inOrg} answers: the caller's role (null for an API key) and the statements' results, in order. */
@@ -70,10 +80,16 @@ export async function inOrg<const Q extends Statements>(c: Context<AppEnv>, buil
   const principal = c.get("principal");
   if (access === undefined || principal === undefined) throw new Error("inOrg: not an organization route (declare its permission)");
   const aal = principal.kind === "user" ? principal.aal : null;
+  const actor = actorOf(c, principal);
   const db = await createDatabase(c.get("config").database);
-  const [check, ...results] = await inTenant(db, { orgId: access.orgId, actor: actorOf(principal) }, (tx) => [
+  const [check, ...results] = await inTenant(db, { orgId: access.orgId, actor }, (tx) => [
     tx.execute<{ role: OrgRole | null }>(sql`select app.authorize(${access.permission}, ${aal}) as role`),
     ...build(tx),
-  ]);
+  ]).catch((error: unknown) => {
+    // A presented key that no live row has becomes 401 here; any other failure goes on as it is.
+    settleApiKey(c, error);
+    throw error;
+  });
+  settleApiKey(c);
   return { role: check.rows[0]?.role ?? null, results };
 }
