@@ -22,6 +22,14 @@ export type SecuritySeverity = "info" | "warning";
 export interface SecurityEventSpec {
   readonly severity: SecuritySeverity;
   readonly stored: boolean;
+  /**
+   * An event about one user's own account (authentication: sign-ins, MFA, password,
+   * sessions), stored without an organization: the auditors of every organization the
+   * user is a current member of see it, from when they joined
+   * (`GET /v1/orgs/{org}/security-events`; the database's list is
+   * `app.account_event_types()` in drizzle/0009_audit_routes_security.sql, kept equal by a P16 test).
+   */
+  readonly account?: true;
 }
 
 /** Every security event. */
@@ -43,36 +51,36 @@ export const SECURITY_EVENTS = {
   /** An email address was verified. */
   email_verified: { severity: "info", stored: true },
   /** A password was right and a session (or an MFA challenge) was issued. */
-  login_succeeded: { severity: "info", stored: true },
+  login_succeeded: { severity: "info", stored: true, account: true },
   /** A login failed; `reason`: unknown_email, wrong_password, email_not_verified. */
-  login_failed: { severity: "warning", stored: true },
+  login_failed: { severity: "warning", stored: true, account: true },
   /** A login past its account's limit was refused for want of a solved challenge. */
-  login_challenged: { severity: "warning", stored: true },
+  login_challenged: { severity: "warning", stored: true, account: true },
   /** TOTP was enabled (enrolment confirmed with a code). */
-  mfa_enrolled: { severity: "info", stored: true },
+  mfa_enrolled: { severity: "info", stored: true, account: true },
   /** TOTP was removed. */
-  mfa_disabled: { severity: "warning", stored: true },
+  mfa_disabled: { severity: "warning", stored: true, account: true },
   /** A second factor was accepted (`method`: totp or recovery_code). */
-  mfa_verified: { severity: "info", stored: true },
+  mfa_verified: { severity: "info", stored: true, account: true },
   /** A second factor was refused (`reason`: wrong_code, replayed, invalid_recovery_code). */
-  mfa_failed: { severity: "warning", stored: true },
+  mfa_failed: { severity: "warning", stored: true, account: true },
   /** A recovery code was used (single-use; `remaining` left). */
-  recovery_code_used: { severity: "warning", stored: true },
+  recovery_code_used: { severity: "warning", stored: true, account: true },
   /** A rotated refresh token came back: the whole session was revoked. */
-  refresh_token_reused: { severity: "warning", stored: true },
+  refresh_token_reused: { severity: "warning", stored: true, account: true },
   /**
    * A user revoked a session (`reason`: logout, or user for DELETE /sessions/{id}). A password
    * change or reset, and refresh-token reuse, record their own event with what they revoked.
    */
-  session_revoked: { severity: "info", stored: true },
+  session_revoked: { severity: "info", stored: true, account: true },
   /** Access tokens of revoked sessions could not be blocked at once (Redis refused the revocation). */
-  session_revocation_delayed: { severity: "warning", stored: true },
+  session_revocation_delayed: { severity: "warning", stored: true, account: true },
   /** A signed-in user changed their password (every other session revoked). */
-  password_changed: { severity: "info", stored: true },
+  password_changed: { severity: "info", stored: true, account: true },
   /** A password-reset link was requested for an existing account. */
-  password_reset_requested: { severity: "info", stored: true },
+  password_reset_requested: { severity: "info", stored: true, account: true },
   /** A password was reset by link (every session revoked). */
-  password_reset: { severity: "warning", stored: true },
+  password_reset: { severity: "warning", stored: true, account: true },
   /** A user became a platform super administrator (by the owner script). */
   admin_granted: { severity: "warning", stored: true },
   /** An organization was created; its creator is its owner. */
@@ -81,6 +89,30 @@ export const SECURITY_EVENTS = {
   org_settings_changed: { severity: "warning", stored: true },
   /** An organization was deleted with everything in it (stored without the org, which is gone; `org`: its id). */
   org_deleted: { severity: "warning", stored: true },
+  /** Someone was invited to an organization (`invitation_id`, `role`; the address stays in the invitation). */
+  member_invited: { severity: "info", stored: true },
+  /** A pending invitation was revoked (`invitation_id`); its link stops working. */
+  invitation_revoked: { severity: "info", stored: true },
+  /** An invitation was accepted: its user joined the organization (`invitation_id`, `role`). */
+  invitation_accepted: { severity: "info", stored: true },
+  /** A member's role changed (`member_id`, `role`, `previous_role`). */
+  member_role_changed: { severity: "warning", stored: true },
+  /** A member was removed by an owner or admin (`member_id`, `role`). Their sessions stay (they are org-agnostic). */
+  member_removed: { severity: "warning", stored: true },
+  /** A member left the organization on their own (`role`). */
+  member_left: { severity: "info", stored: true },
+  /** The owner handed ownership to another member (`member_id`, `previous_role`) and became admin. */
+  ownership_transferred: { severity: "warning", stored: true },
+  /** An API key was created (`key_id`, `prefix`, `scopes`, `expires_at`; never the key). */
+  api_key_created: { severity: "warning", stored: true },
+  /** An API key was revoked (`key_id`); it fails from the next request on. */
+  api_key_revoked: { severity: "info", stored: true },
+  /**
+   * A presented API key was refused with 401: `reason` `checksum` (malformed or forged: refused
+   * without I/O) or `unknown` (no live key has its digest: unknown, revoked or expired), with the
+   * key's non-secret `key_prefix` for the latter. Logged only: anyone can send keys.
+   */
+  api_key_rejected: { severity: "warning", stored: false },
 } as const satisfies Record<string, SecurityEventSpec>;
 
 /** The name of a security event, e.g. `waf_blocked`. */

@@ -153,6 +153,16 @@ export const RATE_LIMIT_POLICIES = {
   },
   /** 60 refreshes per IP and 30 per session (or refresh token) in 15 minutes. */
   token: credentialPreset("token", [60, "15 m"], [30, "15 m"], { field: "refresh_token", cookie: REFRESH_COOKIE }),
+  /**
+   * Sending invitations (`POST /v1/orgs/{org}/invitations`): each one emails an address the
+   * caller chooses, so besides the API-wide limits an organization sends at most 100 an hour,
+   * and none while the limits cannot be checked (an outage must not turn it into a mailer).
+   */
+  invitations: {
+    name: "invitations",
+    onUnavailable: "closed",
+    limits: [IP, PRINCIPAL, ORG, { name: "invitations-org", subject: "org", scope: "policy", tokens: 100, window: "1 h" }],
+  },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** The name of a policy in the table. */
