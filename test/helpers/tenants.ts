@@ -8,15 +8,16 @@ import { NeonDbError } from "@neondatabase/serverless";
 import { inject } from "vitest";
 import { createSql, type DatabaseConfig } from "../../src/db";
 import { ORG_ROLES, type OrgRole } from "../../src/db/schema";
+import { RECORD_RESOURCES, resourceNamed, type RecordName } from "../../src/modules/records";
 import type { ConformanceTargets } from "../setup/provided.ts";
 
 type NeonTarget = ConformanceTargets["neon"][number];
 
-/** The compliance tables, as the migrations protect them. */
-export const RECORD_TABLES = ["risks", "vendors", "incidents", "policies", "trainings", "controls", "assessments", "evidence"] as const;
-export type RecordTable = (typeof RECORD_TABLES)[number];
-/** The column that names a record (`vendors` have a name, the rest a title). */
-export const labelOf = (table: RecordTable): "name" | "title" => (table === "vendors" ? "name" : "title");
+/** The compliance tables: the records registry's names (the one list; p11-records checks the database protects exactly these). */
+export const RECORD_TABLES: readonly RecordTable[] = RECORD_RESOURCES.map((resource) => resource.name);
+export type RecordTable = RecordName;
+/** The column that names a record (`vendors` have a name, the rest a title), as each declaration says. */
+export const labelOf = (table: RecordTable): "name" | "title" => resourceNamed(table).spec.label;
 
 export interface DbTarget {
   readonly backend: NeonTarget["backend"];

@@ -131,7 +131,7 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
             .returning({ id: schema.incidents.id }),
           tx
             .update(schema.risks)
-            .set({ status: `reviewed ${i}` })
+            .set({ title: `reviewed ${i}` })
             .where(and(eq(schema.risks.orgId, org.orgId), eq(schema.risks.id, org.records.risks))),
         ]),
       ),
