@@ -23,9 +23,11 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
 import { createRouter, openApiDocument } from "./http/openapi";
+import { AUDIT_BASE_PATH, createAuditRouter } from "./modules/audit";
 import { AUTH_BASE_PATH, createAuthRouter } from "./modules/auth";
-import { createOrgsRouter, ORGS_BASE_PATH } from "./modules/orgs";
+import { createInvitationsRouter, createOrgsRouter, INVITATIONS_BASE_PATH, ORGS_BASE_PATH } from "./modules/orgs";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
+import { createRecordsRouter, RECORDS_BASE_PATH } from "./modules/records";
 import { SECURITY_SCHEMES } from "./pipeline/authenticate";
 import { cors } from "./pipeline/cors";
 import { edge, onError } from "./pipeline/edge";
@@ -98,6 +100,10 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
   app.route(AUTH_BASE_PATH, createAuthRouter());
   app.route(ORGS_BASE_PATH, createOrgsRouter());
+  app.route(AUDIT_BASE_PATH, createAuditRouter());
+  // The eight compliance records under /v1/orgs/{org}/<resource>, one declaration each (src/modules/records/registry.ts).
+  app.route(RECORDS_BASE_PATH, createRecordsRouter());
+  app.route(INVITATIONS_BASE_PATH, createInvitationsRouter());
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 
   const definitions = app.openAPIRegistry.definitions;

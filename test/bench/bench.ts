@@ -11,10 +11,13 @@
  *      workerd, beside `wrangler check startup`'s profile (startup.ts);
  *  (g) identity: bcrypt computations per login, a login's CPU in workerd, JWT verification
  *      in-isolate, round trips of an authenticated request, unknown email vs wrong
- *      password (identity.ts, login-cpu.ts).
+ *      password (identity.ts, login-cpu.ts);
+ *  (h) the audit log: GET audit-log/verify over 100,000 entries of one org (audit.ts), on
+ *      the real Postgres only: a default group when DATABASE_URL is set, otherwise
+ *      `DATABASE_URL=… npm run bench -- audit`.
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
- * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity); the stack
+ * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity, audit); the stack
  * and the `wrangler dev` servers start only for groups that send requests.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -32,16 +35,23 @@ import { measureTenantRoundTrips } from "./tenant-round-trips.ts";
 import { measureRateLimitRoundTrips } from "./rate-limit-round-trips.ts";
 import { measureStartup } from "./startup.ts";
 import { measureIdentity } from "./identity.ts";
+import { measureAudit } from "./audit.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity"] as const;
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity", "audit"] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
-const runs = (group: (typeof GROUPS)[number]): boolean => asked.length === 0 || asked.includes(group);
+/** Groups that measure the real Postgres: by default only when DATABASE_URL names one. */
+const POSTGRES_ONLY: ReadonlySet<string> = new Set(["audit"]);
+const realPostgres = Boolean(process.env.DATABASE_URL);
+const runs = (group: (typeof GROUPS)[number]): boolean =>
+  asked.length === 0 ? !POSTGRES_ONLY.has(group) || realPostgres : asked.includes(group);
+if (asked.some((g) => POSTGRES_ONLY.has(g)) && !realPostgres)
+  throw new Error(`bench group(s) ${asked.filter((g) => POSTGRES_ONLY.has(g)).join(", ")} measure the real Postgres: set DATABASE_URL`);
 
 const rows: Row[] = [];
 let backends: Record<string, string> | undefined;
-if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") || runs("identity")) {
+if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") || runs("identity") || runs("audit")) {
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
   const stack = await startStack({
     databaseUrl: process.env.DATABASE_URL || undefined,
@@ -65,6 +75,7 @@ if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") 
     }
     if (runs("waf")) rows.push(...(await measureWaf(bench.url)));
     if (runs("identity")) rows.push(...(await measureIdentity(app.url, bench.url, stack)));
+    if (runs("audit")) rows.push(...(await measureAudit(stack)));
   } finally {
     await bench.stop();
     await app.stop();
