@@ -179,8 +179,12 @@ export function callsConcatenatedName(value: string): boolean {
 
 /** True when `value` calls a function through a variable, whatever trivia splits the callee from its call. */
 export function callsVariableFunction(value: string): boolean {
-  for (let i = value.indexOf("$"); i >= 0;) {
-    if (variableCallAt(value, i + 1)) return true;
+  // A call needs a `(` within the callee's reach: the next one is tracked forward (linear in
+  // all), so a `$` far from any `(` costs one comparison instead of a bounded scan.
+  let paren = value.indexOf("(");
+  for (let i = value.indexOf("$"); i >= 0 && paren >= 0;) {
+    if (paren < i) paren = value.indexOf("(", i);
+    if (paren >= 0 && paren - i <= CALLEE_LIMIT + 1 && variableCallAt(value, i + 1)) return true;
     // A run of `$` (`$$$f(`) is read once, from its first `$`: trying each would make a long run quadratic.
     let next = i + 1;
     while (value[next] === "$") next++;
