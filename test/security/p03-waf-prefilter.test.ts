@@ -70,7 +70,8 @@ describe("P3 WAF prefilter", () => {
     expect(patternShape(/(?<=a)b/)).toBeUndefined();
     expect(patternShape(/(a)\1/)).toBeUndefined();
     expect(patternShape(/a/i)).toBeUndefined();
-    expect(patternShape(/\012/)).toBeUndefined();
+    // An octal escape (legacy syntax TypeScript refuses in a literal): built from a string.
+    expect(patternShape(new RegExp("\\012"))).toBeUndefined();
   });
 
   it("P3: skips a rule when a required character is absent, and runs a dense value whole", () => {
