@@ -28,6 +28,7 @@ import { AUTH_BASE_PATH, createAuthRouter } from "./modules/auth";
 import { createInvitationsRouter, createOrgsRouter, INVITATIONS_BASE_PATH, ORGS_BASE_PATH } from "./modules/orgs";
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
 import { createRecordsRouter, RECORDS_BASE_PATH } from "./modules/records";
+import { createNis2Router, NIS2_BASE_PATH } from "./modules/nis2";
 import { SECURITY_SCHEMES } from "./pipeline/authenticate";
 import { cors } from "./pipeline/cors";
 import { edge, onError } from "./pipeline/edge";
@@ -103,6 +104,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route(AUDIT_BASE_PATH, createAuditRouter());
   // The eight compliance records under /v1/orgs/{org}/<resource>, one declaration each (src/modules/records/registry.ts).
   app.route(RECORDS_BASE_PATH, createRecordsRouter());
+  app.route(NIS2_BASE_PATH, createNis2Router());
   app.route(INVITATIONS_BASE_PATH, createInvitationsRouter());
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 

@@ -3,3 +3,4 @@ export * from "./identity";
 export * from "./orgs";
 export * from "./records";
 export * from "./events";
+export * from "./notifications";

@@ -3,8 +3,9 @@
  * the registry, each with list, create, get, change and delete, all built from its one
  * declaration (P9 roles, P11 tenant isolation, P13 audit log).
  *
- * Not here yet (other work): NIS2 deadlines and incident notifications, links between
- * records, policy acknowledgements, evidence files, the audit-log routes.
+ * Elsewhere: incident deadlines and notifications (src/modules/nis2/), the audit log
+ * (src/modules/audit/). Not built yet: links between records, policy acknowledgements,
+ * training assignments, assessment results, evidence files.
  */
 import type { OpenAPIHono, RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";

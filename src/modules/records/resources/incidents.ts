@@ -1,7 +1,7 @@
 /**
  * Incidents: what happened, when it was noticed, and whether it is significant (NIS2
- * Art. 23) or a personal-data breach (GDPR Art. 33). Deadlines and notifications come
- * with the NIS2 work; this is the record they will read.
+ * Art. 23) or a personal-data breach (GDPR Art. 33). Its deadlines and the reports that
+ * settle them are src/modules/nis2/ (`…/incidents/{id}/deadlines`, `…/notifications`).
  */
 import { z } from "@hono/zod-openapi";
 import { schema } from "../../../db";
