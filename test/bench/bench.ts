@@ -14,10 +14,12 @@
  *      password (identity.ts, login-cpu.ts);
  *  (h) the audit log: GET audit-log/verify over 100,000 entries of one org (audit.ts), on
  *      the real Postgres only: a default group when DATABASE_URL is set, otherwise
- *      `DATABASE_URL=… npm run bench -- audit`.
+ *      `DATABASE_URL=… npm run bench -- audit`;
+ *  (i) compliance records: page cost at 100k vs 1k risks, 500 concurrent creates, round
+ *      trips per records request (records.ts), on the real Postgres only, like (h).
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
- * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity, audit); the stack
+ * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity, audit, records); the stack
  * and the `wrangler dev` servers start only for groups that send requests.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -36,13 +38,14 @@ import { measureRateLimitRoundTrips } from "./rate-limit-round-trips.ts";
 import { measureStartup } from "./startup.ts";
 import { measureIdentity } from "./identity.ts";
 import { measureAudit } from "./audit.ts";
+import { measureRecords } from "./records.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity", "audit"] as const;
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity", "audit", "records"] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
 /** Groups that measure the real Postgres: by default only when DATABASE_URL names one. */
-const POSTGRES_ONLY: ReadonlySet<string> = new Set(["audit"]);
+const POSTGRES_ONLY: ReadonlySet<string> = new Set(["audit", "records"]);
 const realPostgres = Boolean(process.env.DATABASE_URL);
 const runs = (group: (typeof GROUPS)[number]): boolean =>
   asked.length === 0 ? !POSTGRES_ONLY.has(group) || realPostgres : asked.includes(group);
@@ -51,7 +54,7 @@ if (asked.some((g) => POSTGRES_ONLY.has(g)) && !realPostgres)
 
 const rows: Row[] = [];
 let backends: Record<string, string> | undefined;
-if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") || runs("identity") || runs("audit")) {
+if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") || runs("identity") || runs("audit") || runs("records")) {
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
   const stack = await startStack({
     databaseUrl: process.env.DATABASE_URL || undefined,
@@ -76,6 +79,7 @@ if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") 
     if (runs("waf")) rows.push(...(await measureWaf(bench.url)));
     if (runs("identity")) rows.push(...(await measureIdentity(app.url, bench.url, stack)));
     if (runs("audit")) rows.push(...(await measureAudit(stack)));
+    if (runs("records")) rows.push(...(await measureRecords(app.url, stack)));
   } finally {
     await bench.stop();
     await app.stop();

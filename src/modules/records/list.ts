@@ -73,12 +73,17 @@ function positionOf(resource: Resource, query: ListQuery, type: string): Positio
   return position;
 }
 
-/** The rows after the cursor, in the sort's order (empty sort values come last either way). */
-function after(column: SQL, type: string, descending: boolean, position: Position): SQL {
+/**
+ * The rows after the cursor, in the sort's order (empty sort values come last either way).
+ * A column that is never empty is compared as a row value, `(col, id) < (v, id0)`, which an
+ * index on `(org_id, col, id)` serves directly: a later page costs what the first does.
+ */
+function after(column: SQL, type: string, descending: boolean, notNull: boolean, position: Position): SQL {
   const beyond = descending ? sql`<` : sql`>`;
   const rowId = sql`${position.id}::uuid`;
   if (position.v === undefined) return sql`(${column} is null and id ${beyond} ${rowId})`;
   const value = sql`${position.v}::${sql.raw(type)}`;
+  if (notNull) return sql`(${column}, id) ${beyond} (${value}, ${rowId})`;
   return sql`(${column} ${beyond} ${value} or (${column} = ${value} and id ${beyond} ${rowId}) or ${column} is null)`;
 }
 
@@ -103,20 +108,24 @@ function filtersOf(resource: Resource, query: ListQuery): SQL[] {
  */
 export function listStatement(tx: Database, resource: Resource, orgId: string, query: ListQuery) {
   const { column: name, descending } = sortOf(query);
-  const type = resource.columns.get(name)?.getSQLType() ?? "text";
+  const declared = resource.columns.get(name);
+  const type = declared?.getSQLType() ?? "text";
+  // A never-empty column sorts without `nulls last`, so the (org_id, column, id) index read
+  // forwards or backwards gives the order itself (with it, Postgres sorted the whole org).
+  const notNull = declared?.notNull === true;
   const column = sql`${sql.identifier(name)}`;
   const position = positionOf(resource, query, type);
   const conditions = [
     sql`org_id = ${orgId}::uuid`,
     ...filtersOf(resource, query),
-    ...(position ? [after(column, type, descending, position)] : []),
+    ...(position ? [after(column, type, descending, notNull, position)] : []),
   ];
   const direction = descending ? sql`desc` : sql`asc`;
   return tx.execute<RecordRow & { sort_value: string | null }>(sql`
     select ${selectList(resource)}, ${column}::text as sort_value
     from ${sql.identifier(resource.name)}
     where ${sql.join(conditions, sql` and `)}
-    order by ${column} ${direction} nulls last, id ${direction}
+    order by ${column} ${direction}${notNull ? sql`` : sql` nulls last`}, id ${direction}
     limit ${query.limit + 1}`);
 }
 
