@@ -57,7 +57,7 @@ export const webRules: readonly ValueRule[] = [
   { id: 906, needs: "<", group: "xss", paranoia: 2, score: 5, pattern: /<[a-z!/?%][^<>]{0,200}(?:>|$)/ },
   // --- lfi -------------------------------------------------------------------------------------
   // directory traversal: `..` after a path separator, `=`, a quote or the value's start; or two in a row
-  // ("see ../shared/policy.pdf" in a sentence is a relative link, not a way out of a directory)
+  // ("see ../common/policy.pdf" in a sentence is a relative link, not a way out of a directory)
   {
     id: 301,
     plain: true,
