@@ -19,15 +19,6 @@ import { DANGEROUS, STATEMENTS, tokenize, type Token } from "./sql-tokens";
 type Tokens = readonly Token[];
 
 const is = (t: Token | undefined, word: string): boolean => t !== undefined && t.word === word;
-const operand = (t: Token | undefined): boolean =>
-  t !== undefined &&
-  (t.kind === "n" ||
-    t.kind === "s" ||
-    t.kind === "v" ||
-    t.kind === "f" ||
-    t.kind === "(" ||
-    t.kind === "b" ||
-    (t.kind === "k" && (t.word === "null" || t.word === "true" || t.word === "false" || t.word === "select" || t.word === "char")));
 const strong = (t: Token | undefined): boolean =>
   t !== undefined &&
   (t.kind === "n" ||
@@ -38,6 +29,9 @@ const strong = (t: Token | undefined): boolean =>
     t.word === "true" ||
     t.word === "false" ||
     t.word === "null");
+/** What may stand on either side of a comparison: a strong operand, a name, or `select`/`char(` starting one. */
+const operand = (t: Token | undefined): boolean =>
+  strong(t) || t?.kind === "b" || (t?.kind === "k" && (t.word === "select" || t.word === "char"));
 /** End of an expression: the input's end, a comment, `;`, `)` or a logical operator. */
 const ends = (t: Token | undefined): boolean => t === undefined || t.kind === "c" || t.kind === ";" || t.kind === ")" || t.kind === "l";
 /** End of a statement: the input's end, a comment, `;` or `)`. */
