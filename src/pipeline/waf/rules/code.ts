@@ -331,7 +331,7 @@ export const codeRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /\b(?:require\s{0,5}\(\s{0,5}['"`](?:child_process|fs|net|http|vm|os|process)|child_process|process\s{0,5}\.\s{0,5}(?:mainmodule|binding|env|exit|kill|dlopen)|constructor\s{0,5}\.\s{0,5}constructor|\bfunction\s{0,5}\(\s{0,5}\)\s{0,5}\{|new\s{1,5}function\s{0,5}\(|_\$\$nd_func\$\$_|__js_function|\b(?:process|console|global|globalthis|module|require)\s{0,5}\[\s{0,5}['"`a-z]|console\s{0,5}\.\s{0,5}\w{1,10}\s{0,5}\.\s{0,5}(?:call|apply|bind)\b|module\s{0,5}\.\s{0,5}exports\s{0,5}=|console\s{0,5}\.\s{0,5}(?:log|info|warn|error|dir|debug|trace)\s{0,5}\(|^xyqk|settimeout\s{0,5}\(\s{0,5}['"`]|fromcharcode|\bimport\s{0,5}\(\s{0,5}['"`])/,
+      /\b(?:require\s{0,5}\(\s{0,5}['"`](?:child_process|fs|net|http|vm|os|process)|child_process|process\s{0,5}\.\s{0,5}(?:mainmodule|binding|env|exit|kill|dlopen)|constructor\s{0,5}\.\s{0,5}constructor|\bfunction\s{0,5}\(\s{0,5}\)\s{0,5}\{|new\s{1,5}function\s{0,5}\(|_\$\$nd_func\$\$_|__js_function|\b(?:process|console|global|globalthis|module|require)\s{0,5}\[\s{0,5}['"`a-z]|console\s{0,5}\.\s{0,5}\w{1,10}\s{0,5}\.\s{0,5}(?:call|apply|bind)\b|module\s{0,5}\.\s{0,5}exports\s{0,5}=|console\s{0,5}\.\s{0,5}(?:log|info|warn|error|dir|debug|trace)\s{0,5}\(|^xyqktkrfrlvoqyqkx|settimeout\s{0,5}\(\s{0,5}['"`]|fromcharcode|\bimport\s{0,5}\(\s{0,5}['"`])/,
   },
   // endless loop as a denial of service (while without progress)
   {

@@ -269,7 +269,7 @@ export const javaRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     pattern:
-      /(?:#(?:_memberaccess|context|request|response|session|application|parameters|attr|this|root)\b|@(?:java|javax|ognl|org|com|sun|jdk)\.[a-z_.]{1,100}@|new\s{1,5}(?:java|javax|org|com|sun|jdk)\.[a-z_]|\.(?:getdeclaredmethod|getdeclaredfield|getdeclaredconstructor|newinstance|loadclass|defineclass)\s{0,5}\(|\.forname\s{0,5}\(|\bt\s{0,5}\(\s{0,5}(?:java|javax|org|com|sun|jdk)\.|%\{\s{0,5}(?:\(\s{0,5})?[#@]|\(\s{0,5}#[a-z_]\w{0,30}\s{0,5}=|#\{\s{0,5}['"]?[a-z]|\$\{\s{0,5}(?:\d|'|"|[a-z]{1,30}\s{0,5}\()|xwork\.|ognl)/,
+      /(?:#(?:_memberaccess|context|request|response|session|application|parameters|attr|this|root)\b|@(?:java|javax|ognl|org|com|sun|jdk)\.[a-z_.]{1,100}@|new\s{1,5}(?:java|javax|org|com|sun|jdk)\.[a-z_]|\.(?:getdeclaredmethod|getdeclaredfield|getdeclaredconstructor|newinstance|loadclass|defineclass)\s{0,5}\(|\.forname\s{0,5}\(|\bt\s{0,5}\(\s{0,5}(?:java|javax|org|com|sun|jdk)\.|%\{\s{0,5}(?:\(\s{0,5})?[#@]|\(\s{0,5}#[a-z_]\w{0,30}\s{0,5}=|#\{\s{0,5}['"]?[a-z]|\$\{\s{0,5}(?:\d|'|"|[a-z]{1,30}\s{0,5}\()|xwork\.|\bognl\.[a-z]|ognl(?:context|util|runtime|valuestack))/,
   },
   // class-loader property path (Spring4Shell, Struts class.classLoader)
   { id: 1207, plain: true, needs: ".[(", group: "java", paranoia: 1, score: 5, pattern: CLASS_LOADER_PATH },

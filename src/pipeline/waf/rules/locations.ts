@@ -12,7 +12,7 @@ import { isInternalHost } from "./hosts";
 
 /** System and application secret files (rule 302). */
 export const SENSITIVE_FILE =
-  /(?:etc[/\\](?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|os-release|fstab|mtab|httpd|apache2?|nginx|php|mysql|ssh)|proc[/\\](?:self|version|cpuinfo|\d{1,6})|(?:^|[/\\])sys[/\\](?:class|kernel|devices|module|power|fs|block|bus)\b|(?:boot|win|system|php)\.ini|windows[/\\](?:system32[/\\]|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|\.htaccess|\.htpasswd|web\.config|web\.xml|web-inf|meta-inf|\.ssh[/\\]|id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|\.bash_history|\.aws[/\\]|\.git[/\\]|\.svn[/\\]|\.hg[/\\]|\.ds_store|wp-config|config\.php|\.env(?:\.\w{1,20})?$|(?:^|[/\\])(?:var[/\\]log|usr[/\\]local[/\\]|boot[/\\]|root[/\\]|dev[/\\](?:null|zero|random|tcp)))/;
+  /(?:etc[/\\](?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|os-release|fstab|mtab|httpd|apache2?|nginx|php|mysql|ssh)|(?:^|[^a-z0-9])proc[/\\](?:self|version|cpuinfo|\d{1,6})|(?:^|[/\\])sys[/\\](?:class|kernel|devices|module|power|fs|block|bus)\b|(?:boot|win|system|php)\.ini|windows[/\\](?:system32[/\\]|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|\.htaccess|\.htpasswd|web\.config|web\.xml|web-inf|meta-inf|\.ssh[/\\]|id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|\.bash_history|\.aws[/\\]|\.git[/\\]|\.svn[/\\]|\.hg[/\\]|\.ds_store|wp-config|config\.php|\.env(?:\.\w{1,20})?$|(?:^|[/\\])(?:var[/\\]log|usr[/\\]local[/\\]|boot[/\\]|root[/\\]|dev[/\\](?:null|zero|random|tcp)))/;
 /** Dot-files of credentials or shell configuration (rule 508). */
 export const DOT_FILE =
   /(?:^|[/\\'"])\.(?:boto|bash_history|bash_profile|bashrc|zshrc|profile|netrc|pgpass|my\.cnf|aws|ssh|docker|kube|npmrc|git-credentials|gnupg|history|viminfo|mysql_history|psql_history|python_history|rediscli_history|htpasswd|htaccess|env)(?:$|[/'"])/;
@@ -31,6 +31,12 @@ const CUT_URL = /^(?:https?|ftps?|file|sftp)(?::\/\/[^?#\s]{0,300})?[?#]$/;
 const SCRIPT_URL = /^(?:https?|ftps?):\/\/\S{1,200}\.(?:php\d?|phtml|pl|py|sh|asp|aspx|jsp|cgi|txt\?|exe|ps1)(?:\?|$)/;
 /** The host of each `//authority` in a text. */
 const AUTHORITY = /\/\/(?:[^/@\s]{1,100}@)?([^/?#\s"'),]{1,200})/g;
+/**
+ * The host of each `//authority` where a URL can start inside one token: at its start, after a
+ * scheme's `:`, or after `=`, `,`, `;`, a quote or `(`. Not inside a run of letters and digits: a
+ * standard-base64 token (`X//0/gd…`) holds `//` by chance.
+ */
+const URL_AUTHORITY = /(?:^|[:=,;'"(])\/\/(?:[^/@\s]{1,100}@)?([^/?#\s"'),]{1,200})/g;
 /**
  * The host of a URL with a special scheme as a WHATWG parser reads it: any run of
  * `/` and `\\` after the scheme, or none (`http:\\\\10.0.0.1`, `http:/10.0.0.1`,
@@ -66,6 +72,7 @@ export const LOCATION_PATTERNS: readonly RegExp[] = [
   CUT_URL,
   SCRIPT_URL,
   AUTHORITY,
+  URL_AUTHORITY,
   LENIENT_URL,
   EXOTIC_SEPARATOR,
   EMPTY_SEGMENTS,
@@ -116,8 +123,12 @@ export const scriptUrl = asWhole(SCRIPT_URL);
 
 /** True when a `//authority` in `text` names an internal address. */
 export function namesInternalHost(text: string): boolean {
-  AUTHORITY.lastIndex = 0;
-  for (let m = AUTHORITY.exec(text); m !== null; m = AUTHORITY.exec(text)) if (isInternalHost(m[1] ?? "")) return true;
+  return someInternalAuthority(AUTHORITY, text);
+}
+
+function someInternalAuthority(authority: RegExp, text: string): boolean {
+  authority.lastIndex = 0;
+  for (let m = authority.exec(text); m !== null; m = authority.exec(text)) if (isInternalHost(m[1] ?? "")) return true;
   return false;
 }
 
@@ -134,7 +145,7 @@ export function namesInternalHost(text: string): boolean {
 export function internalUrl(value: string): boolean {
   const token = wholeToken(value);
   if (token === undefined) return false;
-  if (token.includes("//") && namesInternalHost(token)) return true;
+  if (token.includes("//") && someInternalAuthority(URL_AUTHORITY, token)) return true;
   const host = LENIENT_URL.exec(token)?.[1];
   return host !== undefined && isInternalHost(host);
 }
