@@ -110,9 +110,18 @@ describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
   });
 
   it("P4: one address trying many accounts is refused past 20 attempts", async () => {
-    const ip = randomIp();
-    const statuses: number[] = [];
-    for (let i = 0; i < 21; i++) statuses.push((await post("/v1/auth/login", { email: newEmail("spray"), password: "x" }, ip)).status);
+    // The sliding window weighs the previous 15-minute bucket by the time left in it, rounded down
+    // (@upstash/ratelimit): a burst that straddles a bucket boundary is under-counted by one. Such a
+    // run proves nothing either way, so it is repeated from a fresh address (the next one cannot straddle).
+    const bucket = (): number => Math.floor(Date.now() / (15 * 60_000));
+    let statuses: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const ip = randomIp();
+      const started = bucket();
+      statuses = [];
+      for (let i = 0; i < 21; i++) statuses.push((await post("/v1/auth/login", { email: newEmail("spray"), password: "x" }, ip)).status);
+      if (bucket() === started) break;
+    }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses[20]).toBe(429);
   });
