@@ -303,6 +303,47 @@ describe("P17 incident deadlines", () => {
     ]);
   });
 
+  it("P17: every incident answered carries its nis2 block, computed from the values just written (create, change, get, list)", async () => {
+    type WithBlock = { id: string; nis2: { deadlines: Deadline[]; open: number; overdue: number } };
+    const aware = Math.floor(Date.now() / 1000) * 1000 - 30 * HOUR; // early warning overdue, the rest pending
+    const created = (await createRecord(orgId, "incidents", owner.token, {
+      significant: true,
+      personal_data_breach: false,
+      detected_at: iso(aware - HOUR),
+      aware_at: iso(aware),
+    })) as unknown as WithBlock;
+    expect(created.nis2.deadlines).toEqual(await deadlinesOf(orgId, created.id, owner.token));
+    expect(created.nis2).toMatchObject({ open: 4, overdue: 1 }); // NIS2 ×3 and the customer notice; only the 24 h one is past
+    expect(byKind(created.nis2.deadlines).early_warning).toMatchObject({ due_at: iso(aware + 24 * HOUR), state: "overdue" });
+
+    // The answer to a change reflects the NEW facts (RETURNING passes them; it cannot re-read the row).
+    const later = aware + 20 * HOUR;
+    const changed = await api("PATCH", recordsPath(orgId, "incidents", created.id), people.member.token, {
+      aware_at: iso(later),
+      significant: false,
+      personal_data_breach: true,
+    });
+    expect(changed.status).toBe(200);
+    const block = (await changed.json<WithBlock>()).nis2;
+    expect(block.deadlines.map((d) => d.kind)).toEqual(["gdpr_authority", "customer"]);
+    expect(byKind(block.deadlines).gdpr_authority?.due_at).toBe(iso(later + 72 * HOUR));
+    expect(block).toMatchObject({ open: 2, overdue: 0 });
+
+    await submit(orgId, created.id, owner.token, { kind: "customer" });
+    const read = await api("GET", recordsPath(orgId, "incidents", created.id), people.viewer.token);
+    expect(byKind((await read.json<WithBlock>()).nis2.deadlines).customer?.state).toBe("done");
+    const listed = await api("GET", `${recordsPath(orgId, "incidents")}?limit=200`, people.viewer.token);
+    const item = (await listed.json<{ items: WithBlock[] }>()).items.find((i) => i.id === created.id);
+    expect(item?.nis2).toMatchObject({ open: 1, overdue: 0 });
+
+    // An incident that is neither significant nor a breach has no deadline at all.
+    const minor = (await createRecord(orgId, "incidents", owner.token, {
+      significant: false,
+      personal_data_breach: false,
+    })) as unknown as WithBlock;
+    expect(minor.nis2).toEqual({ deadlines: [], open: 0, overdue: 0 });
+  });
+
   it("P17: every request is ONE database round trip", async () => {
     const target = workerDb();
     const incident = await createRecord(orgId, "incidents", owner.token, { significant: true });
@@ -312,6 +353,9 @@ describe("P17 incident deadlines", () => {
       ["list", "GET", notificationsPath(orgId, incident.id), undefined, 200],
       ["deadlines", "GET", deadlinesPath(orgId, incident.id), undefined, 200],
       ["overview", "GET", `/v1/orgs/${orgId}/nis2/overview`, undefined, 200],
+      ["incident", "GET", recordsPath(orgId, "incidents", incident.id), undefined, 200],
+      ["incidents", "GET", recordsPath(orgId, "incidents"), undefined, 200],
+      ["change", "PATCH", recordsPath(orgId, "incidents", incident.id), { personal_data_breach: true }, 200],
     ];
     for (const [what, method, path, body, status] of requests) {
       const t = tag(what);

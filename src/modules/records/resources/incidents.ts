@@ -1,13 +1,17 @@
 /**
  * Incidents: what happened, when it was noticed, and whether it is significant (NIS2
- * Art. 23) or a personal-data breach (GDPR Art. 33). Its deadlines and the reports that
- * settle them are src/modules/nis2/ (`…/incidents/{id}/deadlines`, `…/notifications`).
+ * Art. 23) or a personal-data breach (GDPR Art. 33). Every incident answered carries its
+ * `nis2` block: the deadlines that apply, computed by the database from the incident's
+ * facts as it is read or written (`app.incident_nis2`). The reports that settle them are
+ * src/modules/nis2/ (`…/incidents/{id}/notifications`, `…/deadlines`).
  */
 import { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { schema } from "../../../db";
 import { INCIDENT_STATUSES, SEVERITIES } from "../../../db/schema";
 import { declareResource, equals, isFlag } from "../declaration";
 import { choice, flag, instant, label, longText, textList } from "../fields";
+import { Nis2Block, NIS2_BLOCK_EXAMPLE } from "./incident-deadlines";
 
 export const incidents = declareResource({
   table: schema.incidents,
@@ -31,6 +35,13 @@ export const incidents = declareResource({
     cross_border: flag("Affects services or recipients in other EU member states."),
     root_cause: longText("Reused passwords; no rate limit on the legacy login endpoint."),
     actions: longText("Forced password resets; legacy endpoint disabled; MFA enforced."),
+  },
+  derived: {
+    nis2: {
+      schema: Nis2Block,
+      sql: sql`app.incident_nis2(org_id, id, aware_at, significant, personal_data_breach)`,
+      example: NIS2_BLOCK_EXAMPLE,
+    },
   },
   filters: { severity: equals(z.enum(SEVERITIES)), significant: isFlag(), personal_data_breach: isFlag() },
   sorts: ["occurred_at", "aware_at"],
