@@ -1,7 +1,8 @@
 /**
  * An organization's security events over HTTP (P16), newest first, paged by keyset on
  * (created_at, id): the organization's own events (settings, roles, members,
- * invitations, API keys), read under the `event_read` row policy, AND the
+ * invitations, API keys, requests refused on its routes: src/pipeline/authorize/refusals.ts),
+ * read under the `event_read` row policy, AND the
  * authentication events of its current members (sign-ins and failures, MFA, password
  * and session changes), which are stored with no organization and reach the org's
  * auditors only through `audit.member_account_events` (drizzle/0009_audit_routes_security.sql):
@@ -37,6 +38,7 @@ export const listSecurityEventsRoute = defineRoute(
     summary: "Security events: the organization's, and its members' sign-ins",
     description:
       "Owners, admins and auditors; API keys with the `audit:read` scope. Newest first, pages of `limit` (at most 200) by `next_cursor`. " +
+      "The organization's own events (`scope: organization`) include `request_refused`: a signed-in user's or API key's request refused on the organization's routes (`details.code`: forbidden, mfa_required, not_found for a non-member, organization_suspended, rate_limited, waf_blocked), at most one per principal, code and `details.window_seconds`. " +
       "Besides the organization's own events (`scope: organization`), lists the authentication events of its CURRENT members (`scope: account`: sign-ins and their failures, MFA, password and session changes) from the moment each joined: not their history before, and nothing once they leave. " +
       "Client addresses appear only as `source`, a pseudonym valid within this organization.",
     request: { params: OrgParams, query: SecurityEventsQuery },
