@@ -4,7 +4,10 @@
  * routes exist. A probe guard stands in for stage 4: it sets the principal from
  * `X-Probe-User` / `X-Probe-Key` / `X-Probe-Org` and, with `X-Probe-Session`,
  * defers a session-revocation read (`EXISTS`) into stage 5's round trip, as the
- * identity issue will. Policies are the table's, with windows stretched to one
+ * identity issue will. With `X-Probe-Member` the handler also stands in for the
+ * organization's check (`inOrg`): it reports the caller admitted, so the request's
+ * organization limits are consumed after the response; without it they are only
+ * read, as for an outsider. Policies are the table's, with windows stretched to one
  * hour: Upstash windows are epoch-aligned, and a test counting inside a short
  * window would flake when it straddles a boundary.
  */
@@ -14,7 +17,7 @@ import { createApp } from "../../src/app";
 import type { AppEnv, RedisCheckOutcome } from "../../src/context";
 import { createRouter } from "../../src/http/openapi";
 import { defineRoute, type RouteOptions } from "../../src/pipeline/route";
-import { deferRedisCheck, RATE_LIMIT_POLICIES, type LimitRule, type RateLimitPolicy } from "../../src/pipeline/rate-limit";
+import { deferRedisCheck, RATE_LIMIT_POLICIES, settleOrgLimits, type LimitRule, type RateLimitPolicy } from "../../src/pipeline/rate-limit";
 
 /** Key prefix of the probe's revocation entries, as the identity issue might name them. */
 export const REVOKED_PREFIX = "rs:revoked:";
@@ -125,6 +128,7 @@ export function createRateLimitProbeRouter(state: RateLimitProbeState) {
   const open = { auth: "public" } as const;
   const handle = (c: Context<AppEnv>) => {
     state.calls += 1;
+    if (c.req.header("x-probe-member") !== undefined) settleOrgLimits(c);
     return c.json({ ok: true } as const, 200);
   };
   router.openapi(

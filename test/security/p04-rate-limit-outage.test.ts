@@ -8,15 +8,53 @@
  * The outage is simulated at this project's own Upstash stand-in (test/vitest.config.ts),
  * so no other file's Redis goes down; every test restores the backend in `finally`.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { z } from "@hono/zod-openapi";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
 import type { RedisCheckOutcome } from "../../src/context";
+import { createRouter } from "../../src/http/openapi";
+import { settleOrgLimits } from "../../src/pipeline/rate-limit";
+import { defineRoute } from "../../src/pipeline/route";
 import { expectProblem } from "../helpers/expect";
 import { captureLogs, type LogLine } from "../helpers/logs";
 import { randomEmail, randomIp, rateLimitProbeApp } from "../helpers/rate-limit-probe";
 import { setBackendDown } from "../helpers/upstash";
-import { callApp, envWith, testEnv } from "../helpers/worker";
+import { callApp, envWith, ORIGIN, testEnv } from "../helpers/worker";
 
 const { app, state } = rateLimitProbeApp();
+
+// A route with an organization limit whose handler admits the caller as the organization's
+// (as `inOrg` does) and then cuts Redis off: the organization's limit was read before the
+// handler, and its consumption after the response meets the outage.
+const cutting = createRouter();
+cutting.use("/__rl-org/*", async (c, next) => {
+  c.set("principal", { kind: "api_key", id: crypto.randomUUID(), orgId: crypto.randomUUID() });
+  await next();
+});
+cutting.openapi(
+  defineRoute(
+    {
+      method: "get",
+      path: "/__rl-org/then-hang",
+      responses: { 200: { description: "Passed", content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } } } },
+    },
+    {
+      auth: "public",
+      rateLimit: {
+        name: "probe-org-outage",
+        onUnavailable: "config",
+        limits: [{ name: "org", subject: "org", scope: "route", tokens: 100, window: "1 h" }],
+      },
+    },
+  ),
+  async (c) => {
+    settleOrgLimits(c);
+    await setBackendDown("hang");
+    return c.json({ ok: true } as const, 200);
+  },
+);
+const cuttingApp = createApp({ modules: [{ basePath: "/", router: cutting }] });
 // RATE_LIMIT_TIMEOUT_MS defaults to 500; a refusal must come within that plus a generous slack for a shared machine.
 const WITHIN_MS = 500 + 2500;
 
@@ -123,6 +161,32 @@ describe.each(["hang", "error"] as const)("P4 while the stand-in's backend is do
       const outcome = state.revocation.get(response.headers.get("x-request-id") ?? "");
       expect(outcome).toMatchObject<Partial<RedisCheckOutcome>>({ ok: false, reason: "unavailable" });
     } finally {
+      logs.restore();
+    }
+  });
+});
+
+describe("P4 an organization limit's count after the response", () => {
+  it("P4: consuming an organization's limit never holds the answer: with Redis hanging after the check, the member is answered while the count still waits, and its failure is logged", async () => {
+    const logs = captureLogs();
+    // A longer deadline than the default, so "still waiting" is far from the edge on a busy machine.
+    const bindings = envWith({ RATE_LIMIT_TIMEOUT_MS: "1000" });
+    try {
+      const ctx = createExecutionContext();
+      const response = await cuttingApp.fetch(
+        new Request(`${ORIGIN}/__rl-org/then-hang`, { headers: { "cf-connecting-ip": randomIp() } }),
+        bindings,
+        ctx,
+      );
+      const after = waitOnExecutionContext(ctx).then(() => "settled");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("ratelimit")).toMatch(/^"org";r=99;t=\d+$/);
+      const soon = await Promise.race([after, new Promise((resolve) => setTimeout(() => resolve("pending"), 100))]);
+      expect(soon).toBe("pending");
+      await after;
+      expect(logs.lines().filter((line) => line.event === "rate_limit_deferred_failed")).toHaveLength(1);
+    } finally {
+      await setBackendDown(false);
       logs.restore();
     }
   });

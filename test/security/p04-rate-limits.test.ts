@@ -28,6 +28,8 @@ interface Caller {
   key?: string;
   org?: string;
   session?: string;
+  /** The probe admits the caller as the organization's (its org limits are consumed after the response). */
+  member?: boolean;
   /** A real access token (routes that authenticate). */
   token?: string;
 }
@@ -39,6 +41,7 @@ function headersOf(caller: Caller): Record<string, string> {
   if (caller.key !== undefined) headers["x-probe-key"] = caller.key;
   if (caller.org !== undefined) headers["x-probe-org"] = caller.org;
   if (caller.session !== undefined) headers["x-probe-session"] = caller.session;
+  if (caller.member === true) headers["x-probe-member"] = "1";
   if (caller.token !== undefined) headers.authorization = `Bearer ${caller.token}`;
   return headers;
 }
@@ -210,6 +213,13 @@ describe("P4 round trips to Upstash", () => {
     // Four limits without a revocation read: still one.
     await get("/__rl/many", { ip: caller.ip, user: caller.user, org }, env);
     expect(await roundTrips(tag)).toBe(3);
+
+    // A caller the organization admitted: the organization's limit, only read before the handler,
+    // is consumed after the response, in a round trip of its own (p12-org-limit-outsiders.test.ts
+    // counts the one before the handler from inside it).
+    const member = await get("/__rl/many", { ...caller, member: true }, env);
+    expect(member.status).toBe(200);
+    expect(await roundTrips(tag)).toBe(5);
   });
 
   it("P4: a caller this isolate already refused is refused again with 0 Upstash round trips", async () => {

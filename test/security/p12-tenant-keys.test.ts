@@ -39,8 +39,10 @@ describe("P12 rate-limit keys", () => {
     const user = crypto.randomUUID();
     const apiKey = `key-${crypto.randomUUID()}`;
     const email = randomEmail();
-    expect((await get("/__rl/many", { "cf-connecting-ip": ip, "x-probe-user": user, "x-probe-org": org })).status).toBe(200);
-    expect((await get("/__rl/default-hour", { "cf-connecting-ip": ip, "x-probe-key": apiKey, "x-probe-org": org })).status).toBe(200);
+    // Members (the probe admits them): the organization's own counters are consumed too (p12-org-limit-outsiders).
+    const member = { "x-probe-org": org, "x-probe-member": "1" };
+    expect((await get("/__rl/many", { "cf-connecting-ip": ip, "x-probe-user": user, ...member })).status).toBe(200);
+    expect((await get("/__rl/default-hour", { "cf-connecting-ip": ip, "x-probe-key": apiKey, ...member })).status).toBe(200);
     const login = await callApp(app, "/__rl/login", {
       method: "POST",
       headers: { "cf-connecting-ip": ip, "content-type": "application/json" },

@@ -27,6 +27,7 @@ import type { OrgRole } from "../../db/schema";
 import type { ErrorCode } from "../../http/errors";
 import { AppError } from "../../http/errors";
 import { apiKeyActor, settleApiKey } from "../authenticate/api-key";
+import { settleOrgLimits } from "../rate-limit";
 
 /** The path parameter that names the organization on every organization route. */
 export const ORG_PARAM = "org";
@@ -86,10 +87,13 @@ export async function inOrg<const Q extends Statements>(c: Context<AppEnv>, buil
     tx.execute<{ role: OrgRole | null }>(sql`select app.authorize(${access.permission}, ${aal}) as role`),
     ...build(tx),
   ]).catch((error: unknown) => {
+    // Whether the check admitted the caller decides if the org's rate limits count this request.
+    settleOrgLimits(c, error);
     // A presented key that no live row has becomes 401 here; any other failure goes on as it is.
     settleApiKey(c, error);
     throw error;
   });
+  settleOrgLimits(c);
   settleApiKey(c);
   return { role: check.rows[0]?.role ?? null, results };
 }

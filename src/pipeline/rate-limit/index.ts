@@ -24,6 +24,7 @@ export {
 } from "./keys";
 export { TURNSTILE_FIELD } from "./challenge";
 export { EPHEMERAL_CACHE, limiterClient } from "./limiters";
+export { settleOrgLimits } from "./org-admission";
 export {
   DEFAULT_POLICY,
   RATE_LIMIT_POLICIES,

@@ -163,6 +163,14 @@ export const RATE_LIMIT_POLICIES = {
     onUnavailable: "closed",
     limits: [IP, PRINCIPAL, ORG, { name: "invitations-org", subject: "org", scope: "policy", tokens: 100, window: "1 h" }],
   },
+  /**
+   * Signed webhooks (`POST /webhooks/stripe`): no limit and no Redis. Stripe delivers in
+   * bursts from a few addresses (a plan change fans out into several events, retries
+   * pile up after an outage), and a 429 would only make it retry later; every request
+   * is refused before any I/O unless its signature verifies (a WebCrypto HMAC in the
+   * isolate), so an unsigned flood costs no database or Redis round trip.
+   */
+  webhook: { name: "webhook", onUnavailable: "open", limits: [] },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** The name of a policy in the table. */

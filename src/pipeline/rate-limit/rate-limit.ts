@@ -2,16 +2,22 @@
  * Stage 5 (P4, P12): the rate limits of one route, after authenticate (stage 4)
  * and the body stages, before authorize and the handler.
  *
- * One request costs at most ONE HTTP round trip to Upstash for all its limits and
- * the checks other stages deferred (session revocation): one explicit pipeline,
- * sent once (limiters.ts). It costs none when this isolate already knows the
- * caller is refused (the ephemeral cache), and none on `exempt` routes.
+ * One request costs at most ONE HTTP round trip to Upstash on its path for all its
+ * limits and the checks other stages deferred (session revocation): one explicit
+ * pipeline, sent once (limiters.ts). It costs none when this isolate already knows
+ * the caller is refused (the ephemeral cache), and none on `exempt` routes. A
+ * request an organization admitted costs one more, after the response (below).
  *
  * Failure: when Redis errs or does not answer within RATE_LIMIT_TIMEOUT_MS, a
  * policy that fails closed (every auth preset) answers 503
  * `rate_limit_unavailable`; the others follow RATE_LIMIT_FAIL_POLICY (default
  * open). Either way a `rate_limit_unavailable` security event is logged.
  * Deferred work (the limiter's `pending`) goes to `waitUntil`, never before the response.
+ *
+ * An organization's limits (subject `org`) are read in that round trip, not consumed:
+ * stage 5 cannot know yet whether the caller belongs to the organization of the path,
+ * so they are consumed after the response, in `waitUntil`, and only when the handler's
+ * transaction admitted the caller (org-admission.ts). An outsider never spends them.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
@@ -28,7 +34,8 @@ import { bodyField } from "./body-field";
 import { answerChallenge, knownAddressCheck } from "./challenge";
 import { EPHEMERAL_CACHE, PipelinedCommandError } from "./limiters";
 import { resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./policies";
-import { deadline, RateLimitTimeout, runBatch, type AppliedLimit } from "./round-trip";
+import { orgAdmitted } from "./org-admission";
+import { consumeAdmitted, deadline, RateLimitTimeout, runBatch, type AppliedLimit } from "./round-trip";
 
 /** Header Cloudflare sets to the client's address. */
 export const CLIENT_IP_HEADER = "cf-connecting-ip";
@@ -112,7 +119,9 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     const applied: AppliedLimit[] = [];
     policy.limits.forEach((rule, i) => {
       const subject = subjects[i];
-      if (subject !== undefined) applied.push({ rule, prefix: limitPrefix(policy, rule, route), subject });
+      // An organization's limit is counted only for a caller its check admits (org-admission.ts).
+      if (subject !== undefined)
+        applied.push({ rule, prefix: limitPrefix(policy, rule, route), subject, afterAdmission: rule.subject === "org" });
     });
 
     // Already refused in this isolate: refuse again without a round trip.
@@ -188,6 +197,9 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
       c.header(RATE_LIMIT_HEADER, fields[RATE_LIMIT_HEADER]);
     }
     await next();
+    // After the handler: its transaction said whether the caller is the organization's.
+    const admitted = applied.filter((a) => a.afterAdmission);
+    if (admitted.length > 0 && orgAdmitted(c)) deferToWaitUntil(c, consumeAdmitted(config, admitted));
   };
 }
 

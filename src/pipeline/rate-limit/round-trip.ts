@@ -1,12 +1,14 @@
 /**
  * The one round trip of stage 5: every limit's EVALSHA and every deferred check in
  * one pipeline (limiters.ts explains how), bounded by a deadline that holds even
- * if a driver ignored its abort signal.
+ * if a driver ignored its abort signal. A limit counted only after admission (an
+ * organization's, org-admission.ts) is read there, not consumed; its consumption
+ * is a batch of its own, after the response.
  */
 import type { Ratelimit } from "@upstash/ratelimit";
 import type { Config } from "../../env";
 import type { RedisCheck } from "../../context";
-import { limiterClient, sendBatch } from "./limiters";
+import { EPHEMERAL_CACHE, limiterClient, sendBatch } from "./limiters";
 import type { LimitRule } from "./policies";
 
 /** What one `limit()` answers. */
@@ -17,6 +19,11 @@ export interface AppliedLimit {
   readonly rule: LimitRule;
   readonly prefix: string;
   readonly subject: string;
+  /**
+   * Counted only for a request the organization's check admitted: read in the round
+   * trip (refused once the quota is used), consumed after the response (org-admission.ts).
+   */
+  readonly afterAdmission: boolean;
 }
 
 /** The deadline passed before Redis answered. */
@@ -40,6 +47,20 @@ export function deadline(ms: number): { promise: Promise<never>; cancel(): void 
   };
 }
 
+/**
+ * Reads a limit without consuming it, answered as `limit()` would answer for this
+ * request if it were counted: refused when the quota is used up, else the remaining
+ * count after it. A refusal is remembered in the isolate like `limit()`'s own.
+ */
+async function peek(limiter: Ratelimit, a: AppliedLimit): Promise<RatelimitResponse> {
+  // getRemaining's EVALSHA is queued synchronously too (the same path as limit()'s).
+  const { remaining, reset, limit } = await limiter.getRemaining(a.subject);
+  const success = remaining > 0;
+  // The key the library's own cache uses for this limiter and subject (limiters.ts).
+  if (!success) EPHEMERAL_CACHE.set(`${a.prefix}:${a.subject}`, reset);
+  return { success, limit, remaining: success ? remaining - 1 : 0, reset, pending: Promise.resolve() };
+}
+
 /** Runs the batch: every limit's EVALSHA and every deferred check, in one pipeline. */
 export async function runBatch(
   config: Config,
@@ -51,7 +72,10 @@ export async function runBatch(
   let pending: Promise<RatelimitResponse>[];
   try {
     // Each limit() queues its EVALSHA synchronously on the open batch (limiters.ts).
-    pending = applied.map((a) => client.limiter(a.prefix, a.rule).limit(a.subject));
+    pending = applied.map((a) => {
+      const limiter = client.limiter(a.prefix, a.rule);
+      return a.afterAdmission ? peek(limiter, a) : limiter.limit(a.subject);
+    });
     for (const check of checks) check.add(batch.pipeline);
   } finally {
     client.close();
@@ -60,4 +84,20 @@ export async function runBatch(
   for (const p of pending) p.catch(() => undefined);
   const checkResults = await sendBatch(batch);
   return { results: await Promise.all(pending), checkResults };
+}
+
+/**
+ * Consumes the limits counted after admission, once the request was answered (in
+ * `waitUntil`): one batch, one round trip, off the request path. A limit already
+ * full by then is not raised further (the library refuses to count past it) and its
+ * refusal is remembered in the isolate, so the organization's next requests are
+ * refused without a round trip.
+ */
+export async function consumeAdmitted(config: Config, applied: readonly AppliedLimit[]): Promise<RatelimitResponse[]> {
+  const { results } = await runBatch(
+    config,
+    applied.map((a) => ({ ...a, afterAdmission: false })),
+    [],
+  );
+  return results;
 }
