@@ -17,17 +17,34 @@ interface DataKey {
 const VERSION = /^v\d{1,4}$/;
 const parsed = new Map<string, readonly DataKey[]>();
 
+/** One entry of DATA_ENCRYPTION_KEYS: its version and its 32 raw bytes. */
+export interface DataKeyMaterial {
+  readonly version: string;
+  readonly raw: Uint8Array;
+}
+
+/**
+ * The entries of a DATA_ENCRYPTION_KEYS value, newest first; throws on a malformed value.
+ * Shared with the envelope encryption of integration secrets (src/crypto/envelope.ts).
+ */
+export function parseDataKeys(setting: string): readonly DataKeyMaterial[] {
+  return setting.split(",").map((entry) => {
+    const [version = "", material = ""] = entry.trim().split(":", 2);
+    const raw = fromBase64(material);
+    if (!VERSION.test(version) || raw?.byteLength !== 32)
+      throw new TypeError("DATA_ENCRYPTION_KEYS: each entry is v<n>:<base64 of 32 bytes>");
+    return { version, raw };
+  });
+}
+
 /** The keys of a DATA_ENCRYPTION_KEYS value, imported once per isolate; throws on a malformed value. */
 function dataKeys(setting: string): readonly DataKey[] {
   let keys = parsed.get(setting);
   if (keys === undefined) {
-    keys = setting.split(",").map((entry) => {
-      const [version = "", material = ""] = entry.trim().split(":", 2);
-      const raw = fromBase64(material);
-      if (!VERSION.test(version) || raw?.byteLength !== 32)
-        throw new TypeError("DATA_ENCRYPTION_KEYS: each entry is v<n>:<base64 of 32 bytes>");
-      return { version, key: crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]) };
-    });
+    keys = parseDataKeys(setting).map(({ version, raw }) => ({
+      version,
+      key: crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]),
+    }));
     parsed.set(setting, keys);
   }
   return keys;
