@@ -18,7 +18,9 @@
  *                check (membership, role or API key scope, the org's MFA requirement)
  *                is the first statement of the handler's one transaction (P9)
  *   7. handler   after zod validation (422 `validation_failed`)
- *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once
+ *   8. errors    every failure → problem+json; a bug → 500 with the request id, logged once;
+ *                a refusal on an organization's route → its `request_refused` event, after
+ *                the response, at most one per principal, code and window (P16)
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
@@ -29,7 +31,12 @@ import { createInvitationsRouter, createOrgsRouter, INVITATIONS_BASE_PATH, ORGS_
 import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
 import { createRecordsRouter, RECORDS_BASE_PATH } from "./modules/records";
 import { createNis2Router, NIS2_BASE_PATH } from "./modules/nis2";
+import { createFilesRouter, FILES_BASE_PATH, FILES_CSP, FILES_PATH } from "./modules/files";
+import { createLinksRouter, LINKS_BASE_PATH } from "./modules/links";
+import { createDutiesRouter, DUTIES_BASE_PATH } from "./modules/duties";
+import { createIntegrationsRouter, INTEGRATIONS_BASE_PATH } from "./modules/integrations";
 import { SECURITY_SCHEMES } from "./pipeline/authenticate";
+import { withRefusalEvents } from "./pipeline/authorize";
 import { cors } from "./pipeline/cors";
 import { edge, onError } from "./pipeline/edge";
 import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched, type MethodIndex, type RegisteredRoute } from "./pipeline/request";
@@ -88,12 +95,25 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   //    It needs each route's body limit and exclusions before the router runs:
   //    collected below, once the modules are mounted.
   const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
-  app.use(edge({ csp: [{ prefix: DOCS_PATH, policy: DOCS_CSP }], onError, stages: [waf({ routes: wafRoutes })] }));
+  // Every failure, the edge's own (the WAF's) included, passes the refusal recorder on its way out:
+  // refusals on an organization's routes become its `request_refused` events, after the response.
+  const errors = withRefusalEvents(onError);
+  // Evidence files served under /files get a CSP that runs nothing (P14).
+  const csp = [
+    { prefix: DOCS_PATH, policy: DOCS_CSP },
+    { prefix: FILES_PATH, policy: FILES_CSP },
+  ];
+  app.use(edge({ csp, onError: errors, stages: [waf({ routes: wafRoutes })] }));
   // CORS before routing, so a preflight never meets a route; its methods come from the index built below.
   // Only the API under /v1 is called from browsers: other paths (health, docs) carry no CORS frame.
   const index: { methods?: MethodIndex } = {};
   app.use(
     "/v1/*",
+    cors(() => index.methods),
+  );
+  // The browser app uploads evidence files to their signed URLs (no credentials needed, but a PUT is cross-origin).
+  app.use(
+    `${FILES_PATH}/*`,
     cors(() => index.methods),
   );
 
@@ -105,7 +125,15 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   // The eight compliance records under /v1/orgs/{org}/<resource>, one declaration each (src/modules/records/registry.ts).
   app.route(RECORDS_BASE_PATH, createRecordsRouter());
   app.route(NIS2_BASE_PATH, createNis2Router());
+  // Evidence files: versions, signed upload and download URLs, and the /files routes that serve them (P14).
+  app.route(FILES_BASE_PATH, createFilesRouter());
+  // Links between records (control ↔ risk, control ↔ evidence) and assessment results (assessment ↔ control).
+  app.route(LINKS_BASE_PATH, createLinksRouter());
+  // Policy acknowledgements, training assignments and each person's open duties.
+  app.route(DUTIES_BASE_PATH, createDutiesRouter());
   app.route(INVITATIONS_BASE_PATH, createInvitationsRouter());
+  // Stripe's webhook, billing status, the bank's OAuth2 connection, data-key re-encryption (full paths).
+  app.route(INTEGRATIONS_BASE_PATH, createIntegrationsRouter());
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 
   const definitions = app.openAPIRegistry.definitions;
@@ -127,6 +155,6 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   index.methods = buildMethodIndex(app.routes);
   app.notFound(routeNotMatched(index.methods));
   // 8. Errors.
-  app.onError(onError);
+  app.onError(errors);
   return app;
 }

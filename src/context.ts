@@ -84,9 +84,11 @@ export interface RedisCheck {
  * What a route lets its caller do in an organization (P9), the role matrix's action
  * classes: `read` records and evidence; `write` them; `audit` (audit log, security
  * events); `manage` members, API keys and settings; `own` (delete the organization,
- * transfer ownership).
+ * transfer ownership); `evidence:read` (list and download evidence files: every role)
+ * and `evidence:write` (upload and delete them: the roles that write), which API keys
+ * hold only with the `evidence:*` scopes.
  */
-export type Permission = "read" | "write" | "audit" | "manage" | "own";
+export type Permission = "read" | "write" | "audit" | "manage" | "own" | "evidence:read" | "evidence:write";
 
 /** An organization route's request, as stage 6 (authorize) sets it: where, and what it needs. */
 export interface OrgAccess {

@@ -8,7 +8,16 @@ import { z } from "zod";
 import { log } from "./lib/log";
 import { err, ok, type Result } from "./lib/result";
 import { identityConfig, identityShape, IDENTITY_BINDINGS, type IdentityConfig, type IdentitySecrets } from "./config/identity";
+import {
+  evidenceConfig,
+  evidenceShape,
+  EVIDENCE_BINDINGS,
+  urlSigningKeys,
+  type EvidenceConfig,
+  type UrlSigningKey,
+} from "./config/evidence";
 import { httpsUrl, secret, serviceUrl, text } from "./config/rules";
+import { INTEGRATION_BINDINGS, integrationsConfig, integrationsShape, type IntegrationsConfig } from "./config/integrations";
 import { loopbackAliases, parseLocalDevOrigin, parseUrl } from "./lib/urls";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
@@ -42,6 +51,8 @@ export const BINDING_NAMES = [
   "IDENTIFIER_HASH_SECRET",
   "API_KEY_HASH_SECRET",
   ...IDENTITY_BINDINGS,
+  ...EVIDENCE_BINDINGS,
+  ...INTEGRATION_BINDINGS,
 ] as const;
 
 /** What the runtime hands the worker. Strings are unvalidated until `getConfig`. */
@@ -68,6 +79,8 @@ const buildSchema = () =>
   z
     .object({
       ...identityShape,
+      ...evidenceShape,
+      ...integrationsShape,
       APP_ENV: z.enum(["production", "staging", "development", "test"]),
       MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
       READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
@@ -99,7 +112,7 @@ const buildSchema = () =>
       RESEND_API_KEY: secret(1),
       RESEND_BASE_URL: serviceUrl("https:", "http:").optional(),
       DATA_ENCRYPTION_KEYS: secret(1),
-      URL_SIGNING_SECRET: secret(32),
+      URL_SIGNING_SECRET: urlSigningKeys,
       STRIPE_WEBHOOK_SECRETS: secret(1),
       IDENTIFIER_HASH_SECRET: secret(32),
       API_KEY_HASH_SECRET: secret(32),
@@ -156,13 +169,23 @@ export interface Config {
   readonly email: { readonly apiKey: string; readonly baseUrl: string | undefined };
   /** Accounts, sessions, MFA (P5–P8). */
   readonly identity: IdentityConfig;
+  /** Evidence files (P14): limits, signed URLs' lifetime. */
+  readonly evidence: EvidenceConfig;
+  /** Integrations (P18): the bank's authorization server. */
+  readonly integrations: IntegrationsConfig;
   readonly secrets: IdentitySecrets & {
     readonly dataEncryptionKeys: string;
-    readonly urlSigningSecret: string;
+    /**
+     * URL_SIGNING_SECRET: the keys of signed evidence URLs, newest first; the first signs,
+     * every one verifies (`kid:secret,kid:secret`; src/config/evidence.ts).
+     */
+    readonly urlSigningKeys: readonly UrlSigningKey[];
     readonly stripeWebhookSecrets: string;
     readonly identifierHashSecret: string;
     /** API keys' stored digests and the ids derived from them (P10); apart from TOKEN_HASH_SECRET so either rotates alone. */
     readonly apiKeyHashSecret: string;
+    /** The bank's OAuth2 client secret (P18); undefined for a public client. */
+    readonly bankClientSecret: string | undefined;
   };
 }
 
@@ -212,6 +235,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
   }
   const v = parsed.data;
   const identity = identityConfig(v);
+  const integrations = integrationsConfig(v);
   const expiresAtMs = Date.parse(v.SECURITY_TXT_EXPIRES);
   return ok(
     Object.freeze({
@@ -234,13 +258,16 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
       redis: { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN },
       email: { apiKey: v.RESEND_API_KEY, baseUrl: v.RESEND_BASE_URL },
       identity: identity.identity,
+      evidence: evidenceConfig(v),
+      integrations: integrations.integrations,
       secrets: {
         ...identity.secrets,
         dataEncryptionKeys: v.DATA_ENCRYPTION_KEYS,
-        urlSigningSecret: v.URL_SIGNING_SECRET,
+        urlSigningKeys: v.URL_SIGNING_SECRET,
         stripeWebhookSecrets: v.STRIPE_WEBHOOK_SECRETS,
         identifierHashSecret: v.IDENTIFIER_HASH_SECRET,
         apiKeyHashSecret: v.API_KEY_HASH_SECRET,
+        ...integrations.secrets,
       },
     }),
   );

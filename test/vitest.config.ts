@@ -40,6 +40,7 @@ const OWN_STANDINS = {
     "test/security/p04-rate-limits.test.ts",
     "test/security/p04-auth-presets.test.ts",
     "test/security/p12-tenant-keys.test.ts",
+    "test/security/p12-org-limit-outsiders.test.ts",
   ],
   "workers-rate-limit-outage": ["test/security/p04-rate-limit-outage.test.ts"],
   // These switch their Upstash stand-in's backend off: with a shared one, every sign-in of the

@@ -23,7 +23,16 @@ export type Database = NeonHttpDatabase<typeof schema>;
  * (a revoked or expired key fails at once), and no code can act as a key it does
  * not hold.
  */
-export type Actor = { readonly kind: "user"; readonly userId: string } | { readonly kind: "api_key"; readonly keyDigest: string };
+export type Actor =
+  | { readonly kind: "user"; readonly userId: string }
+  | { readonly kind: "api_key"; readonly keyDigest: string }
+  /**
+   * An API key named by its id, ONLY from a credential the worker signed itself for a
+   * request that key made (a signed evidence URL, src/modules/evidence-files/): the key
+   * was authenticated by digest when the URL was issued, and `app.authorize` checks again
+   * that it is live, of this organization and scoped before anything is read or written.
+   */
+  | { readonly kind: "signed_api_key"; readonly keyId: string };
 
 /** What the policies check: the organization the request works in, and its actor. */
 export interface TenantContext {
@@ -73,7 +82,12 @@ export function createDatabase(config: DatabaseConfig, options?: SqlOptions): Pr
 
 function setContext(db: Database, context: RequestContext) {
   const userId = context.actor?.kind === "user" ? context.actor.userId : "";
-  const apiKeyId = context.actor?.kind === "api_key" ? sql`auth.authenticate_api_key(${context.actor.keyDigest})::text` : sql`''`;
+  const apiKeyId =
+    context.actor?.kind === "api_key"
+      ? sql`auth.authenticate_api_key(${context.actor.keyDigest})::text`
+      : context.actor?.kind === "signed_api_key"
+        ? sql`${context.actor.keyId}::text`
+        : sql`''`;
   return db.execute(
     sql`select set_config('app.org_id', ${context.orgId ?? ""}, true), set_config('app.user_id', ${userId}, true), set_config('app.api_key_id', ${apiKeyId}, true)`,
   );

@@ -20,6 +20,9 @@ const PROBLEMS: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
   // presented key's digest (unknown, revoked or expired alike). The organization stage
   // answers it itself, with the WWW-Authenticate header and a log line; this is the fallback.
   ["RAKEY", "invalid_token"],
+  // app.check_evidence_limits (evidence files, P14): the plan's limit per file, or the organization's storage.
+  ["RAFSZ", "file_too_large"],
+  ["RAQTA", "storage_quota_exceeded"],
   // insufficient_privilege: a row-level security policy refused a write (WITH CHECK).
   ["42501", "forbidden"],
   // unique_violation, foreign_key_violation

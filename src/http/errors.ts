@@ -168,6 +168,76 @@ export const ERROR_CODES = {
     title: "Rate limiting unavailable",
     detail: "This endpoint cannot be served while its rate limits cannot be checked; retry after the time in Retry-After.",
   },
+  policy_not_approved: {
+    status: 409,
+    title: "Policy not approved",
+    detail: "Only an approved policy can be acknowledged; this one is a draft or retired. Nothing was written.",
+  },
+  // Evidence files (P14).
+  length_required: {
+    status: 411,
+    title: "Length required",
+    detail: "This route streams the body: send it with a Content-Length (no chunked transfer encoding).",
+  },
+  signed_url_invalid: {
+    status: 403,
+    title: "Link invalid or expired",
+    detail: "This link is invalid, was altered, belongs to another file or has expired; ask for a new one.",
+  },
+  file_too_large: { status: 413, title: "File too large", detail: "The file is larger than this organization's limit per file." },
+  storage_quota_exceeded: {
+    status: 413,
+    title: "Storage quota exceeded",
+    detail: "This organization's evidence files would exceed its storage limit; delete old versions or files first.",
+  },
+  media_type_not_allowed: {
+    status: 415,
+    title: "Media type not allowed",
+    detail: "Evidence files must have one of the allowed media types, and the upload must be sent with the type declared for it.",
+  },
+  file_type_mismatch: {
+    status: 415,
+    title: "Content does not match its type",
+    detail: "The file's first bytes are not those of its declared media type; nothing was stored. Declare the right type and upload again.",
+  },
+  size_mismatch: {
+    status: 422,
+    title: "Size mismatch",
+    detail: "The upload's length differs from the size declared for it; nothing was stored. Ask for a new upload URL.",
+  },
+  checksum_mismatch: {
+    status: 422,
+    title: "Checksum mismatch",
+    detail: "The uploaded bytes' SHA-256 differs from the one declared; nothing was stored. Ask for a new upload URL.",
+  },
+  file_not_available: {
+    status: 409,
+    title: "File not available",
+    detail: "This evidence record has no uploaded file (or not that version) yet: upload one, then ask for a download URL.",
+  },
+  range_not_satisfiable: {
+    status: 416,
+    title: "Range not satisfiable",
+    detail: "The requested byte range lies outside the file; see Content-Range for its size.",
+  },
+  invalid_signature: {
+    status: 400,
+    title: "Invalid signature",
+    detail: "The Stripe-Signature header does not sign this body with a current secret, or its timestamp is more than 5 minutes away.",
+  },
+  invalid_oauth_state: {
+    status: 400,
+    title: "Invalid authorization state",
+    detail: "This authorization is unknown, expired, already used or was started in another session; start connecting again.",
+  },
+  bank_not_configured: { status: 503, title: "Bank not configured", detail: "This deployment has no bank integration configured." },
+  bank_not_connected: { status: 409, title: "Bank not connected", detail: "The organization has no bank connection; connect it first." },
+  bank_connection_broken: {
+    status: 409,
+    title: "Bank connection broken",
+    detail: "The bank refused to renew the connection's access; an owner or admin must connect it again.",
+  },
+  bank_unavailable: { status: 502, title: "Bank unavailable", detail: "The bank did not answer as expected; try again later." },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code, e.g. `not_found`. */

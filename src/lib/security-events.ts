@@ -113,6 +113,55 @@ export const SECURITY_EVENTS = {
    * key's non-secret `key_prefix` for the latter. Logged only: anyone can send keys.
    */
   api_key_rejected: { severity: "warning", stored: false },
+  /**
+   * A request of an authenticated user or API key to one of an organization's routes was
+   * refused (`code`: forbidden, mfa_required, not_found for an outsider, organization_suspended,
+   * rate_limited, waf_blocked; `method`, `route` pattern, `window_seconds`), stored in that
+   * organization at most once per (principal, code) and window, however many were refused
+   * (src/pipeline/authorize/refusals.ts): never a token, body or raw address.
+   */
+  request_refused: { severity: "warning", stored: true },
+  /**
+   * A signed evidence URL was refused with 403 (`reason`: malformed, unknown_key,
+   * bad_signature, expired, too_long_lived; `method`, `path`): tampered, forged, replayed
+   * for another object or organization, or too late. Logged only: anyone can send URLs, and
+   * the organization named by a forged one is the sender's choice. Never the signature.
+   */
+  signed_url_refused: { severity: "warning", stored: false },
+  /**
+   * A `POST /webhooks/stripe` was refused with 400 `invalid_signature` (no secret of
+   * STRIPE_WEBHOOK_SECRETS signed it, or its timestamp is outside 5 minutes; `reason`).
+   * Logged only: anyone can post to a webhook URL.
+   */
+  stripe_webhook_rejected: { severity: "warning", stored: false },
+  /** A Stripe event changed an organization's plan or billing status (`plan`, `previous_plan`, `status`, `previous_status`, `event_id`). */
+  billing_plan_changed: { severity: "info", stored: true },
+  /**
+   * A verified Stripe event names a customer bound to no organization, or a checkout names
+   * no organization (`reason`: unknown_customer, unknown_org): recorded and answered 200 so
+   * Stripe stops retrying; stored without an organization.
+   */
+  billing_event_unmatched: { severity: "warning", stored: true },
+  /** A checkout tried to bind a customer to an organization already paid for by another customer, or the reverse. */
+  billing_customer_conflict: { severity: "warning", stored: true },
+  /** The bank connection was made (`scopes`); its tokens are stored sealed, never logged. */
+  bank_connected: { severity: "info", stored: true },
+  /** The bank connection was deleted (revoked at the bank where it supports revocation). */
+  bank_disconnected: { severity: "info", stored: true },
+  /** Refreshing the bank's access token failed (`reason`): the connection is `broken` until reconnected. */
+  bank_connection_broken: { severity: "warning", stored: true },
+  /**
+   * An OAuth callback from the bank ended without a connection (`reason`: the bank's
+   * error code, issuer_mismatch, token_exchange_failed, forbidden). Logged only; nothing stored.
+   */
+  bank_connection_failed: { severity: "warning", stored: false },
+  /**
+   * The bank callback's `state` was refused (`reason`: malformed, unknown (expired, replayed
+   * or never issued), foreign_session, session_revoked): 400, nothing exchanged. Logged only.
+   */
+  bank_oauth_state_refused: { severity: "warning", stored: false },
+  /** A platform administrator ran a batch of the data-key re-encryption job (`resealed`, `remaining`, `key_version`). */
+  data_keys_reencrypted: { severity: "warning", stored: true },
 } as const satisfies Record<string, SecurityEventSpec>;
 
 /** The name of a security event, e.g. `waf_blocked`. */

@@ -14,13 +14,23 @@ import { errorResponses } from "../http/schemas";
 import { authenticate, authErrors, securityOf, type AuthRequirement } from "./authenticate";
 import { authorize, AUTHORIZE_ERRORS, ORG_PARAM } from "./authorize";
 import { rateLimit, resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./rate-limit";
-import { DEFAULT_BODY_LIMIT, requestBody } from "./request";
+import { DEFAULT_BODY_LIMIT, requestBody, streamedBody } from "./request";
 import { WAF_ROUTE, type WafRouteFacts, type WafRouteOptions } from "./waf";
 
 /** Pipeline options of one route, next to its OpenAPI definition. */
 export interface RouteOptions {
   /** Largest accepted body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
   readonly bodyLimit?: number;
+  /**
+   * `"stream"`: the body is a file, handed to the handler as the request's stream and never
+   * read as text. Instead of the media-type, buffering and JSON stages, the route requires a
+   * declared Content-Length within `bodyLimit` (411, 413), and the WAF inspects the method,
+   * target and headers but not the body: its rules judge text that reaches a parser, a
+   * query or a page, and these bytes reach only storage (they are served back as an
+   * attachment under a CSP that runs nothing). The handler treats the bytes as opaque and
+   * checks them itself (the evidence upload checks their type, size and SHA-256 as they stream).
+   */
+  readonly body?: "stream";
   /**
    * Stage 4: who may call the route, `"public"` or the principals accepted (with
    * `aal: "aal2"` or `superAdmin: true` where needed). Required: a route that
@@ -69,10 +79,11 @@ export function declaredAuth(route: object): AuthRequirement | undefined {
 }
 
 /** The error codes the pipeline may answer for a route declared with these facts. */
-function pipelineErrors(carriesBody: boolean, validates: boolean, policy: RateLimitPolicy): ErrorCode[] {
+function pipelineErrors(carriesBody: boolean, streamed: boolean, validates: boolean, policy: RateLimitPolicy): ErrorCode[] {
   const limited = policy.limits.length > 0;
   return [
-    ...(carriesBody ? (["invalid_json", "payload_too_large", "unsupported_media_type"] as const) : []),
+    ...(carriesBody && !streamed ? (["invalid_json", "payload_too_large", "unsupported_media_type"] as const) : []),
+    ...(streamed ? (["length_required", "payload_too_large"] as const) : []),
     ...(validates ? (["validation_failed"] as const) : []),
     ...(limited ? (["rate_limited"] as const) : []),
     ...(limited && policy.onUnavailable !== "open" ? (["rate_limit_unavailable"] as const) : []),
@@ -105,8 +116,12 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "se
   const auth = options.auth;
   const limited = policy.limits.length > 0;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const streamed = options.body === "stream";
+  if (streamed && !carriesBody)
+    throw new Error(`defineRoute: ${route.method.toUpperCase()} ${route.path} streams a body its method cannot carry`);
+  const bodyStages = streamed ? [streamedBody(bodyLimit)] : requestBody({ mediaTypes, maxBytes: bodyLimit, parseJson: body !== undefined });
   const middleware = [
-    ...(carriesBody ? requestBody({ mediaTypes, maxBytes: bodyLimit, parseJson: body !== undefined }) : []),
+    ...(carriesBody ? bodyStages : []),
     ...(auth === "public" ? [] : [authenticate(auth, { orgScoped: options.permission !== undefined })]),
     ...(limited || auth !== "public" ? [rateLimit(policy)] : []),
     ...(options.permission !== undefined ? [authorize(options.permission)] : []),
@@ -125,7 +140,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "se
     request?.cookies !== undefined;
   const responses = {
     ...errorResponses([
-      ...pipelineErrors(carriesBody, validates, policy),
+      ...pipelineErrors(carriesBody, streamed, validates, policy),
       ...authErrors(auth),
       ...(options.permission !== undefined ? AUTHORIZE_ERRORS : []),
       ...(options.errors ?? []),
@@ -144,7 +159,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "se
   Object.defineProperty(declared, ROUTE_AUTH, { value: auth, enumerable: true });
   // The WAF runs before the router: it finds this route's body limit and exclusions
   // in the OpenAPI registry at createApp time, under a symbol key (never serialised).
-  const wafFacts: WafRouteFacts = { bodyLimit, exclude: options.waf?.exclude ?? [] };
+  const wafFacts: WafRouteFacts = { bodyLimit, exclude: options.waf?.exclude ?? [], ...(streamed ? { body: "opaque" as const } : {}) };
   Object.defineProperty(declared, WAF_ROUTE, { value: wafFacts, enumerable: true });
   // Same object at runtime plus pipeline fields; typed as declared on purpose (see above).
   return declared;

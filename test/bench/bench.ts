@@ -16,10 +16,12 @@
  *      the real Postgres only: a default group when DATABASE_URL is set, otherwise
  *      `DATABASE_URL=… npm run bench -- audit`;
  *  (i) compliance records: page cost at 100k vs 1k risks, 500 concurrent creates, round
- *      trips per records request (records.ts), on the real Postgres only, like (h).
+ *      trips per records request (records.ts), on the real Postgres only, like (h);
+ *  (j) evidence files: upload and download throughput through the app against R2 alone,
+ *      the workerd memory of a 100 MB upload, signed-URL sign + verify (evidence.ts).
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
- * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity, audit, records); the stack
+ * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity, audit, records, evidence); the stack
  * and the `wrangler dev` servers start only for groups that send requests.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -39,8 +41,9 @@ import { measureStartup } from "./startup.ts";
 import { measureIdentity } from "./identity.ts";
 import { measureAudit } from "./audit.ts";
 import { measureRecords } from "./records.ts";
+import { measureEvidence } from "./evidence.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity", "audit", "records"] as const;
+const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity", "audit", "records", "evidence"] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
@@ -54,13 +57,23 @@ if (asked.some((g) => POSTGRES_ONLY.has(g)) && !realPostgres)
 
 const rows: Row[] = [];
 let backends: Record<string, string> | undefined;
-if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") || runs("identity") || runs("audit") || runs("records")) {
+if (
+  runs("isolate") ||
+  runs("throughput") ||
+  runs("round-trips") ||
+  runs("waf") ||
+  runs("identity") ||
+  runs("audit") ||
+  runs("records") ||
+  runs("evidence")
+) {
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
   const stack = await startStack({
     databaseUrl: process.env.DATABASE_URL || undefined,
     redisUrl: process.env.REDIS_URL || undefined,
     upstashToken: secrets.UPSTASH_REDIS_REST_TOKEN ?? "",
     resendApiKey: secrets.RESEND_API_KEY ?? "",
+    bankClientSecret: secrets.BANK_CLIENT_SECRET ?? "",
   });
   backends = { postgres: stack.neon.backend, redis: stack.upstash.backend };
   const app = await startDevServer({ stack });
@@ -80,6 +93,7 @@ if (runs("isolate") || runs("throughput") || runs("round-trips") || runs("waf") 
     if (runs("identity")) rows.push(...(await measureIdentity(app.url, bench.url, stack)));
     if (runs("audit")) rows.push(...(await measureAudit(stack)));
     if (runs("records")) rows.push(...(await measureRecords(app.url, stack)));
+    if (runs("evidence")) rows.push(...(await measureEvidence(bench.url, stack)));
   } finally {
     await bench.stop();
     await app.stop();

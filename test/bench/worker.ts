@@ -33,6 +33,7 @@
  * - `GET /identity/jwt?n=N&blocks=B`: an access token signed with the configured key,
  *   then B times in turn N `verifyAccessToken` calls and nothing, each between two
  *   fences; answers every block's milliseconds.
+ * - `/evidence/…`: direct R2 puts and gets, and signed-URL signing + verification (evidence-worker.ts).
  */
 import bcrypt from "bcryptjs";
 import { Hono } from "hono";
@@ -44,6 +45,7 @@ import { getConfig, type Bindings } from "../../src/env";
 import { compileRules, exclusionTest, inspect, type ExclusionTest, type WafExclusion, type WafRequest } from "../../src/pipeline/waf";
 import { rateLimitProbeApp } from "../helpers/rate-limit-probe";
 import { adversarialBodies } from "./waf-adversarial";
+import { evidenceBench } from "./evidence-worker";
 
 /** bcrypt computations so far: every call of the two functions on bcryptjs's default export. */
 const bcryptCalls = { compare: 0, hash: 0 };
@@ -300,6 +302,7 @@ export default {
     if (url.pathname.startsWith("/identity/app/")) return throughApp(request, url, env, ctx);
     if (url.pathname === "/identity/bcrypt") return bareCompare(url);
     if (url.pathname === "/identity/jwt") return jwtIsolate(url, env);
+    if (url.pathname.startsWith("/evidence/")) return evidenceBench(request, url, env);
     if (url.pathname.startsWith("/rate-limited/")) {
       const target = `https://bench.rampart.test${url.pathname.slice("/rate-limited".length)}`;
       return rateLimited.fetch(new Request(target, { headers: request.headers }), env, ctx);

@@ -21,6 +21,7 @@ import { workerDb } from "../helpers/identity";
 import { ownerQuery } from "../helpers/identity-ip";
 import { api, orgWithRoles, person, orgOf, type Person } from "../helpers/orgs";
 import { asApp, asOwner } from "../helpers/tenants";
+import { AUDITED_TABLES } from "../../src/modules/audit/audit.schemas";
 
 interface Entry {
   seq: number;
@@ -172,6 +173,15 @@ describe("P13 audit log over HTTP", () => {
     expect(theirs.data.map((e) => e.seq)).toEqual([1]);
     const ours = await page(orgId, people.owner.token, "?limit=200");
     expect(ours.data.some((e) => e.after?.title === "Theirs")).toBe(false);
+  });
+
+  it("P13: the audit log's table filter offers exactly the tables that carry the audit trigger", async () => {
+    const rows = await ownerQuery(
+      `select distinct c.relname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
+       join pg_proc p on p.oid = t.tgfoid join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname = 'audit' and p.proname = 'record_change' and not t.tgisinternal`,
+    );
+    expect(rows.map((r) => String(r.name)).sort()).toEqual([...AUDITED_TABLES].sort());
   });
 
   it("P13: filters by table, row, actor, action and time", async () => {

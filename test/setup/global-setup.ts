@@ -21,6 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     redisUrl,
     upstashToken: secrets.UPSTASH_REDIS_REST_TOKEN,
     resendApiKey: secrets.RESEND_API_KEY,
+    bankClientSecret: secrets.BANK_CLIENT_SECRET,
   });
   closers.push(() => stack.close());
 
@@ -66,6 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     resendControlUrl: stack.resend.url,
     hibpControlUrl: stack.hibp.url,
     turnstileControlUrl: stack.turnstile.url,
+    bankControlUrl: stack.bank.url,
   });
   project.provide("conformance", targets);
 

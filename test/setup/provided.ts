@@ -20,6 +20,8 @@ export interface StackUrls {
   hibpControlUrl: string;
   /** Turnstile siteverify stand-in; GET /__rampart/requests lists what it received. */
   turnstileControlUrl: string;
+  /** The bank's OAuth2 stand-in (also the worker's BANK_ISSUER); GET /__rampart/requests lists what it received. */
+  bankControlUrl: string;
 }
 
 declare module "vitest" {

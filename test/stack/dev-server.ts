@@ -65,7 +65,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
   const token = secrets.UPSTASH_REDIS_REST_TOKEN;
   const resendKey = secrets.RESEND_API_KEY;
-  if (!token || !resendKey) throw new Error(".dev.vars lacks UPSTASH_REDIS_REST_TOKEN or RESEND_API_KEY");
+  const bankSecret = secrets.BANK_CLIENT_SECRET;
+  if (!token || !resendKey || !bankSecret)
+    throw new Error(".dev.vars lacks UPSTASH_REDIS_REST_TOKEN, RESEND_API_KEY or BANK_CLIENT_SECRET");
 
   const ownStack = !options.stack;
   const stack =
@@ -76,6 +78,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       pgliteDataDir: options.pgliteDataDir,
       upstashToken: token,
       resendApiKey: resendKey,
+      bankClientSecret: bankSecret,
       ...(options.onEmail ? { onEmail: options.onEmail } : {}),
     }));
   const port = options.port || (await freePort());

@@ -22,7 +22,7 @@ const server = await startDevServer({
   },
 });
 
-const { neon, upstash, hibp, turnstile } = server.stack;
+const { neon, upstash, hibp, turnstile, bank } = server.stack;
 console.log(`
 Rampart is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   API       ${server.url.replace("127.0.0.1", "localhost")}  (127.0.0.1 and [::1] work too)
@@ -32,6 +32,7 @@ Rampart is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   email     captured at ${server.stack.resend.url}/__rampart/messages
   HIBP      range API stand-in ${hibp.url} (common passwords + rampart-breached-test-password)
   Turnstile siteverify stand-in ${turnstile.url}${SITEVERIFY_PATH} (off until TURNSTILE_SECRET_KEY is set; test secret 1x0000000000000000000000000000000AA passes)
+  bank      OAuth2 stand-in ${bank.issuer} (oauth2-mock-server; approves every authorization)
 Press Ctrl+C to stop.`);
 
 let stopping = false;

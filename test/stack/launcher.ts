@@ -11,6 +11,10 @@ import { startUpstashGateway, type UpstashGateway } from "./upstash-gateway/inde
 import { startResendCapture, type CapturedEmail, type ResendCapture } from "./resend-capture.ts";
 import { startHibpRange, type HibpRange } from "./hibp-range/index.ts";
 import { SITEVERIFY_PATH, startTurnstile, type TurnstileSiteverify } from "./turnstile/index.ts";
+import { startBankOAuth, type BankOAuth } from "./bank-oauth.ts";
+
+/** The OAuth client id the worker uses at the bank stand-in (BANK_CLIENT_ID; letters only: the package reads HTTP Basic names without form-decoding them). */
+export const BANK_CLIENT_ID = "rampart";
 
 export interface StackOptions {
   /** A real Postgres (owner/superuser URL); unset → embedded PGlite. */
@@ -21,6 +25,8 @@ export interface StackOptions {
   readonly pgliteDataDir?: string | undefined;
   readonly upstashToken: string;
   readonly resendApiKey: string;
+  /** The worker's OAuth client secret at the bank stand-in (BANK_CLIENT_SECRET, a worker secret). */
+  readonly bankClientSecret: string;
   /** Fixed ports for dev (stable URLs across restarts); 0 or unset → free ports. */
   readonly ports?: {
     readonly neon?: number;
@@ -28,6 +34,7 @@ export interface StackOptions {
     readonly resend?: number;
     readonly hibp?: number;
     readonly turnstile?: number;
+    readonly bank?: number;
   };
   readonly onEmail?: (message: CapturedEmail) => void;
 }
@@ -42,6 +49,8 @@ export interface Stack {
   readonly hibp: HibpRange;
   /** Turnstile siteverify (TURNSTILE_VERIFY_URL); the worker only calls it when TURNSTILE_SECRET_KEY is set. */
   readonly turnstile: TurnstileSiteverify;
+  /** The bank's OAuth2 authorization server (BANK_ISSUER), `oauth2-mock-server` made strict. */
+  readonly bank: BankOAuth;
   /** The worker's non-secret bindings that point it at the stand-ins. */
   workerVars(): Record<string, string>;
   close(): Promise<void>;
@@ -68,6 +77,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.push(hibp);
     const turnstile = await startTurnstile({ port: options.ports?.turnstile ?? 0 });
     started.push(turnstile);
+    const bank = await startBankOAuth({ clientId: BANK_CLIENT_ID, clientSecret: options.bankClientSecret, port: options.ports?.bank ?? 0 });
+    started.push(bank);
     return {
       neon: neon.gateway,
       appConnectionString: neon.appConnectionString,
@@ -75,6 +86,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       resend,
       hibp,
       turnstile,
+      bank,
       // No TURNSTILE_SECRET_KEY here: Turnstile stays off unless a test or a developer sets one.
       workerVars: () => ({
         DATABASE_URL: neon.appConnectionString,
@@ -84,6 +96,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         RESEND_BASE_URL: resend.url,
         HIBP_API_URL: hibp.url,
         TURNSTILE_VERIFY_URL: `${turnstile.url}${SITEVERIFY_PATH}`,
+        BANK_ISSUER: bank.issuer,
+        BANK_CLIENT_ID: BANK_CLIENT_ID,
       }),
       close: () => closeAll(started),
     };

@@ -16,6 +16,7 @@ export interface DevSecrets {
   API_KEY_HASH_SECRET: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   RESEND_API_KEY: string;
+  BANK_CLIENT_SECRET: string;
 }
 
 const b64url = (bytes: number): string => randomBytes(bytes).toString("base64url");
@@ -34,12 +35,14 @@ export async function generateSecrets(): Promise<DevSecrets> {
     JWT_SIGNING_KEYS: JSON.stringify([await generateSigningJwk()]),
     TOKEN_HASH_SECRET: b64url(32),
     DATA_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString("base64")}`,
-    URL_SIGNING_SECRET: b64url(32),
+    // `kid:secret` (src/config/evidence.ts): a key id from the start, so a rotation only adds a pair.
+    URL_SIGNING_SECRET: `v1:${b64url(32)}`,
     STRIPE_WEBHOOK_SECRETS: `whsec_${randomBytes(24).toString("base64")}`,
     IDENTIFIER_HASH_SECRET: b64url(32),
     API_KEY_HASH_SECRET: b64url(32),
     UPSTASH_REDIS_REST_TOKEN: `dev_${b64url(24)}`,
     RESEND_API_KEY: `re_dev_${b64url(18)}`,
+    BANK_CLIENT_SECRET: b64url(32),
   };
 }
 

@@ -4,3 +4,7 @@ export * from "./orgs";
 export * from "./records";
 export * from "./events";
 export * from "./notifications";
+export * from "./links";
+export * from "./duties";
+export * from "./evidence-files";
+export * from "./integrations";

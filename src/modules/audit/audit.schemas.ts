@@ -7,8 +7,29 @@ import { z } from "@hono/zod-openapi";
 import { CursorParam, limitParam } from "../../http/cursor";
 import { SECURITY_EVENTS, type SecurityEventType } from "../../lib/security-events";
 
-/** The audited tables: the eight compliance records (drizzle/0001_security.sql, `app.protect_record_table`). */
-export const AUDITED_TABLES = ["risks", "vendors", "incidents", "policies", "trainings", "controls", "assessments", "evidence"] as const;
+/**
+ * The audited tables: the eight compliance records (drizzle/0001_security.sql,
+ * `app.protect_record_table`), the links between them (0015), incident reports (0013),
+ * policy acknowledgements and training assignments (0018), evidence file versions. A P13 test keeps this list
+ * equal to the tables that carry the audit trigger.
+ */
+export const AUDITED_TABLES = [
+  "risks",
+  "vendors",
+  "incidents",
+  "policies",
+  "trainings",
+  "controls",
+  "assessments",
+  "evidence",
+  "control_risks",
+  "control_evidence",
+  "assessment_results",
+  "incident_notifications",
+  "policy_acknowledgements",
+  "training_assignments",
+  "evidence_files",
+] as const;
 export const AUDIT_ACTIONS = ["insert", "update", "delete"] as const;
 /** Page sizes of both lists. */
 export const PAGE = { fallback: 50, max: 200 } as const;

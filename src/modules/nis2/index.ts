@@ -2,7 +2,7 @@
  * Incident deadlines and notifications (P17): reports submitted about an incident
  * (NIS2 Art. 23, GDPR Art. 33, customer notices), the deadlines each incident has under
  * the regimes its organization applies (computed in SQL when read), and the NIS2
- * overview (open deadlines, Art. 21(2) coverage by controls).
+ * overview (open deadlines, Art. 21(2) coverage by controls and the evidence linked to them).
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";

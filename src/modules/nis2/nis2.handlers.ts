@@ -7,7 +7,7 @@
  */
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import { CONTROL_STATUSES, type DeadlineRegime, type NotificationKind } from "../../db/schema";
+import { CONTROL_STATUSES, EVIDENCE_STATUSES, type DeadlineRegime, type NotificationKind } from "../../db/schema";
 import { AppError } from "../../http/errors";
 import { inOrg } from "../../pipeline/authorize";
 import type { createNotificationRoute, deadlinesRoute, listNotificationsRoute, overviewRoute } from "./nis2.routes";
@@ -15,6 +15,7 @@ import type { DeadlineOut, Nis2OverviewOut, NotificationOut } from "./nis2.schem
 import {
   controlsByMeasure,
   deadlinesOf,
+  evidenceByMeasure,
   incidentExists,
   insertNotification,
   notificationsOf,
@@ -94,18 +95,24 @@ type MeasureControl = Nis2OverviewOut["measures"][number]["controls"][number];
 export const getOverview: RouteHandler<typeof overviewRoute, AppEnv> = async (c) => {
   const { org } = c.req.valid("param");
   const {
-    results: [open, measures],
-  } = await inOrg(c, (tx) => [openDeadlines(tx, org), controlsByMeasure(tx, org)]);
+    results: [open, measures, evidence],
+  } = await inOrg(c, (tx) => [openDeadlines(tx, org), controlsByMeasure(tx, org), evidenceByMeasure(tx, org)]);
   const body: Nis2OverviewOut = {
     open_deadlines: open.rows.map((row) => ({ incident_id: row.incident_id, incident_title: row.incident_title, ...deadline(row) })),
     measures: measures.rows.map((row) => {
       // jsonb from our own jsonb_build_object (nis2.statements.ts): the shape is ours.
       const controls = (typeof row.controls === "string" ? JSON.parse(row.controls) : row.controls) as MeasureControl[];
       const counts = Object.fromEntries(CONTROL_STATUSES.map((status) => [status, controls.filter((x) => x.status === status).length]));
+      const linked = evidence.rows.filter((x) => x.measure === row.measure);
+      const evidenceCounts = Object.fromEntries(
+        EVIDENCE_STATUSES.map((status) => [status, linked.find((x) => x.status === status)?.n ?? 0]),
+      ) as Record<(typeof EVIDENCE_STATUSES)[number], number>;
       return {
         measure: row.measure as Nis2OverviewOut["measures"][number]["measure"],
         controls,
         status_counts: counts as Record<(typeof CONTROL_STATUSES)[number], number>,
+        evidence_count: linked.reduce((sum, x) => sum + x.n, 0),
+        evidence_status_counts: evidenceCounts,
       };
     }),
   };

@@ -1,8 +1,6 @@
 /**
  * The routes of incident deadlines and notifications (P17), beside the records module's
- * incident routes. Deadlines have their own route rather than a field of the generic
- * record handlers: those are derived from declarations shared by eight resources, and a
- * per-resource output hook there would be a wider change than this feature needs.
+ * incident routes (whose answers carry the same deadlines as their `nis2` block).
  */
 import { defineRoute } from "../../pipeline/route";
 import { json, jsonBody } from "../../http/schemas";
@@ -64,7 +62,7 @@ export const overviewRoute = defineRoute(
     operationId: "getNis2Overview",
     tags: ["nis2"],
     summary: "Open deadlines and Art. 21(2) coverage",
-    description: `Open (pending or overdue) deadlines across the organization's incidents, soonest first, and per NIS2 Art. 21(2) measure (a)–(j) the controls that serve it with their status counts. Evidence counts are not reported yet: evidence is not linked to controls. ${DEADLINES}`,
+    description: `Open (pending or overdue) deadlines across the organization's incidents, soonest first, and per NIS2 Art. 21(2) measure (a)–(j) the controls that serve it with their status counts, and the evidence linked to those controls (distinct items, by status; per control, how many). ${DEADLINES}`,
     request: { params: OrgParams },
     responses: { 200: json("The overview", Nis2Overview) },
   },

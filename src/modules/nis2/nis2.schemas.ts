@@ -3,8 +3,9 @@
  * maximum (oversized: 422, nothing written); the database checks the same limits again.
  */
 import { z } from "@hono/zod-openapi";
-import { CONTROL_STATUSES, DEADLINE_REGIMES, NIS2_MEASURES, NOTIFICATION_KINDS, NOTIFICATION_LIMITS } from "../../db/schema";
+import { CONTROL_STATUSES, EVIDENCE_STATUSES, NIS2_MEASURES, NOTIFICATION_KINDS, NOTIFICATION_LIMITS } from "../../db/schema";
 import { OrgParams } from "../orgs/orgs.schemas";
+import { Deadline } from "../records/resources/incident-deadlines";
 
 const ID_EXAMPLE = "3f1e9c2a-7b4d-4e6f-9a8b-1c2d3e4f5a6b";
 const WHEN_EXAMPLE = "2026-11-30T09:00:00.000Z";
@@ -20,26 +21,8 @@ export const IncidentParams = OrgParams.extend({
     .openapi({ param: { name: "id", in: "path" }, format: "uuid", example: ID_EXAMPLE }),
 });
 
-export const DEADLINE_STATES = ["pending", "done", "done_late", "overdue"] as const;
-
-export const Deadline = z
-  .object({
-    kind: z.enum(NOTIFICATION_KINDS),
-    regime: z.enum(DEADLINE_REGIMES),
-    due_at: z.iso.datetime().nullable().openapi({
-      description:
-        "Null while it has no due date yet: the final report before the incident notification is submitted, or `aware_at` not set.",
-    }),
-    state: z.enum(DEADLINE_STATES).openapi({
-      description:
-        "`done` (first report of this kind at or before `due_at`), `done_late` (after it), `overdue` (none and past `due_at`), `pending` (none yet, not past due). Computed when read.",
-    }),
-    submitted_at: z.iso.datetime().nullable().openapi({ description: "When the first report of this kind was submitted." }),
-  })
-  .openapi("IncidentDeadline", {
-    example: { kind: "early_warning", regime: "nis2", due_at: "2026-12-01T08:00:00.000Z", state: "pending", submitted_at: null },
-  });
-export type DeadlineOut = z.infer<typeof Deadline>;
+// One shape for the deadlines, here and in every incident's `nis2` block.
+export { Deadline, DEADLINE_STATES, type DeadlineOut } from "../records/resources/incident-deadlines";
 
 export const NotificationBody = z
   .strictObject({
@@ -98,6 +81,7 @@ const MeasureControl = z.object({
   reference: z.string().nullable(),
   title: z.string(),
   status: z.enum(CONTROL_STATUSES),
+  evidence_count: z.number().int().openapi({ description: "How many items of evidence are linked to the control (any status)." }),
 });
 
 export const Nis2Overview = z
@@ -111,11 +95,17 @@ export const Nis2Overview = z
           measure: z.enum(NIS2_MEASURES).openapi({ description: "NIS2 Art. 21(2) point (a)–(j)." }),
           controls: z.array(MeasureControl),
           status_counts: z.record(z.enum(CONTROL_STATUSES), z.number().int()),
+          evidence_count: z.number().int().openapi({
+            description: "Distinct items of evidence linked to the measure's controls (one linked to two of them counts once).",
+          }),
+          evidence_status_counts: z.record(z.enum(EVIDENCE_STATUSES), z.number().int()).openapi({
+            description: "The same evidence by status: `accepted` is what shows the measure is in place.",
+          }),
         }),
       )
       .openapi({
         description:
-          "Per Art. 21(2) measure, the controls that name it and how many are in each status. Evidence counts are not reported yet (evidence is not linked to controls).",
+          "Per Art. 21(2) measure, the controls that name it, how many are in each status, and the evidence linked to them (`PUT /v1/orgs/{org}/controls/{id}/evidence/{evidence_id}`).",
       }),
   })
   .openapi("Nis2Overview");

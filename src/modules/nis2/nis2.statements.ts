@@ -74,13 +74,31 @@ export const openDeadlines = (tx: Database, orgId: string) =>
     order by d.due_at, i.id, d.kind
     limit ${OPEN_DEADLINES_LIMIT}`);
 
-/** Per NIS2 Art. 21(2) measure, in order, the controls naming it (as one JSON array). */
+/** The Art. 21(2) measures, in order, as rows (`measure`, `position`). */
+const measures = sql`unnest(string_to_array(${NIS2_MEASURES.join(",")}::text, ',')) with ordinality as m(measure, position)`;
+
+/** Per NIS2 Art. 21(2) measure, in order, the controls naming it (as one JSON array), each with how much evidence is linked to it. */
 export const controlsByMeasure = (tx: Database, orgId: string) =>
   tx.execute<{ measure: string; controls: unknown }>(sql`
     select m.measure,
-      coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'reference', c.reference, 'title', c.title, 'status', c.status)
+      coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'reference', c.reference, 'title', c.title, 'status', c.status,
+                 'evidence_count', (select count(*) from control_evidence ce where ce.org_id = c.org_id and ce.control_id = c.id))
                  order by c.reference nulls last, c.id) filter (where c.id is not null), '[]'::jsonb) as controls
-    from unnest(string_to_array(${NIS2_MEASURES.join(",")}::text, ',')) with ordinality as m(measure, position)
+    from ${measures}
     left join controls c on c.org_id = ${orgId}::uuid and c.nis2_measures @> array[m.measure]
     group by m.measure, m.position
     order by m.position`);
+
+/**
+ * Per measure and evidence status, how many distinct items of evidence are linked to the
+ * measure's controls (evidence shared by two controls of a measure counts once). Only
+ * the pairs that have some: the handler fills in the zeros.
+ */
+export const evidenceByMeasure = (tx: Database, orgId: string) =>
+  tx.execute<{ measure: string; status: string; n: number }>(sql`
+    select m.measure, e.status, count(distinct e.id)::int as n
+    from ${measures}
+    join controls c on c.org_id = ${orgId}::uuid and c.nis2_measures @> array[m.measure]
+    join control_evidence ce on ce.org_id = c.org_id and ce.control_id = c.id
+    join evidence e on e.org_id = ce.org_id and e.id = ce.evidence_id
+    group by m.measure, e.status`);

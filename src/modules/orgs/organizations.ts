@@ -15,6 +15,7 @@ import { defineRoute } from "../../pipeline/route";
 import { currentUser } from "../auth/auth.principal";
 import { prepareOrgEvent } from "./orgs.events";
 import { CreateOrgBody, DeleteOrgQuery, Organization, OrgParams, UpdateOrgBody } from "./orgs.schemas";
+import { purgeOrganization } from "../files/files.purge";
 
 const tags = ["organizations"];
 const o = schema.organizations;
@@ -214,6 +215,8 @@ const deleteOrg: RouteHandler<typeof deleteOrgRoute, AppEnv> = async (c) => {
   ]);
   if (deleted.rows.length === 0) throw new AppError("confirmation_mismatch");
   event.log();
+  // Its evidence files' objects (everything under its R2 prefix, P12), after the commit and the response.
+  c.executionCtx.waitUntil(purgeOrganization(c.env.EVIDENCE, org, c.get("requestId")));
   return c.body(null, 204);
 };
 /** Registers the organization routes. */

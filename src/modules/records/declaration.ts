@@ -8,11 +8,12 @@
  * handlers.ts, registry.ts); nothing about a resource is written twice.
  */
 import { z } from "@hono/zod-openapi";
-import { getTableColumns, getTableName } from "drizzle-orm";
+import { getTableColumns, getTableName, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Permission } from "../../context";
 import type { WafGroup } from "../../pipeline/waf";
 import { member } from "./fields";
+import type { RecordHooks } from "./hooks";
 
 /** The five things a client does with records. */
 export const RECORD_ACTIONS = ["list", "create", "get", "update", "delete"] as const;
@@ -60,6 +61,19 @@ export const isFlag = (): FilterSpec => ({
 /** `?field=value` on a list column: the rows whose list contains it. */
 export const includes = (schema: z.ZodType<string>, column: string): FilterSpec => ({ schema, op: "contains", column });
 
+/**
+ * A read-only field the database derives when the record is read or written (not a
+ * column): an SQL expression over the row's own columns, unqualified, so the same
+ * fragment serves a SELECT and an INSERT/UPDATE … RETURNING (which can read the row's
+ * new values but not re-query the row it writes).
+ */
+export interface DerivedField {
+  readonly schema: z.ZodType;
+  readonly sql: SQL;
+  /** Its value in the document's example record. */
+  readonly example: unknown;
+}
+
 /** What a resource's file declares. */
 export interface ResourceSpec<F extends z.ZodRawShape> {
   /** The drizzle table (src/db/schema/records.ts); the resource's name and path are its name. */
@@ -77,6 +91,8 @@ export interface ResourceSpec<F extends z.ZodRawShape> {
   readonly fields: F;
   /** Read-only fields the database computes (generated columns), for the document. */
   readonly computed?: z.ZodRawShape;
+  /** Read-only fields the database derives on every read and write (not columns). */
+  readonly derived?: Readonly<Record<string, DerivedField>>;
   /** List filters besides `status` and `owner_id` (every list has those). */
   readonly filters?: Readonly<Record<string, FilterSpec>>;
   /** Sortable columns besides `created_at`, `updated_at` and the label. */
@@ -87,6 +103,8 @@ export interface ResourceSpec<F extends z.ZodRawShape> {
   readonly permissions?: Partial<Record<RecordAction, Permission>>;
   /** A valid create body, shown in the document. */
   readonly example: Readonly<Record<string, unknown>>;
+  /** Work another module adds to this resource's create and delete (./hooks.ts). */
+  readonly hooks?: RecordHooks;
 }
 
 /** A declared resource, with everything derived from its spec once, at load. */

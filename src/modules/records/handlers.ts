@@ -11,6 +11,7 @@ import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 import { inOrg } from "../../pipeline/authorize";
 import type { Resource } from "./declaration";
+import type { HookWork } from "./hooks";
 import { etagOf, versionsOf } from "./if-match";
 import { listStatement, pageOf, type ListQuery } from "./list";
 import { deleteRecord, insertRecord, present, selectRecord, updateRecord, versionOf } from "./statements";
@@ -40,8 +41,18 @@ function target(c: Context<AppEnv>): { org: string; id: string } {
 
 const urlOf = (resource: Resource, org: string, id: unknown): string => `/v1/orgs/${org}/${resource.name}/${String(id)}`;
 
+/** A create body's columns, and the fields a create hook declared (never inserted). */
+function split(body: Body, hookFields: object | undefined): { columns: Body; extras: Body } {
+  if (hookFields === undefined) return { columns: body, extras: {} };
+  const columns: Record<string, unknown> = {};
+  const extras: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) (Object.hasOwn(hookFields, key) ? extras : columns)[key] = value;
+  return { columns, extras };
+}
+
 /** The handlers of one resource. */
 export function handlersOf(resource: Resource) {
+  const hooks = resource.spec.hooks;
   return {
     list: async (c: Context<AppEnv>) => {
       const { org } = paramsOf(c);
@@ -55,13 +66,20 @@ export function handlersOf(resource: Resource) {
 
     create: async (c: Context<AppEnv>) => {
       const { org } = paramsOf(c);
-      const body = bodyOf(c);
+      const { columns, extras } = split(bodyOf(c), hooks?.create?.fields);
+      // A create hook's statements follow the insert in the same transaction and need the record's id (./hooks.ts).
+      const id = hooks?.create === undefined ? undefined : crypto.randomUUID();
+      let work: HookWork<Readonly<Record<string, unknown>>> | undefined;
       const {
-        results: [inserted],
-      } = await inOrg(c, (tx) => [insertRecord(tx, resource, org, body)]);
+        results: [inserted, ...hooked],
+      } = await inOrg(c, (tx) => {
+        work = id === undefined ? undefined : hooks?.create?.work(c, tx, { org, id }, extras);
+        return [insertRecord(tx, resource, org, columns, id), ...(work?.statements ?? [])];
+      });
       const row = inserted.rows[0];
       if (row === undefined) throw new Error(`records: insert into ${resource.name} returned no row`);
-      return c.json(present(resource, row), 201, { Location: urlOf(resource, org, row.id), ETag: etagOf(row.version) });
+      const added = work === undefined ? {} : await work.settle(hooked);
+      return c.json({ ...present(resource, row), ...added }, 201, { Location: urlOf(resource, org, row.id), ETag: etagOf(row.version) });
     },
 
     get: async (c: Context<AppEnv>) => {
@@ -90,10 +108,18 @@ export function handlersOf(resource: Resource) {
 
     delete: async (c: Context<AppEnv>) => {
       const { org, id } = target(c);
-      const {
-        results: [deleted],
-      } = await inOrg(c, (tx) => [deleteRecord(tx, resource, org, id)]);
-      if (deleted.rows.length === 0) throw new AppError("not_found");
+      // A delete hook's statements run first, in the same transaction (they read what the delete removes).
+      let work: HookWork<void> | undefined;
+      const { results } = await inOrg(c, (tx) => {
+        work = hooks?.delete?.work(c, tx, { org, id });
+        const deletion = deleteRecord(tx, resource, org, id);
+        // Typed as the non-empty list a transaction takes: the deletion comes last.
+        const [first, ...rest] = [...(work?.statements ?? []), deletion];
+        return [first, ...rest];
+      });
+      const deleted = results.at(-1) as { rows: readonly unknown[] } | undefined;
+      if (deleted === undefined || deleted.rows.length === 0) throw new AppError("not_found");
+      await work?.settle(results.slice(0, -1));
       return c.body(null, 204);
     },
   };

@@ -3,9 +3,10 @@
  * the registry, each with list, create, get, change and delete, all built from its one
  * declaration (P9 roles, P11 tenant isolation, P13 audit log).
  *
- * Elsewhere: incident deadlines and notifications (src/modules/nis2/), the audit log
- * (src/modules/audit/). Not built yet: links between records, policy acknowledgements,
- * training assignments, assessment results, evidence files.
+ * Elsewhere: incident deadlines and notifications (src/modules/nis2/), links between
+ * records and assessment results (src/modules/links/), the audit log
+ * (src/modules/audit/), policy acknowledgements and training assignments
+ * (src/modules/duties/). Not built yet: evidence files.
  */
 import type { OpenAPIHono, RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";

@@ -50,6 +50,7 @@ function schemasOf(resource: Resource) {
     created_by: USER_ID_EXAMPLE,
     updated_at: WHEN_EXAMPLE,
     updated_by: USER_ID_EXAMPLE,
+    ...Object.fromEntries(Object.entries(spec.derived ?? {}).map(([name, field]) => [name, field.example])),
   };
   const output = Object.fromEntries(Object.entries(resource.writable).map(([key, schema]) => [key, answered(schema as z.ZodType)]));
   // Built from the declaration at load: statically, the generic shape the handlers answer.
@@ -63,9 +64,15 @@ function schemasOf(resource: Resource) {
       created_by: z.uuid().openapi({ description: "The user or API key that created it (set by the database)." }),
       updated_at: z.iso.datetime(),
       updated_by: z.uuid().openapi({ description: "The user or API key that changed it last (set by the database)." }),
+      ...Object.fromEntries(Object.entries(spec.derived ?? {}).map(([name, field]) => [name, field.schema])),
     })
     .openapi(Name, { example }) as unknown as z.ZodType<RecordOut>;
-  const Create = z.strictObject(resource.writable).openapi(`${Name}CreateRequest`, { example: spec.example });
+  // A create hook (./hooks.ts) adds body fields and answer fields of its own.
+  const hook = spec.hooks?.create;
+  const Created = hook
+    ? ((Record as unknown as z.ZodObject).extend(hook.answer).openapi(`${Name}Created`) as unknown as z.ZodType<RecordOut>)
+    : Record;
+  const Create = z.strictObject({ ...resource.writable, ...hook?.fields }).openapi(`${Name}CreateRequest`, { example: spec.example });
   const Update = z
     .strictObject(resource.writable)
     .partial()
@@ -103,7 +110,7 @@ function schemasOf(resource: Resource) {
       next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page." }),
     })
     .openapi(`${Name}List`);
-  return { Record, Create, Update, ListQuery, List };
+  return { Record, Created, Create, Update, ListQuery, List };
 }
 
 const ETAG = {
@@ -113,7 +120,8 @@ const ETAG = {
 /** The five route definitions of a resource. */
 export function routesOf(resource: Resource) {
   const { spec, name, permissions } = resource;
-  const { Record, Create, Update, ListQuery, List } = schemasOf(resource);
+  const { Record, Created, Create, Update, ListQuery, List } = schemasOf(resource);
+  const hooks = spec.hooks;
   const Name = capitalised(spec.singular);
   const Names = capitalised(name);
   const tags = [name];
@@ -148,16 +156,21 @@ export function routesOf(resource: Resource) {
         operationId: `create${Name}`,
         tags,
         summary: `Create ${aOrAn(spec.singular)}`,
-        description: `Fields left out take their defaults. ${owned} Unknown fields are refused (422). The database checks every value again (422 \`constraint_violated\`).`,
+        description: `Fields left out take their defaults. ${owned} Unknown fields are refused (422). The database checks every value again (422 \`constraint_violated\`).${hooks?.create ? ` ${hooks.create.note}` : ""}`,
         request: { params: OrgParams, ...jsonBody(Create) },
         responses: {
           201: {
-            ...json("Created", Record),
+            ...json("Created", Created),
             headers: { ...ETAG, Location: { description: "The record's URL.", schema: { type: "string" as const } } },
           },
         },
       },
-      { auth, permission: permissions.create, waf, errors: ["invalid_reference", "already_exists", "constraint_violated"] },
+      {
+        auth,
+        permission: permissions.create,
+        waf,
+        errors: ["invalid_reference", "already_exists", "constraint_violated", ...(hooks?.create?.errors ?? [])],
+      },
     ),
     get: defineRoute(
       {
@@ -197,7 +210,7 @@ export function routesOf(resource: Resource) {
         operationId: `delete${Name}`,
         tags,
         summary: `Delete ${aOrAn(spec.singular)}`,
-        description: "The audit log keeps the record as it was.",
+        description: `The audit log keeps the record as it was.${hooks?.delete ? ` ${hooks.delete.note}` : ""}`,
         request: { params: RecordParams },
         responses: { 204: { description: "Deleted" } },
       },

@@ -14,12 +14,10 @@ export type RecordRow = Record<string, unknown>;
 
 const id = (name: string): SQL => sql`${sql.identifier(name)}`;
 
-/** The columns a client sees, as a select list. */
+/** The columns a client sees and the derived fields, as a select list. */
 export function selectList(resource: Resource): SQL {
-  return sql.join(
-    resource.visible.map((column) => id(column)),
-    sql`, `,
-  );
+  const derived = Object.entries(resource.spec.derived ?? {}).map(([name, field]) => sql`${field.sql} as ${id(name)}`);
+  return sql.join([...resource.visible.map((column) => id(column)), ...derived], sql`, `);
 }
 
 /** A value as SQL: lists travel as one JSON parameter (drizzle would spread an array into several). */
@@ -40,8 +38,9 @@ function sent(body: Readonly<Record<string, unknown>>): [string, unknown][] {
 }
 
 /** INSERT … RETURNING the record. */
-export function insertRecord(tx: Database, resource: Resource, orgId: string, body: Readonly<Record<string, unknown>>) {
-  const fields = sent(body);
+export function insertRecord(tx: Database, resource: Resource, orgId: string, body: Readonly<Record<string, unknown>>, recordId?: string) {
+  // The id is the worker's when a create hook's statements need it in the same transaction.
+  const fields: [string, unknown][] = recordId === undefined ? sent(body) : [["id", recordId], ...sent(body)];
   const columns = sql.join([id("org_id"), ...fields.map(([column]) => id(column))], sql`, `);
   const values = sql.join([sql`${orgId}::uuid`, ...fields.map(([column, value]) => valueOf(resource, column, value))], sql`, `);
   return tx.execute<RecordRow>(sql`insert into ${id(resource.name)} (${columns}) values (${values}) returning ${selectList(resource)}`);
@@ -101,7 +100,7 @@ export function deleteRecord(tx: Database, resource: Resource, orgId: string, re
 /** A record as the API answers it (its schema is built from the declaration: routes.ts). */
 export type RecordOut = { [column: string]: JSONValue };
 
-/** A record as the API answers it: the visible columns, instants as RFC 3339 UTC. */
+/** A record as the API answers it: the visible columns, instants as RFC 3339 UTC, then the derived fields. */
 export function present(resource: Resource, row: RecordRow): RecordOut {
   const out: RecordOut = {};
   for (const column of resource.visible) {
@@ -112,5 +111,7 @@ export function present(resource: Resource, row: RecordRow): RecordOut {
         ? new Date(value as string | Date).toISOString()
         : ((value ?? null) as JSONValue);
   }
+  // Derived fields arrive as the JSON the database built (instants already in RFC 3339).
+  for (const name of Object.keys(resource.spec.derived ?? {})) out[name] = (row[name] ?? null) as JSONValue;
   return out;
 }

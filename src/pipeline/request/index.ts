@@ -9,6 +9,7 @@ import { requireMediaType } from "./content-type";
 import { parseJsonBody } from "./json-body";
 
 export { DEFAULT_BODY_LIMIT, limitBody } from "./body-limit";
+export { streamedBody } from "./stream-body";
 export { hasBody, requireMediaType } from "./content-type";
 export { parseJsonBody } from "./json-body";
 export { buildMethodIndex, routeNotMatched, type MethodIndex, type RegisteredRoute } from "./method";
