@@ -20,6 +20,17 @@ const PROBLEMS: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
   // presented key's digest (unknown, revoked or expired alike). The organization stage
   // answers it itself, with the WWW-Authenticate header and a log line; this is the fallback.
   ["RAKEY", "invalid_token"],
+  // The membership and invitation functions (drizzle/0007_members_security.sql).
+  ["RAMEM", "already_member"],
+  ["RAINV", "invalid_invitation"],
+  ["RAVER", "email_not_verified"],
+  ["RAEML", "invitation_email_mismatch"],
+  ["RAREF", "invalid_reference"],
+  // The duty triggers (drizzle/0018_duties_security.sql): a draft or retired policy; a version
+  // that is not the policy's current one (the API checks If-Match itself; this is the database's
+  // own refusal of a direct write).
+  ["RAPNA", "policy_not_approved"],
+  ["RAPVC", "precondition_failed"],
   // app.check_evidence_limits (evidence files, P14): the plan's limit per file, or the organization's storage.
   ["RAFSZ", "file_too_large"],
   ["RAQTA", "storage_quota_exceeded"],

@@ -23,7 +23,6 @@ import {
 } from "./acknowledgements.statements";
 import { DUTY_LIST_CAP } from "./duties.schemas";
 import { acknowledgement, capped, pathId } from "./present";
-import { refusalsAsProblems } from "./refusals";
 
 /** The policy row read back carries the caller's acknowledgement of its current version. */
 const isAcknowledged = (row: Partial<AcknowledgementRow>): row is AcknowledgementRow => typeof row.id === "string";
@@ -36,7 +35,7 @@ export const acknowledgePolicy: RouteHandler<typeof acknowledgeRoute, AppEnv> = 
   const versions = versionsOf(c.req.valid("header")["if-match"]);
   const {
     results: [inserted, now],
-  } = await refusalsAsProblems(inOrg(c, (tx) => [acknowledge(tx, org, id, versions), policyAndMyAcknowledgement(tx, org, id)]));
+  } = await inOrg(c, (tx) => [acknowledge(tx, org, id, versions), policyAndMyAcknowledgement(tx, org, id)]);
   const created = inserted.rows[0];
   if (created !== undefined) return c.json(acknowledgement(created), 201);
   const policy = now.rows[0];

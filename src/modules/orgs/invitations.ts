@@ -25,7 +25,7 @@ import { sendLater } from "../auth/auth.emails";
 import { currentUser } from "../auth/auth.principal";
 import { normaliseEmail } from "../auth/auth.schemas";
 import { invitationEmail } from "./invitations.email";
-import { iso, logEvent, memberEvent, refusalsAsProblems, withEvent } from "./members.db";
+import { iso, logEvent, memberEvent, withEvent } from "./members.db";
 import {
   AcceptedInvitation,
   AcceptInvitationBody,
@@ -144,17 +144,15 @@ const invite: RouteHandler<typeof inviteRoute, AppEnv> = async (c) => {
   const event = await memberEvent(c, "member_invited", org, { invitation_id: id, role: body.role });
   const {
     results: [created, names],
-  } = await refusalsAsProblems(
-    inOrg(c, (tx) => [
-      tx.execute<InvitationRow>(
-        sql`select * from app.invite_member(${id}::uuid, ${email}, ${body.role}::public.org_role, ${digest}, ${INVITATION_SECONDS}::integer)`,
-      ),
-      tx.execute<{ org_name: string; inviter_name: string }>(
-        sql`select o.name as org_name, u.name as inviter_name from public.organizations o, public.users u where o.id = ${org} and u.id = ${me.id}`,
-      ),
-      event.prepared.insert(tx),
-    ]),
-  );
+  } = await inOrg(c, (tx) => [
+    tx.execute<InvitationRow>(
+      sql`select * from app.invite_member(${id}::uuid, ${email}, ${body.role}::public.org_role, ${digest}, ${INVITATION_SECONDS}::integer)`,
+    ),
+    tx.execute<{ org_name: string; inviter_name: string }>(
+      sql`select o.name as org_name, u.name as inviter_name from public.organizations o, public.users u where o.id = ${org} and u.id = ${me.id}`,
+    ),
+    event.prepared.insert(tx),
+  ]);
   const row = created.rows[0];
   const facts = names.rows[0];
   if (row === undefined || facts === undefined) throw new Error("app.invite_member answered no invitation");
@@ -219,19 +217,17 @@ const acceptInvitation: RouteHandler<typeof acceptInvitationRoute, AppEnv> = asy
   const db = await createDatabase(config.database);
   // app.accept_invitation makes the joined organization the request's (transaction-local), so the
   // next statement writes the event in it, from the invitation the acceptor may now read.
-  const [accepted] = await refusalsAsProblems(
-    inContext(db, { actor: { kind: "user", userId: me.id } }, (tx) => [
-      tx.execute<{ org_id: string; role: OrgRole; invitation_id: string }>(sql`select * from app.accept_invitation(${digest})`),
-      tx.execute(
-        withEvent(
-          event,
-          sql`select i.org_id, i.id as invitation_id, i.role from public.invitations i
+  const [accepted] = await inContext(db, { actor: { kind: "user", userId: me.id } }, (tx) => [
+    tx.execute<{ org_id: string; role: OrgRole; invitation_id: string }>(sql`select * from app.accept_invitation(${digest})`),
+    tx.execute(
+      withEvent(
+        event,
+        sql`select i.org_id, i.id as invitation_id, i.role from public.invitations i
             where i.org_id = app.current_org_id() and i.accepted_by = app.current_user_id() and i.accepted_at = now()`,
-          { orgId: sql`done.org_id`, extra: sql`jsonb_build_object('invitation_id', done.invitation_id, 'role', done.role)` },
-        ),
+        { orgId: sql`done.org_id`, extra: sql`jsonb_build_object('invitation_id', done.invitation_id, 'role', done.role)` },
       ),
-    ]),
-  );
+    ),
+  ]);
   const row = accepted.rows[0];
   if (row === undefined) throw new Error("app.accept_invitation answered no membership");
   logEvent(event, { invitation_id: row.invitation_id, role: row.role }, row.org_id);

@@ -1,8 +1,6 @@
 /**
- * What the members, invitations and ownership routes share:
- * - the refusals their SQL functions raise (drizzle/0007_members_security.sql), as
- *   error codes: 0005's RA404 / RA403 / RASUS / RALOW are mapped for every route by
- *   src/http/database-problems.ts; the ones below only these routes raise;
+ * What the members, invitations and ownership routes share (the refusals their SQL
+ * functions raise are mapped with every other SQLSTATE in src/http/database-problems.ts):
  * - a change and its security event (P16) as ONE statement, for events whose details
  *   only the database knows (the role a member had): the event is written for each row
  *   the change returns, so a refused or empty change writes none.
@@ -10,38 +8,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
-import { sqlState } from "../../db";
-import { AppError, type ErrorCode } from "../../http/errors";
 import { securityEvent, type SecurityEventType } from "../../lib/security-events";
 import { prepareOrgEvent, type PreparedEvent } from "./orgs.events";
-
-/** SQLSTATEs of 0007's functions and what the client is told. */
-const REFUSALS: Readonly<Record<string, ErrorCode>> = {
-  RAMEM: "already_member",
-  RAINV: "invalid_invitation",
-  RAVER: "email_not_verified",
-  RAEML: "invitation_email_mismatch",
-  RAREF: "invalid_reference",
-};
-
-/**
- * Runs a request's transaction and turns 0007's refusals into problems; anything
- * else goes on to the error stage as it is (a refused transaction committed nothing).
- *
- * @example
- * ```ts
- * const { results } = await refusalsAsProblems(inOrg(c, (tx) => [...]));
- * ```
- */
-export async function refusalsAsProblems<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    const code = REFUSALS[sqlState(error) ?? ""];
-    if (code !== undefined) throw new AppError(code, { cause: error });
-    throw error;
-  }
-}
 
 type Details = Readonly<Record<string, string | number | boolean>>;
 

@@ -19,7 +19,7 @@ import { json, jsonBody } from "../../http/schemas";
 import { inOrg } from "../../pipeline/authorize";
 import { defineRoute } from "../../pipeline/route";
 import { currentUser } from "../auth/auth.principal";
-import { iso, logEvent, memberEvent, refusalsAsProblems, withEvent } from "./members.db";
+import { iso, logEvent, memberEvent, withEvent } from "./members.db";
 import { ChangeRoleBody, LIST_CAP, Member, MemberList, MemberParams } from "./members.schemas";
 import { OrgParams } from "./orgs.schemas";
 
@@ -124,18 +124,16 @@ const changeRole: RouteHandler<typeof changeRoleRoute, AppEnv> = async (c) => {
   const event = await memberEvent(c, "member_role_changed", org, { member_id: user, role });
   const {
     results: [changed],
-  } = await refusalsAsProblems(
-    inOrg(c, (tx) => [
-      tx.execute<MemberRow & { previous_role: OrgRole }>(
-        withEvent(
-          event,
-          sql`select * from app.change_member_role(${user}::uuid, ${role}::public.org_role)`,
-          // Setting the role a member already has changes nothing, and records nothing.
-          { extra: sql`jsonb_build_object('previous_role', done.previous_role)`, when: sql`done.previous_role <> done.role` },
-        ),
+  } = await inOrg(c, (tx) => [
+    tx.execute<MemberRow & { previous_role: OrgRole }>(
+      withEvent(
+        event,
+        sql`select * from app.change_member_role(${user}::uuid, ${role}::public.org_role)`,
+        // Setting the role a member already has changes nothing, and records nothing.
+        { extra: sql`jsonb_build_object('previous_role', done.previous_role)`, when: sql`done.previous_role <> done.role` },
       ),
-    ]),
-  );
+    ),
+  ]);
   const row = changed.rows[0];
   if (row === undefined) throw new AppError("not_found");
   if (row.previous_role !== row.role) logEvent(event, { previous_role: row.previous_role });

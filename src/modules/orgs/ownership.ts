@@ -12,7 +12,7 @@ import { AppError } from "../../http/errors";
 import { jsonBody } from "../../http/schemas";
 import { inOrg } from "../../pipeline/authorize";
 import { defineRoute } from "../../pipeline/route";
-import { logEvent, memberEvent, refusalsAsProblems, withEvent } from "./members.db";
+import { logEvent, memberEvent, withEvent } from "./members.db";
 import { TransferBody } from "./members.schemas";
 import { OrgParams } from "./orgs.schemas";
 
@@ -38,15 +38,13 @@ const transferOwnership: RouteHandler<typeof transferOwnershipRoute, AppEnv> = a
   const event = await memberEvent(c, "ownership_transferred", org, { member_id: user });
   const {
     results: [transferred],
-  } = await refusalsAsProblems(
-    inOrg(c, (tx) => [
-      tx.execute<{ user_id: string; previous_role: OrgRole }>(
-        withEvent(event, sql`select * from app.transfer_ownership(${user}::uuid)`, {
-          extra: sql`jsonb_build_object('previous_role', done.previous_role)`,
-        }),
-      ),
-    ]),
-  );
+  } = await inOrg(c, (tx) => [
+    tx.execute<{ user_id: string; previous_role: OrgRole }>(
+      withEvent(event, sql`select * from app.transfer_ownership(${user}::uuid)`, {
+        extra: sql`jsonb_build_object('previous_role', done.previous_role)`,
+      }),
+    ),
+  ]);
   const row = transferred.rows[0];
   if (row === undefined) throw new AppError("not_found");
   logEvent(event, { previous_role: row.previous_role });
