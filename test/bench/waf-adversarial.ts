@@ -11,6 +11,12 @@
  *   character appears somewhere must run, and a bounded quantifier (`{0,200}`) that
  *   starts at every unit reads far before it fails. This is what an attacker who
  *   wants CPU, not a bypass, would send.
+ * Units also aim at the engine's own shortcuts (what an attacker who read them would
+ * send): a known command after every separator with a near-miss argument (`; id x`),
+ * literals the SQL grammar must read five ways (`\'\"`), words the SQL tokenizer
+ * knows (`or:`), tags with an attribute that no rule takes (`<q b=`), calls (`a(`).
+ * And one more family, many distinct short fields (form and JSON, up to the 4,096
+ * values a body may hold): no value repeats, so nothing judged once serves twice.
  */
 
 /** The engine's view of a request (structurally `WafRequest`). */
@@ -119,11 +125,21 @@ const UNITS = [
   "a=",
   "' a",
   "1 or ",
+  "; id x",
+  "|w a",
+  "$(id ",
+  "`id`x",
+  "\\'\\\"a",
+  "or:",
+  "select a ",
+  "<q b=",
+  "a(",
+  "x'--",
 ];
 // What closes the units above, sent once after them.
 const CLOSERS = " =>)(}]%;'\"`|&$\n";
 
-/** Which of the three families a text is. */
+/** Which of the three families of texts a text is. */
 export type AdversarialFamily = "mix" | "run" | "unit";
 
 /** The three families at `size` characters each (before any encoding). */
@@ -160,13 +176,82 @@ function fitted(text: string, cap: number, wrap: (t: string) => string): string 
   }
 }
 
+// The most values one body may hold (the engine's INSPECTION_LIMITS.values): more is refused unread.
+const MAX_VALUES = 4096;
+
+/**
+ * Many distinct short fields: near-miss slices of the mix, each made unique by its
+ * number, as many as fit in `cap` bytes (at most MAX_VALUES values, names counted).
+ */
+function fieldBodies(cap: number): AdversarialCase[] {
+  const mix = adversarialTexts(cap)[0]?.text ?? "";
+  const slice = (i: number): string => `${mix.slice((i * 7) % (mix.length - 16), ((i * 7) % (mix.length - 16)) + 12)}${i}`;
+  let form = "";
+  for (let i = 0; i < MAX_VALUES / 2; i++) {
+    const field = `${i === 0 ? "" : "&"}f${i}=${encodeURIComponent(slice(i))}`;
+    if (utf8Length(form + field) > cap) break;
+    form += field;
+  }
+  const entries: string[] = [];
+  for (let i = 0, size = 2; i < MAX_VALUES / 2; i++) {
+    const entry = `${JSON.stringify(`f${i}`)}:${JSON.stringify(slice(i))}`;
+    size += utf8Length(entry) + 1;
+    if (size > cap) break;
+    entries.push(entry);
+  }
+  // Short values one each: as many as the limit allows, each a near-miss of a different rule.
+  let tiny = "";
+  for (let i = 0; i < MAX_VALUES; i++) {
+    const field = `${i === 0 ? "" : "&"}${encodeURIComponent(`${slice(i).slice(0, 3)}${i}`)}`;
+    if (utf8Length(tiny + field) > cap) break;
+    tiny += field;
+  }
+  // A JSON array holds the most values per byte (no names): each a near miss dense in trigger
+  // characters, or a URL (what the location rules read whole), numbered so that none repeats.
+  const array = (value: (i: number) => string): string => {
+    const items: string[] = [];
+    for (let i = 0, size = 2; i < MAX_VALUES; i++) {
+      const item = JSON.stringify(value(i));
+      size += utf8Length(item) + 1;
+      if (size > cap) break;
+      items.push(item);
+    }
+    return `[${items.join(",")}]`;
+  };
+  return [
+    { label: "distinct near-miss fields, form", request: post("application/x-www-form-urlencoded", form) },
+    { label: "distinct near-miss fields, JSON", request: post("application/json", `{${entries.join(",")}}`) },
+    { label: "4,096 distinct tiny form fields", request: post("application/x-www-form-urlencoded", tiny) },
+    {
+      label: "4,096 distinct trigger-dense values, JSON array",
+      request: post(
+        "application/json",
+        array((i) => `<a'$(\`;|{${i}`),
+      ),
+    },
+    {
+      label: "4,096 distinct URLs, JSON array",
+      request: post(
+        "application/json",
+        array((i) => `http://a${i}`),
+      ),
+    },
+  ];
+}
+
+const BUILT = new Map<number, AdversarialCase[]>();
+
 /**
  * Every text as a JSON field, a form field and a raw XML body, each body at most
  * `cap` bytes (the WAF's inspection cap: a longer body is refused before the engine
- * runs). What an attacker can make one request cost.
+ * runs), and the bodies of distinct short fields. What an attacker can make one
+ * request cost.
  */
 export function adversarialBodies(cap: number): AdversarialCase[] {
-  const cases: AdversarialCase[] = [];
+  // Built once per cap: the bench worker answers one body per call, and building all of them is most of a call.
+  const built = BUILT.get(cap);
+  if (built !== undefined) return built;
+  const cases: AdversarialCase[] = fieldBodies(cap);
   for (const { label, text } of adversarialTexts(cap)) {
     cases.push(
       {
@@ -192,5 +277,6 @@ export function adversarialBodies(cap: number): AdversarialCase[] {
       },
     );
   }
+  BUILT.set(cap, cases);
   return cases;
 }

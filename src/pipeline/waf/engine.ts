@@ -5,11 +5,18 @@
  * matches add up (anomaly scoring). A value made only of characters no rule
  * needs (letters, digits, a few separators) runs only the few rules that can
  * match such a value, and those first as one combined regex (the plain gate):
- * most values of ordinary requests stop there. A long value (2 KiB or more) runs
- * its pattern rules through the prefilter (prefilter.ts): a rule whose required
- * characters are absent is skipped, one whose triggers are sparse runs only on
- * slices around them, with the verdicts of a run over the whole value; a body of
- * near-misses at the inspection cap cannot make every rule read all of it.
+ * most values of ordinary requests stop there.
+ *
+ * What an adversarial body cannot make every rule do (each shortcut a necessary
+ * condition of a match, so the verdicts stay those of every rule on every value):
+ * - a value runs only the rules whose needed characters it holds (a list per mask
+ *   of those characters, built once), and not a pattern one of whose required
+ *   characters is missing from each alternative (prefilter.ts `canMatch`, one bit
+ *   per character from the pass that reads the value anyway);
+ * - a long value (2 KiB or more) runs a pattern rule whose triggers are sparse only
+ *   on slices around them (prefilter.ts `windowedMatch`);
+ * - a value repeated across a body's fields (32 characters or more) is judged once.
+ * The tokenizer rules have their own (sql-tokens.ts, shell.ts, hosts.ts).
  *
  * It runs on every request, so the common case allocates little: the path and
  * the headers are inspected without building target objects (one is built only
@@ -21,7 +28,7 @@
  * `limit`, which the stage answers with 413 `inspection_limit_exceeded`.
  */
 import { normalise } from "./normalise";
-import { patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
+import { canMatch, patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
 import { addBody, addPairs, INSPECTION_LIMITS, isInspectedHeader } from "./targets";
 import type {
@@ -70,17 +77,61 @@ function limitMatch(limit: InspectionLimit, target: string): WafMatch {
  */
 type PlainGate = RegExp | "none" | "all";
 
+/**
+ * A rule as the scan loop reads it. Rules are object literals of several shapes (a
+ * pattern, an `accept`, a `detect`, optional fields); read through one class, every
+ * load in the loop that runs for each rule on each value stays monomorphic: on a body
+ * of thousands of short values, polymorphic loads cost more than the rules' own work.
+ */
+class Check {
+  readonly rule: ValueRule;
+  /** The rule's `needs` as a bit mask (0: none declared). */
+  readonly need: number;
+  /** Its pattern's shape (prefilter.ts); undefined when it has none or the prefilter is off. */
+  readonly shape: PatternShape | undefined;
+  readonly pattern: RegExp | undefined;
+  readonly accept: ((token: string) => boolean) | undefined;
+  readonly detect: ((value: string) => boolean) | undefined;
+
+  constructor(rule: ValueRule, need: number, shape: PatternShape | undefined) {
+    this.rule = rule;
+    this.need = need;
+    this.shape = shape;
+    this.pattern = rule.pattern;
+    this.accept = rule.accept;
+    this.detect = rule.detect;
+  }
+}
+
 /** The rules of one target kind, with their `needs` masks in a parallel array (no map lookup per rule). */
 interface KindTable {
   readonly rules: readonly ValueRule[];
-  readonly needs: Uint32Array;
+  readonly checks: readonly Check[];
   readonly plain: readonly ValueRule[];
   readonly plainNeeds: Uint32Array;
+  readonly plainChecks: readonly Check[];
   /** Built lazily per mask of the needed characters a plain value holds (at most 2^6: `@ . / _ - +`). */
   readonly plainGates: Map<number, PlainGate>;
-  /** Each rule's pattern shape for long values (prefilter.ts), parallel to `rules` and `plain`; empty when off. */
-  readonly shapes: readonly (PatternShape | undefined)[];
-  readonly plainShapes: readonly (PatternShape | undefined)[];
+  /**
+   * Per mask of a value (its needed characters, NOT_PLAIN), the checks whose `needs` it
+   * meets: a value runs through those alone, not through every rule of its kind.
+   * Built lazily, at most CANDIDATE_MASKS of them.
+   */
+  readonly candidates: Map<number, readonly Check[]>;
+}
+
+// Masks whose candidate lists are kept per table: an attacker who sends many masks gets the
+// lists computed each time beyond this, as every value was before, not an unbounded map.
+const CANDIDATE_MASKS = 2048;
+
+/** The checks of `table` a value with `mask` can meet (its `needs`), in table order. */
+function candidatesFor(table: KindTable, mask: number): readonly Check[] {
+  const cached = table.candidates.get(mask);
+  if (cached !== undefined) return cached;
+  const checks = (mask & NOT_PLAIN) === 0 ? table.plainChecks : table.checks;
+  const list = checks.filter((c) => c.need === 0 || (c.need & mask) !== 0);
+  if (table.candidates.size < CANDIDATE_MASKS) table.candidates.set(mask, list);
+  return list;
 }
 
 /** Rules of one paranoia level, grouped by the target kind they read. */
@@ -110,14 +161,22 @@ const PLAIN = /^[\w .,@+/-]*$/;
 const PLAIN_CHAR = new Uint8Array(128);
 for (let c = 0; c < 128; c++) PLAIN_CHAR[c] = PLAIN.test(String.fromCharCode(c)) ? 1 : 0;
 
-/** The bits of the needed characters `value` contains, and NOT_PLAIN unless it matches PLAIN: one pass. */
+// The ASCII characters of the value `charMask` read last, one bit each (for canMatch).
+const PRESENT = new Uint32Array(4);
+
+/**
+ * The bits of the needed characters `value` contains, and NOT_PLAIN unless it matches
+ * PLAIN: one pass, which also fills PRESENT.
+ */
 function charMask(value: string): number {
   let mask = 0;
+  PRESENT.fill(0);
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 128) {
       mask |= NEED_BIT[c] ?? 0;
       if (PLAIN_CHAR[c] === 0) mask |= NOT_PLAIN;
+      PRESENT[c >> 5] = (PRESENT[c >> 5] ?? 0) | (1 << (c & 31));
     } else {
       mask |= NOT_PLAIN;
     }
@@ -170,14 +229,15 @@ function kindTable(
   needs: ReadonlyMap<ValueRule, number>,
   prefilter: boolean,
 ): KindTable {
+  const check = (r: ValueRule): Check => new Check(r, needs.get(r) ?? 0, prefilter ? shapeOf(r) : undefined);
   return {
     rules,
-    needs: Uint32Array.from(rules, (r) => needs.get(r) ?? 0),
+    checks: rules.map(check),
     plain,
     plainNeeds: Uint32Array.from(plain, (r) => needs.get(r) ?? 0),
+    plainChecks: plain.map(check),
     plainGates: new Map(),
-    shapes: prefilter ? rules.map(shapeOf) : [],
-    plainShapes: prefilter ? plain.map(shapeOf) : [],
+    candidates: new Map(),
   };
 }
 
@@ -256,19 +316,20 @@ function accepted(pattern: RegExp, accept: (token: string) => boolean, value: st
 }
 
 /**
- * True when `rule` matches `value`. On a long value (`profile` set) a pattern with a
- * shape runs only where it can match (prefilter.ts), with the same verdict.
+ * True when the rule of `check` matches `value`. On a long value (`profile` set) a
+ * pattern with a shape runs only where it can match (prefilter.ts), with the same verdict.
  */
-function ruleMatches(rule: ValueRule, shape: PatternShape | undefined, value: string, profile: ValueProfile | undefined): boolean {
-  const pattern = rule.pattern;
-  const accept = rule.accept;
+function ruleMatches(check: Check, value: string, profile: ValueProfile | undefined): boolean {
+  const pattern = check.pattern;
+  const accept = check.accept;
+  const shape = check.shape;
   if (shape !== undefined && profile !== undefined) {
     const windowed = windowedMatch(shape, value, profile, accept === undefined ? matchesAlways : (m) => accept(m[1] ?? ""));
     if (windowed !== undefined) return windowed;
   }
   if (accept !== undefined && pattern !== undefined) return accepted(pattern, accept, value);
   if (pattern !== undefined) return pattern.test(value);
-  return rule.detect !== undefined && rule.detect(value);
+  return check.detect !== undefined && check.detect(value);
 }
 const matchesAlways = (): boolean => true;
 
@@ -310,10 +371,68 @@ class Facts implements RequestFacts {
 }
 
 /**
+ * The value rules of `kind` that match `value` (a value within the length limit),
+ * in table order; `undefined` when none does. Depends on nothing but the two, so a
+ * value repeated across a request's targets is judged once (see scanAll).
+ */
+function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string): ValueRule[] | undefined {
+  const table = tables[kind];
+  const present = charMask(value);
+  if ((present & NOT_PLAIN) === 0) {
+    const gate = plainGate(table, present);
+    if (gate === "none") return undefined;
+    // No rule can match: the common case for ids, names and paths, one regex test.
+    if (gate !== "all" && !gate.test(value)) return undefined;
+  }
+  // The rules whose `needs` the value meets (all the plain ones' for a plain value).
+  const checks = candidatesFor(table, present);
+  // Built on the first rule that uses it: one pass, only for long values.
+  let profile: ValueProfile | undefined;
+  const long = value.length >= PREFILTER_LENGTH;
+  let found: ValueRule[] | undefined;
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i];
+    if (check === undefined) continue;
+    // A pattern whose every alternative needs a character the value lacks is not run at all.
+    const shape = check.shape;
+    if (shape !== undefined) {
+      if (!canMatch(shape, PRESENT)) continue;
+      if (long) profile ??= profileValue(value);
+    }
+    if (ruleMatches(check, value, profile)) (found ??= []).push(check.rule);
+  }
+  return found;
+}
+
+/**
+ * Appends the matches of `rules` on a value to `matches` (created on the first match,
+ * returned). `target` is the value's target when it exists already; else one is built
+ * from `name` and `field` (for a header, `field` is its name and the target's name
+ * `header.<name>`). A route's exclusions drop a rule's match on a field here.
+ */
+function record(
+  rules: readonly ValueRule[],
+  kind: TargetKind,
+  value: string,
+  name: string,
+  field: string,
+  target: Target | undefined,
+  excluded: ExclusionTest | undefined,
+  matches: WafMatch[] | undefined,
+): WafMatch[] | undefined {
+  let found = matches;
+  const seen = target ?? { name: kind === "header" ? `header.${field}` : name, kind, field, value };
+  for (const rule of rules) {
+    if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
+    const logged = kind === "secret" ? REDACTED : value;
+    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value: logged });
+  }
+  return found;
+}
+
+/**
  * Runs the value rules of `kind` on `value`, appending to `matches` (created on
- * the first match, returned). `target` is the value's target when it exists
- * already; else one is built from `name` and `field` on a match (for a header,
- * `field` is its name and the target's name `header.<name>`).
+ * the first match, returned); see {@link record} for `target`, `name` and `field`.
  */
 function scan(
   tables: CompiledRules["tables"],
@@ -330,39 +449,19 @@ function scan(
     (matches ??= []).push(limitMatch("length", kind === "header" ? `header.${field}` : name));
     return matches;
   }
-  const table = tables[kind];
-  const present = charMask(value);
-  let rules = table.rules;
-  let needs = table.needs;
-  let shapes = table.shapes;
-  if ((present & NOT_PLAIN) === 0) {
-    const gate = plainGate(table, present);
-    if (gate === "none") return matches;
-    // No rule can match: the common case for ids, names and paths, one regex test.
-    if (gate !== "all" && !gate.test(value)) return matches;
-    rules = table.plain;
-    needs = table.plainNeeds;
-    shapes = table.plainShapes;
-  }
-  // Built on the first rule that uses it: one pass, only for long values.
-  let profile: ValueProfile | undefined;
-  const long = value.length >= PREFILTER_LENGTH && shapes.length > 0;
-  let found = matches;
-  let seen = target;
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    const need = needs[i] ?? 0;
-    if (rule === undefined || (need !== 0 && (need & present) === 0)) continue;
-    const shape = long ? shapes[i] : undefined;
-    if (shape !== undefined) profile ??= profileValue(value);
-    if (!ruleMatches(rule, shape, value, profile)) continue;
-    seen ??= { name: kind === "header" ? `header.${field}` : name, kind, field, value };
-    if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
-    const logged = kind === "secret" ? REDACTED : value;
-    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value: logged });
-  }
-  return found;
+  const rules = matchingRules(tables, kind, value);
+  return rules === undefined ? matches : record(rules, kind, value, name, field, target, excluded, matches);
 }
+
+// From this many targets on (a query, a cookie header, a body), a value seen before in the
+// same list is not judged again: an adversarial body repeats a few near-miss values
+// thousands of times. Fewer targets cost less than the memo's map; so do short values (a
+// body of thousands of distinct short values would pay for the map and never use it, and
+// the same short value repeated costs no more to judge each time than distinct ones).
+const MEMO_TARGETS = 16;
+const MEMO_LENGTH = 32;
+// What the memo holds for a value no rule matched.
+const NONE_MATCHED: readonly ValueRule[] = Object.freeze([]);
 
 function scanAll(
   tables: CompiledRules["tables"],
@@ -371,7 +470,26 @@ function scanAll(
   matches: WafMatch[] | undefined,
 ): WafMatch[] | undefined {
   let found = matches;
-  for (const t of targets) found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
+  if (targets.length < MEMO_TARGETS) {
+    for (const t of targets) found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
+    return found;
+  }
+  // Per kind (the rules that run depend on it), the rules each value matched.
+  const memo = new Map<TargetKind, Map<string, readonly ValueRule[]>>();
+  for (const t of targets) {
+    if (t.value.length > INSPECTION_LIMITS.length || t.value.length < MEMO_LENGTH) {
+      found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
+      continue;
+    }
+    let judged = memo.get(t.kind);
+    if (judged === undefined) memo.set(t.kind, (judged = new Map<string, readonly ValueRule[]>()));
+    let rules = judged.get(t.value);
+    if (rules === undefined) {
+      rules = matchingRules(tables, t.kind, t.value) ?? NONE_MATCHED;
+      judged.set(t.value, rules);
+    }
+    if (rules.length > 0) found = record(rules, t.kind, t.value, t.name, t.field, t, excluded, found);
+  }
   return found;
 }
 

@@ -7,7 +7,6 @@
  */
 
 const MAX_PASSES = 3;
-const HEX = /^[0-9a-f]$/i;
 // `\u0061`, `\u{61}` (one to six digits) and `\x61`: JavaScript string and identifier escapes.
 const JS_ESCAPE = /\\(?:u([0-9a-f]{4})|u\{([0-9a-f]{1,6})\}|x([0-9a-f]{2}))/gi;
 // Named references an attacker spells ASCII with (HTML5 names, looked up lower-cased).
@@ -60,10 +59,14 @@ const LEGACY_PREFIXES = ["quot", "amp", "lt", "gt"] as const;
 // Longest name worth reading: no name above is longer; a longer run is text, not a reference.
 const MAX_NAME = 16;
 
+/** The value of the hex digit `c` (a character code), -1 for none. */
+const hexValue = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+
+/** The byte the two hex digits at `i` spell, -1 when they are not two hex digits. */
 const hexAt = (s: string, i: number): number => {
-  const a = s[i];
-  const b = s[i + 1];
-  return a !== undefined && b !== undefined && HEX.test(a) && HEX.test(b) ? parseInt(a + b, 16) : -1;
+  const a = hexValue(s.charCodeAt(i));
+  const b = hexValue(s.charCodeAt(i + 1));
+  return a < 0 || b < 0 ? -1 : a * 16 + b;
 };
 
 /**
@@ -99,36 +102,52 @@ function utf8(bytes: readonly number[]): string {
   return out;
 }
 
-/** One percent-decoding pass (`%XX` runs as UTF-8, `%uXXXX`, optionally `+` as space). */
+/**
+ * One percent-decoding pass (`%XX` runs as UTF-8, `%uXXXX`, optionally `+` as space).
+ * The text between escapes is copied a run at a time, not a character at a time: a
+ * value at the inspection cap with one `%` in it is decoded with one copy.
+ */
 export function percentDecodeOnce(s: string, plusAsSpace: boolean): string {
   let out = "";
   let bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i] ?? "";
-    if (ch === "%") {
-      const byte = hexAt(s, i + 1);
-      if (byte >= 0) {
-        bytes.push(byte);
-        i += 2;
-        continue;
-      }
-      if ((s[i + 1] === "u" || s[i + 1] === "U") && hexAt(s, i + 2) >= 0 && hexAt(s, i + 4) >= 0) {
-        if (bytes.length > 0) {
-          out += utf8(bytes);
-          bytes = [];
-        }
-        out += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16));
-        i += 5;
-        continue;
-      }
-    }
+  // Where the run of characters copied as they are starts; pending `bytes` come before it.
+  let run = 0;
+  const flush = (to: number): void => {
     if (bytes.length > 0) {
       out += utf8(bytes);
       bytes = [];
     }
-    out += plusAsSpace && ch === "+" ? " " : ch;
+    if (run < to) out += s.slice(run, to);
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37) {
+      const byte = hexAt(s, i + 1);
+      if (byte >= 0) {
+        // Bytes next to each other decode together (a UTF-8 sequence): only a run between them flushes them.
+        if (run < i) flush(i);
+        bytes.push(byte);
+        i += 2;
+        run = i + 1;
+        continue;
+      }
+      const u = s.charCodeAt(i + 1);
+      if ((u === 117 || u === 85) && hexAt(s, i + 2) >= 0 && hexAt(s, i + 4) >= 0) {
+        flush(i);
+        out += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16));
+        i += 5;
+        run = i + 1;
+      }
+      // A `%` that starts no escape is copied as it is, with its run.
+      continue;
+    }
+    if (plusAsSpace && c === 43) {
+      flush(i);
+      out += " ";
+      run = i + 1;
+    }
   }
-  if (bytes.length > 0) out += utf8(bytes);
+  flush(s.length);
   return out;
 }
 

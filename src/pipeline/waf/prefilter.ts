@@ -10,10 +10,12 @@
  *
  * So each pattern is read once, at compile time, into a {@link PatternShape}: per
  * top-level alternative the character sets of which every match holds one (`required`),
- * and how far one attempt may read from where it starts (`reach`). Per long value,
- * one pass counts each ASCII character and lists its positions (a {@link ValueProfile}).
- * Then a rule whose every alternative lacks a required character is skipped, and a
- * rule whose triggers are sparse runs only on slices around them. Each slice holds
+ * and how far one attempt may read from where it starts (`reach`). A rule whose every
+ * alternative lacks a required character is skipped, on a value of any length
+ * ({@link canMatch}, from one bit per character the value holds). Per long value, one
+ * pass counts each ASCII character, and its positions are listed when a rule needs
+ * them (a {@link ValueProfile}): a rule whose triggers are sparse runs only on slices
+ * around them. Each slice holds
  * everything an attempt at one of its candidate start positions can read, so the
  * regex does at those positions exactly what it does on the whole value; the
  * matches are walked in the same order as a global regex over the whole value
@@ -29,6 +31,8 @@ type CodeSet = readonly number[];
 export interface PatternShape {
   /** Per top-level alternative: the sets each of its matches intersects (empty: no requirement known). */
   readonly alternatives: readonly (readonly CodeSet[])[];
+  /** The same sets as bit masks over ASCII (four 32-bit words per set, the sets of one alternative in a row), for {@link canMatch}. */
+  readonly masks: readonly Uint32Array[];
   /** Characters one attempt may read from its start (lookaheads included); Infinity when unbounded. */
   readonly reach: number;
   /** A global copy of the pattern, run on slices (the rule's own pattern keeps its state untouched). */
@@ -281,35 +285,93 @@ export function patternShape(pattern: RegExp): PatternShape | undefined {
   }
   return {
     alternatives: infos.map((info) => info.required),
+    masks: infos.map((info) => {
+      const words = new Uint32Array(4 * info.required.length);
+      info.required.forEach((set, k) => {
+        for (const c of set) words[4 * k + (c >> 5)] = (words[4 * k + (c >> 5)] ?? 0) | (1 << (c & 31));
+      });
+      return words;
+    }),
     reach: Math.max(...infos.map((info) => info.reach)),
     global: new RegExp(pattern.source, "g"),
   };
 }
 
-/** Per long value: how often each ASCII character occurs, and where (positions grouped by character). */
-export interface ValueProfile {
-  readonly counts: Uint32Array;
-  /** Start of each character's positions in `positions` (129 entries). */
-  readonly starts: Uint32Array;
-  readonly positions: Uint32Array;
+/**
+ * False when no alternative of `shape` can match a value holding only the ASCII
+ * characters of `present` (one bit each, four 32-bit words): each alternative lacks
+ * every character of one of its required sets. What `windowedMatch` concludes from
+ * a long value's counts ("none"), from one pass's bits: a value of any length whose
+ * characters rule a pattern out skips it, with no call into the regex.
+ */
+export function canMatch(shape: PatternShape, present: Uint32Array): boolean {
+  const p0 = present[0] ?? 0;
+  const p1 = present[1] ?? 0;
+  const p2 = present[2] ?? 0;
+  const p3 = present[3] ?? 0;
+  for (const sets of shape.masks) {
+    let all = true;
+    for (let k = 0; k < sets.length && all; k += 4)
+      all =
+        ((sets[k] ?? 0) & p0) !== 0 ||
+        ((sets[k + 1] ?? 0) & p1) !== 0 ||
+        ((sets[k + 2] ?? 0) & p2) !== 0 ||
+        ((sets[k + 3] ?? 0) & p3) !== 0;
+    if (all) return true;
+  }
+  return false;
 }
 
-/** One counting pass and one placing pass: linear in the value. */
+/**
+ * Per long value: how often each ASCII character occurs, and where (positions grouped
+ * by character). The positions are placed on first use: a value whose triggers are
+ * all absent or all dense (every rule runs whole or not at all) needs the counts only.
+ */
+export class ValueProfile {
+  readonly counts = new Uint32Array(128);
+  readonly #value: string;
+  #starts: Uint32Array | undefined;
+  #positions: Uint32Array | undefined;
+
+  /** One counting pass: linear in the value. */
+  constructor(value: string) {
+    this.#value = value;
+    const counts = this.counts;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 128) counts[c] = (counts[c] ?? 0) + 1;
+    }
+  }
+
+  /** Start of each character's positions in `positions` (129 entries). */
+  get starts(): Uint32Array {
+    return this.#starts ?? this.#place().starts;
+  }
+
+  get positions(): Uint32Array {
+    return this.#positions ?? this.#place().positions;
+  }
+
+  /** One placing pass: linear in the value. */
+  #place(): { starts: Uint32Array; positions: Uint32Array } {
+    const value = this.#value;
+    const starts = new Uint32Array(129);
+    for (let c = 0; c < 128; c++) starts[c + 1] = (starts[c] ?? 0) + (this.counts[c] ?? 0);
+    const positions = new Uint32Array(starts[128] ?? 0);
+    const next = starts.slice(0, 128);
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 128) positions[(next[c] = (next[c] ?? 0) + 1) - 1] = i;
+    }
+    this.#starts = starts;
+    this.#positions = positions;
+    return { starts, positions };
+  }
+}
+
+/** The profile of a long value (see {@link ValueProfile}). */
 export function profileValue(value: string): ValueProfile {
-  const counts = new Uint32Array(128);
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 128) counts[c] = (counts[c] ?? 0) + 1;
-  }
-  const starts = new Uint32Array(129);
-  for (let c = 0; c < 128; c++) starts[c + 1] = (starts[c] ?? 0) + (counts[c] ?? 0);
-  const positions = new Uint32Array(starts[128] ?? 0);
-  const next = starts.slice(0, 128);
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 128) positions[(next[c] = (next[c] ?? 0) + 1) - 1] = i;
-  }
-  return { counts, starts, positions };
+  return new ValueProfile(value);
 }
 
 const countOf = (set: CodeSet, counts: Uint32Array): number => set.reduce((n, c) => n + (counts[c] ?? 0), 0);

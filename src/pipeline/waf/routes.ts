@@ -20,6 +20,11 @@ export const WAF_ROUTE: unique symbol = Symbol("rampart.waf-route");
 export interface WafRouteFacts {
   readonly bodyLimit: number;
   readonly exclude: readonly WafExclusion[];
+  /**
+   * `opaque`: the route streams its body, a file, to its handler (`defineRoute`'s
+   * `body: "stream"`): the body is not read or inspected; everything else is.
+   */
+  readonly body?: "opaque";
 }
 
 /** A route as the OpenAPI registry lists it, after mounting. */
@@ -31,6 +36,8 @@ export interface RegisteredDefinition {
 /** The route facts for a request, found by method and path. */
 export interface WafRoute {
   readonly bodyLimit: number;
+  /** The body is a file the route streams (see {@link WafRouteFacts}): not read here. */
+  readonly opaqueBody: boolean;
   /** `undefined` when the route excludes nothing. */
   readonly excluded: ExclusionTest | undefined;
 }
@@ -86,6 +93,7 @@ export function wafRouteIndex(defaultBodyLimit: number): WafRouteIndex {
         const path = route.path.replace(/\{([^}/]{1,100})\}/g, ":$1");
         next.add(route.method.toUpperCase(), path, {
           bodyLimit: facts?.bodyLimit ?? defaultBodyLimit,
+          opaqueBody: facts?.body === "opaque",
           excluded: exclusionTest(facts?.exclude ?? []),
         });
       }

@@ -162,7 +162,8 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
     if (stream !== null) {
       // No route, no reader: a body the router will refuse (404/405) is not worth reading.
       const route = options.routes.match(request.method, c.req.path);
-      if (route !== undefined) return withBody(c, raw, route, request);
+      // A route that streams a file declared it (defineRoute's `body: "stream"`): everything but its bytes is inspected.
+      if (route !== undefined && !route.opaqueBody) return withBody(c, raw, route, request);
       check(c, request, null);
       return undefined;
     }

@@ -167,6 +167,8 @@ function concatenationBefore(v: string, end: number): string | undefined {
 
 /** True when a call's callee is string literals concatenated into a code function's name. */
 export function callsConcatenatedName(value: string): boolean {
+  // A concatenation is of quoted literals: without a quote, no callee can be one.
+  if (!value.includes("'") && !value.includes('"')) return false;
   for (let p = value.indexOf("("); p >= 0; p = value.indexOf("(", p + 1)) {
     let i = p;
     while (isSpace(value[i - 1])) i--;

@@ -141,6 +141,19 @@ function wildcardDnsInternal(host: string): boolean {
 // Full stops of other scripts that IDNA (and so a URL parser) reads as `.`: ideographic, full-width, half-width.
 const OTHER_DOTS = /[\u3002\uff0e\uff61]/g;
 
+// The last labels of every name above (`localhost`, `internal`, `io`, `me`, …): a host whose
+// last label is none of these can only be internal as an address (checked below). A long value
+// holds thousands of authorities (`http://a` repeated); most are ruled out here, with no parse.
+const lastLabel = (name: string): string => name.slice(name.lastIndexOf(".") + 1);
+const NAME_ENDINGS: ReadonlySet<string> = new Set([...NAMES, ...SUFFIXES, ...LOOPBACK_NAMES, ...ADDRESS_IN_NAME].map(lastLabel));
+// What every IPv4 spelling `ipv4` accepts looks like: each part (decimal, `0x` hex, `0` octal)
+// starts with a digit, and holds only hex digits and `x`.
+const IPV4_SPELLING = /^\d[0-9a-fx.]*$/;
+
+// The last authority judged, and its answer (see isInternalHost).
+let lastAuthority: string | undefined;
+let lastAnswer = false;
+
 /**
  * True when `authority` (a URL's host, maybe with a port) names an internal address.
  *
@@ -151,15 +164,32 @@ const OTHER_DOTS = /[\u3002\uff0e\uff61]/g;
  * ```
  */
 export function isInternalHost(authority: string): boolean {
-  let host = authority.toLowerCase().replace(OTHER_DOTS, ".");
+  // A long value names the same host again and again: the last answer is kept.
+  if (authority === lastAuthority) return lastAnswer;
+  lastAnswer = internalHost(authority);
+  lastAuthority = authority;
+  return lastAnswer;
+}
+/** True when `text` holds a character past ASCII (the only ones OTHER_DOTS can be). */
+function beyondAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return true;
+  return false;
+}
+
+function internalHost(authority: string): boolean {
+  const lower = authority.toLowerCase();
+  let host = beyondAscii(lower) ? lower.replace(OTHER_DOTS, ".") : lower;
   if (host.startsWith("[")) {
     const end = host.indexOf("]");
     return internalV6(host.slice(1, end < 0 ? host.length : end));
   }
   const colon = host.indexOf(":");
   if (colon >= 0) host = host.slice(0, colon);
-  host = host.replace(/\.$/, "");
-  if (NAMES.has(host) || SUFFIXES.some((s) => host.endsWith(s)) || wildcardDnsInternal(host)) return true;
+  if (host.endsWith(".")) host = host.slice(0, -1);
+  // A name can only match where its last label is one of theirs; an address only where it is spelt like one.
+  if (NAME_ENDINGS.has(lastLabel(host)) && (NAMES.has(host) || SUFFIXES.some((s) => host.endsWith(s)) || wildcardDnsInternal(host)))
+    return true;
+  if (!IPV4_SPELLING.test(host)) return false;
   const v4 = ipv4(host);
   return v4 !== undefined && internalV4(v4);
 }

@@ -182,9 +182,11 @@ const GADGET_NAMES: ReadonlySet<string> = new Set(
     .toLowerCase()
     .split(" "),
 );
-// The roots a dotted name must start with to be one of the above (the plain values' gate).
+// What every value namesJavaGadget accepts holds (a necessary condition, rule 1202's gate): a
+// dotted name starts after no word character (a dot may stand before it: `..java.lang.runtime`)
+// with the first segment of a dangerous class or package, or a gadget's name holds one of these words.
 const CLASS_GATE =
-  /(?:^|[^\w$.])(?:java|javax|jdk|sun|com|org|groovy|bsh|clojure|ognl|freemarker|javassist|net|ch)\.[a-z_$]|transformer|closure|factory|lazymap|transformedmap|impl|processbuilder|scriptenginemanager|urlclassloader|handler|exception|datasource/;
+  /(?:^|[^\w$])(?:java|javax|jdk|sun|com|org|groovy|bsh|clojure|ognl|freemarker|javassist|net|ch)\.|transformer|closure|factory|lazymap|transformedmap|impl|processbuilder|scriptenginemanager|urlclassloader|handler|exception|datasource/;
 // A dotted name (`java.lang.runtime`); what follows decides whether it is a stack frame.
 const DOTTED = /[a-z_$][\w$.]{2,400}/g;
 // `name(File.java:12)`, `(Native Method)`, `(Unknown Source)`: a stack frame quoted in a note.
@@ -208,6 +210,8 @@ function isDangerousClassName(name: string): boolean {
 
 /** True when `value` names a dangerous Java class outside a quoted stack frame or dependency coordinate. */
 export function namesJavaGadget(value: string): boolean {
+  // One scan for what any match needs, before a scan of every word.
+  if (!CLASS_GATE.test(value)) return false;
   DOTTED.lastIndex = 0;
   for (let m = DOTTED.exec(value); m !== null; m = DOTTED.exec(value)) {
     // Most words of prose: without a dot only a gadget's own name can count (a set lookup, before any other work).

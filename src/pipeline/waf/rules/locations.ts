@@ -90,13 +90,36 @@ export function canonicalPath(token: string): string {
   return token.replace(EXOTIC_SEPARATOR, "/").replace(EMPTY_SEGMENTS, "/");
 }
 
+// The last value read whole, its whole token and that token's canonical path: seven rules read
+// the same value one after the other (a body of thousands of URLs would read each seven times).
+let lastValue: string | undefined;
+let lastToken: string | undefined;
+let lastPath: string | undefined;
+
+/** `wholeToken(value)`, kept for the next rule that reads the same value. */
+function tokenOf(value: string): string | undefined {
+  if (value !== lastValue) {
+    lastValue = value;
+    lastToken = wholeToken(value);
+    lastPath = undefined;
+  }
+  return lastToken;
+}
+
+/** The canonical path of `tokenOf(value)`, kept likewise. */
+function pathOf(value: string, token: string): string {
+  if (value !== lastValue || lastToken !== token) return canonicalPath(token);
+  lastPath ??= canonicalPath(token);
+  return lastPath;
+}
+
 const asWhole =
   (pattern: RegExp) =>
   (value: string): boolean => {
-    const token = wholeToken(value);
+    const token = tokenOf(value);
     if (token === undefined) return false;
     if (pattern.test(token)) return true;
-    const path = canonicalPath(token);
+    const path = pathOf(value, token);
     return path !== token && pattern.test(path);
   };
 
@@ -143,7 +166,7 @@ function someInternalAuthority(authority: RegExp, text: string): boolean {
  * ```
  */
 export function internalUrl(value: string): boolean {
-  const token = wholeToken(value);
+  const token = tokenOf(value);
   if (token === undefined) return false;
   if (token.includes("//") && someInternalAuthority(URL_AUTHORITY, token)) return true;
   const host = LENIENT_URL.exec(token)?.[1];

@@ -27,8 +27,6 @@ const HTML_TAGS: ReadonlySet<string> = new Set(
 
 const OPEN_TAG = /<\s{0,5}(?:[a-z]{1,10}:)?([a-z][a-z0-9]{0,20})(?![a-z0-9])/g;
 const CLOSE_TAG = /<\s{0,5}\/\s{0,5}(?:[a-z]{1,10}:)?([a-z][a-z0-9]{0,20})/g;
-// Where a tag's inside ends: the next angle bracket.
-const TAG_END = /[<>]/;
 const ATTRIBUTE_SEPARATOR = /[\s/]+/;
 // A dialog or eval call: a template literal, an entity-encoded parenthesis, or an argument list (bounded).
 const CALL = /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript)\s{0,5}(\x60|&lpar;|\([^)]{0,60})/g;
@@ -82,19 +80,27 @@ export const MARKUP_PATTERNS: readonly RegExp[] = [
   ACTIVE_DATA,
 ];
 
-/** What a tag's inside (after its name) sets: an attribute (`src=x`, `/onload=`), an event handler among them. */
-function attributesOf(after: string): { readonly sets: boolean; readonly handler: boolean } {
-  const cut = after.slice(0, 200);
-  const end = cut.search(TAG_END);
-  const inside = end < 0 ? cut : cut.slice(0, end);
-  const eq = inside.indexOf("=");
-  if (eq < 0) return { sets: false, handler: false };
-  const before = inside.slice(0, eq).trimEnd();
-  const names = before.split(ATTRIBUTE_SEPARATOR).filter((w) => w !== "");
-  // One or two words before `=`: a tag's attributes; more is a sentence that happens to hold a `=`,
-  // unless the word before it is an event handler (`<input readonly disabled autofocus onfocus=`).
-  return { sets: names.length >= 1 && names.length <= 2, handler: EVENT_HANDLER.test(before) };
+/**
+ * What a tag's inside (the 200 characters after its name at `from`, up to the next angle
+ * bracket) holds before its first `=`: undefined when it holds no `=`. Read in place: a
+ * long value of tags without one (`<a <a <a`) copies nothing.
+ */
+function beforeAttribute(value: string, from: number): string | undefined {
+  const limit = Math.min(value.length, from + 200);
+  for (let k = from; k < limit; k++) {
+    const c = value.charCodeAt(k);
+    // An angle bracket ends the inside first: no `=` in it.
+    if (c === 60 || c === 62) return undefined;
+    if (c === 61) return value.slice(from, k).trimEnd();
+  }
+  return undefined;
 }
+
+/** One or two words before `=`: a tag's attributes; more is a sentence that happens to hold a `=`. */
+const setsAttribute = (before: string): boolean => {
+  const names = before.split(ATTRIBUTE_SEPARATOR).filter((w) => w !== "");
+  return names.length >= 1 && names.length <= 2;
+};
 
 /**
  * True when `value` holds a script-capable element: a tag with an attribute, or one closed later.
@@ -116,9 +122,11 @@ export function htmlElement(value: string): boolean {
     const tag = m[1] ?? "";
     const known = HTML_TAGS.has(tag);
     if (known && closed?.has(tag) === true) return true;
-    const attributes = attributesOf(value.slice(OPEN_TAG.lastIndex));
-    // A handler runs in any element (custom ones too); other attributes only matter on the tags above.
-    if (attributes.handler || (known && attributes.sets)) return true;
+    const before = beforeAttribute(value, OPEN_TAG.lastIndex);
+    if (before === undefined) continue;
+    // A handler runs in any element (custom ones too), however many words stand before it
+    // (`<input readonly disabled autofocus onfocus=`); other attributes only matter on the tags above.
+    if (EVENT_HANDLER.test(before) || (known && setsAttribute(before))) return true;
   }
   return false;
 }

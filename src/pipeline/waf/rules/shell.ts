@@ -9,16 +9,13 @@
 import type { ValueRule } from "../types";
 import { SHELL_ARGUMENT } from "./context";
 import { DOT_FILE, dotFile } from "./locations";
+import { WordTable } from "./word-table";
 
 // Unix and Windows commands that an injected shell line starts with. Matched as
 // whole tokens (basename, `.exe` dropped) against this set, not as one long
-// alternation: a set lookup cannot backtrack.
-export const isCommand = (token: string): boolean => {
-  const slash = Math.max(token.lastIndexOf("/"), token.lastIndexOf("\\"));
-  const base = slash < 0 ? token : token.slice(slash + 1);
-  return COMMANDS.has(base.endsWith(".exe") ? base.slice(0, -4) : base);
-};
-const COMMANDS: ReadonlySet<string> = new Set(
+// alternation: a set lookup cannot backtrack. The set is a word table (word-table.ts):
+// the word after each separator of a long value is looked up in place, not copied.
+const COMMANDS = new WordTable(
   [
     // Unix: shells, coreutils, admin and network tools, interpreters a one-liner runs through
     `ansible ansible-config ansible-galaxy ansible-playbook ansible-vault apt apt-get aptitude arp ash at awk aws az base32 base64 bash bg bsdtar busybox bzip2 cat cd chattr chef-client chef-vault cp chgrp chmod chown chpasswd chroot crontab csh curl dash dd dig dmesg dnf docker echo env eval exec export fg find gawk gcc gcloud gdb getent getfacl grep groupadd gunzip gzip head hexdump history hostname htop id ifconfig insmod ip iptables ipconfig irb java jobs jrunscript jshell kill killall knife ksh kubectl last lastlog less ln ls lsattr lsmod lsof ltrace lua luajit lwp-download make mawk mkdir mkfifo mknod modprobe more mount mv nano nawk nc nc.openbsd nc.traditional ncat netcat netstat nmap node nohup npm nproc nsenter nslookup nvim od openssl passwd perf perl php php-cgi pip pip3 pkill pgrep ping printenv printf ps psql pwd python python2 python2.7 python3 python3.10 python3.11 python3.12 pypy pypy3 rbash readlink redis-cli rlwrap rm rmdir rsync ruby scp screen sed service setfacl setsid sh shred sleep socat sqlite3 ss ssh ssh-keygen stdbuf strace su sudo sysctl systemctl tac tail tar tclsh tcpdump tcsh tee telnet tftp time timeout tmux top touch traceroute uname unset unshare unxz unzip uptime useradd usermod vi vim w wget who whoami xargs xxd xz xzcat yum zcat zgrep zip zless zsh zstd zstdcat`,
@@ -28,6 +25,56 @@ const COMMANDS: ReadonlySet<string> = new Set(
     .join(" ")
     .split(/\s+/),
 );
+
+/** True when `text[start, end)` names a command: its basename (after the last `/` or `\\`), `.exe` dropped, is one of COMMANDS. */
+export function isCommandAt(text: string, start: number, end: number): boolean {
+  let base = start;
+  for (let k = end - 1; k >= start; k--) {
+    const c = text.charCodeAt(k);
+    if (c === 47 || c === 92) {
+      base = k + 1;
+      break;
+    }
+  }
+  const stop = end - base >= 4 && text.startsWith(".exe", end - 4) ? end - 4 : end;
+  return COMMANDS.has(text, base, stop);
+}
+export const isCommand = (token: string): boolean => isCommandAt(token, 0, token.length);
+
+// The classes the patterns below read a command word with, per ASCII code: `[\w./\\-]` (a
+// word), and JavaScript's `\s` (ASCII part; the rest is asked of the regex itself).
+const RUN_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) RUN_CHAR[c] = /[\w./\\-]/.test(String.fromCharCode(c)) ? 1 : 0;
+const SPACE = /\s/;
+const isRunChar = (c: number): boolean => c < 128 && RUN_CHAR[c] === 1;
+/** JavaScript's `\s` at `k` (false past the end). */
+function isRegexSpace(text: string, k: number): boolean {
+  const c = text.charCodeAt(k);
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return k < text.length && SPACE.test(text.charAt(k));
+}
+
+/**
+ * Where a pattern's command word `[\w./\\-]{1,max}` starts when it follows up to
+ * `prefix` characters of `[\s(]` (and `{` when `braces`) from `q`, as a regex would
+ * read it there; -1 when no word can start there.
+ */
+function wordStart(text: string, q: number, prefix: number, braces: boolean): number {
+  let k = q;
+  while (k - q <= prefix && k < text.length) {
+    const c = text.charCodeAt(k);
+    if (c === 40 || (braces && c === 123) || isRegexSpace(text, k)) k++;
+    else break;
+  }
+  return k - q > prefix || !isRunChar(text.charCodeAt(k)) ? -1 : k;
+}
+
+/** The end of the run of `[\w./\\-]` characters from `start`, read at most `max + 1` far. */
+function runEnd(text: string, start: number, max: number): number {
+  let k = start;
+  while (k < text.length && k - start <= max && isRunChar(text.charCodeAt(k))) k++;
+  return k;
+}
 
 // A backtick span as markdown writes inline code: opened after a space, `(`, `[` or a quote and closed before one.
 const CODE_SPAN_BEFORE = /[\s([{'"*_]/;
@@ -43,11 +90,16 @@ function backtickCommand(value: string): boolean {
   while (open >= 0) {
     const close = value.indexOf("`", open + 1);
     const inside = value.slice(open + 1, close < 0 ? value.length : close);
-    const word = readWord(inside, /^[\s(]{0,3}/.exec(inside)?.[0].length ?? 0);
-    // A disguised command name (`u''n''a''m''e`) is no markdown code span.
-    if (word.disguised && isCommand(word.text)) return true;
-    const command = /^[\s(]{0,3}([\w./\\-]{1,60})/.exec(inside)?.[1];
-    if (command !== undefined && isCommand(command)) {
+    let skip = 0;
+    while (skip < 3 && (inside.charCodeAt(skip) === 40 || isRegexSpace(inside, skip))) skip++;
+    // A disguised command name (`u''n''a''m''e`) is no markdown code span. A plain word is not disguised.
+    if (plainWordEnd(inside, skip) < 0) {
+      const word = readWord(inside, skip);
+      if (word.disguised && isCommand(word.text)) return true;
+    }
+    // The command `^[\s(]{0,3}([\w./\\-]{1,60})` reads, looked up in place.
+    const start = wordStart(inside, 0, 3, false);
+    if (start >= 0 && isCommandAt(inside, start, Math.min(runEnd(inside, start, 60), start + 60))) {
       const before = value[open - 1];
       const after = close < 0 ? undefined : value[close + 1];
       const whole = value.slice(0, open).trim() === "" && (close < 0 || value.slice(close + 1).trim() === "");
@@ -108,10 +160,40 @@ const MORE_ARGUMENT =
   /[ \t]{0,5}#[ \t]{0,5}$|[ \t]{1,5}\.{1,2}(?:[ \t;|&]|$)|[ \t]{1,5}(?:tcp|udp|exec|system|openssl|unix|file|open|pty)[\w-]{0,12}:[\w./]/y;
 // After a lone `&`: an option, a path, a drive, a URL, a redirection or the end (SHELL_ARGUMENT without numbers and file names).
 const STRONG_ARGUMENT_AT = /(?![\w./\\-])[ \t]{0,5}(?:$|[;|<>()'"\r\n]|&&|-{1,2}[a-z0-9]|[/~$\\]|\.{1,2}\/|[a-z]:[\\/]|[a-z]{2,10}:\/\/)/y;
+const ARGUMENT_OR_MORE = new RegExp(`${SHELL_ARGUMENT}|${MORE_ARGUMENT.source}`, "y");
+const STRONG_OR_MORE_ARGUMENT = new RegExp(`${STRONG_ARGUMENT_AT.source}|${MORE_ARGUMENT.source}`, "y");
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+/**
+ * `word` without what `^.*[/\\]` matches (what `replace` removes: up to the last `/` or `\\`
+ * before any line terminator, which `.` does not cross), without a regex in the common case.
+ */
+const baseName = (word: string): string =>
+  LINE_TERMINATOR.test(word) ? word.replace(/^.*[/\\]/, "") : word.slice(Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\")) + 1);
 // Two quoted parts in a row inside one word (`'w'h'o'`): quotes that split a word, not a quoted word.
 const SPLIT_BY_QUOTES = /['"][^'"]{0,40}['"][^'"\s]{0,40}['"]/;
 const isSpace = (c: string | undefined): boolean => c === " " || c === "\t";
 const BREAKS = " \t\r\n;|&<>()`";
+// Per ASCII code, what readWord does with a character: 1 copies it as it is, 2 ends the word
+// there (BREAKS but the backtick, `{`, `}`, `,`), 0 may do more (quotes, escapes, expansions).
+const WORD_PART = new Uint8Array(128).fill(1);
+for (const c of " \t\r\n;|&<>(){},") WORD_PART[c.charCodeAt(0)] = 2;
+for (const c of "'\"\\^`$") WORD_PART[c.charCodeAt(0)] = 0;
+
+/**
+ * The end of the shell word at `start` when readWord would copy it as it is (no quote,
+ * escape or expansion in it, so not disguised), else -1: a word of a long value is then
+ * looked up in place, without building its text.
+ */
+function plainWordEnd(value: string, start: number): number {
+  const limit = Math.min(value.length, start + 80);
+  for (let k = start; k < limit; k++) {
+    const c = value.charCodeAt(k);
+    const part = c < 128 ? WORD_PART[c] : 1;
+    if (part === 2) return k;
+    if (part !== 1) return -1;
+  }
+  return limit;
+}
 
 /** One shell word read as a shell reads it: quotes and escapes removed, `$IFS` a blank. */
 interface ShellWord {
@@ -203,12 +285,14 @@ function skipOptions(value: string, i: number): number {
  * `loose`: after a lone `&`, which English uses between words ("Sales & type 2 accounts"),
  * a number or a file name is not enough; an option, a path, a drive or a URL is.
  */
-function commandLineAfter(value: string, command: string, end: number, loose: boolean): boolean {
-  const argument = loose ? STRONG_ARGUMENT_AT : ARGUMENT_AT;
+function commandLineAfter(value: string, word: string, end: number, loose: boolean): boolean {
+  // SHELL_ARGUMENT (or its strong form) or MORE_ARGUMENT at `end`: one sticky regex, both alternations.
+  const argument = loose ? STRONG_OR_MORE_ARGUMENT : ARGUMENT_OR_MORE;
   argument.lastIndex = end;
   if (argument.test(value)) return true;
-  MORE_ARGUMENT.lastIndex = end;
-  if (MORE_ARGUMENT.test(value)) return true;
+  const command = baseName(word);
+  // Only a wrapper or a command with sub-commands reads the next word.
+  if (!WRAPPERS.has(command) && SUBCOMMANDS[command] === undefined) return false;
   const next = readWord(value, skipOptions(value, end));
   if (next.text === "") return false;
   if (WRAPPERS.has(command) && isCommand(next.text)) return true;
@@ -218,11 +302,17 @@ function commandLineAfter(value: string, command: string, end: number, loose: bo
 /** True when a command starts at `i` (blanks, `(` and `{` skipped) as a shell would run it; `loose` as above. */
 function commandAt(value: string, i: number, loose: boolean): boolean {
   let j = i;
-  while (isSpace(value[j]) || value[j] === "(" || value[j] === "{") j++;
+  for (let c = value.charCodeAt(j); c === 32 || c === 9 || c === 40 || c === 123; c = value.charCodeAt(j)) j++;
+  const end = plainWordEnd(value, j);
+  if (end >= 0) {
+    // Most words after a separator: plain, looked up in place, copied only when they name a command.
+    if (end === j || !isCommandAt(value, j, end)) return false;
+    return commandLineAfter(value, value.slice(j, end), end, loose);
+  }
   const word = readWord(value, j);
   if (word.text === "" || !isCommand(word.text)) return false;
   // A disguised command name is never prose: nobody writes `c''at` or `who\ami` in a sentence.
-  return word.disguised || commandLineAfter(value, word.text.replace(/^.*[/\\]/, ""), word.end, loose);
+  return word.disguised || commandLineAfter(value, word.text, word.end, loose);
 }
 
 /**
@@ -232,14 +322,64 @@ function commandAt(value: string, i: number, loose: boolean): boolean {
  */
 function shellCommand(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
-    const c = value[i];
+    const c = value.charCodeAt(i);
     let next = -1;
-    if (c === ";" || c === "\n" || c === "\r") next = i + 1;
-    else if (c === "|" || c === "&") next = value[i + 1] === c ? i + 2 : i + 1;
-    else if ((c === "$" || c === "<" || c === ">") && value[i + 1] === "(") next = i + 2;
+    if (c === 59 || c === 10 || c === 13) next = i + 1;
+    else if (c === 124 || c === 38) next = value.charCodeAt(i + 1) === c ? i + 2 : i + 1;
+    else if ((c === 36 || c === 60 || c === 62) && value.charCodeAt(i + 1) === 40) next = i + 2;
     if (next < 0) continue;
-    if (commandAt(value, next, c === "&" && next === i + 1)) return true;
+    if (commandAt(value, next, c === 38 && next === i + 1)) return true;
     i = next - 1;
+  }
+  return false;
+}
+
+// Rule 501's pattern, and 502's: run (sticky) only where the word they capture names a command.
+export const SEPARATED_COMMAND = new RegExp(String.raw`(?:[;|\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})${SHELL_ARGUMENT}`, "y");
+export const SUBSTITUTED_COMMAND = /\$\([\s(]{0,3}([\w./\\-]{1,60})/y;
+
+/**
+ * Rule 501: a match of SEPARATED_COMMAND whose word is a command, as the rule's global
+ * walk of the pattern with `accept: isCommand` found it. Every match starts at a separator
+ * and captures the whole run of word characters after up to five of `[\s{(]`; a match
+ * the walk skips (inside an earlier one: only a line break among those five can start
+ * one) captures the same word. So the separator, the blanks and the word are read here
+ * as the pattern reads them, the word is looked up in a table, and only after a command
+ * does the rest of the pattern (SHELL_ARGUMENT's lookaheads) run, not at each of a long
+ * value's separators. SEPARATED_COMMAND is the pattern whole, for the ReDoS check.
+ */
+function separatedCommand(value: string): boolean {
+  for (let p = 0; p < value.length; p++) {
+    const c = value.charCodeAt(p);
+    let q: number;
+    if (c === 59 || c === 124 || c === 10 || c === 13) q = p + 1;
+    else if (c === 38 && value.charCodeAt(p + 1) === 38) q = p + 2;
+    else if (c === 38 && p === 0) q = 1;
+    else if ((c === 36 || c === 60 || c === 62) && value.charCodeAt(p + 1) === 40) q = p + 2;
+    else continue;
+    const start = wordStart(value, q, 5, true);
+    if (start < 0) continue;
+    const end = runEnd(value, start, 60);
+    // Longer than 60: the pattern's `(?![\w./\\-])` fails at every length.
+    if (end - start > 60 || !isCommandAt(value, start, end)) continue;
+    // What is left of the pattern: SHELL_ARGUMENT's lookaheads after the word.
+    ARGUMENT_AT.lastIndex = end;
+    if (ARGUMENT_AT.test(value)) return true;
+  }
+  return false;
+}
+
+/**
+ * Rule 502: `$(` then up to three of `[\s(]` and a command word (the first 60 word
+ * characters), as the global walk with `accept: isCommand` found it (no match can
+ * start inside another: `$` is in neither class).
+ */
+function substitutedCommand(value: string): boolean {
+  for (let p = value.indexOf("$("); p >= 0; p = value.indexOf("$(", p + 1)) {
+    const start = wordStart(value, p + 2, 3, false);
+    if (start < 0 || !isCommandAt(value, start, Math.min(runEnd(value, start, 60), start + 60))) continue;
+    SUBSTITUTED_COMMAND.lastIndex = p;
+    if (SUBSTITUTED_COMMAND.test(value)) return true;
   }
   return false;
 }
@@ -254,26 +394,22 @@ export const SHELL_PATTERNS: readonly RegExp[] = [
   MORE_ARGUMENT,
   STRONG_ARGUMENT_AT,
   SPLIT_BY_QUOTES,
+  ARGUMENT_OR_MORE,
+  STRONG_OR_MORE_ARGUMENT,
+  SEPARATED_COMMAND,
+  SUBSTITUTED_COMMAND,
 ];
 
 export const shellRules: readonly ValueRule[] = [
   // command after a shell separator, followed by what a command line has there (the end, an option,
   // a path, a redirection...): "; set both", "; last report on…" are English after a semicolon
-  {
-    id: 501,
-    needs: ";|\n&$<>",
-    group: "rce",
-    paranoia: 1,
-    score: 5,
-    accept: isCommand,
-    pattern: new RegExp(String.raw`(?:[;|\n\r]|&&|\$\(|^&|<\(|>\()[\s{(]{0,5}([\w./\\-]{1,60})${SHELL_ARGUMENT}`, "g"),
-  },
+  { id: 501, needs: ";|\n&$<>", group: "rce", paranoia: 1, score: 5, detect: separatedCommand },
   // a command read as a shell reads it, after a separator (`;`, `|`, `&`, `&&`, a line break) or
   // inside a substitution: quotes, escapes and empty expansions removed (`c''at`, `"who"ami`, `c\at`),
   // with a command line's arguments, a wrapped command (`nohup nc …`) or a sub-command (`net user`)
   { id: 530, needs: ";|&\n$<>", group: "rce", paranoia: 1, score: 5, detect: shellCommand },
   // command substitution running a command: `$(cmd`, or a backtick span a shell would run
-  { id: 502, needs: "$", group: "rce", paranoia: 1, score: 5, accept: isCommand, pattern: /\$\([\s(]{0,3}([\w./\\-]{1,60})/g },
+  { id: 502, needs: "$", group: "rce", paranoia: 1, score: 5, detect: substitutedCommand },
   { id: 519, needs: "`", group: "rce", paranoia: 1, score: 5, detect: backtickCommand },
   // a value that is a command line with options or paths (a `$` argument only as a command line
   // has one: `$(…)`, `$IFS`, `$HOME/…` or a variable ending the line; "Set ${HOME} in the template" is prose)

@@ -14,135 +14,214 @@
  *   `declare @x`, `into outfile`, `order by 3--`, calls that only read, stall or
  *   run (`sleep(5)`, `load_file('…')`), `case when 1=1 then`.
  */
-import { DANGEROUS, STATEMENTS, tokenize, type Token } from "./sql-tokens";
+import {
+  ALTERATION,
+  B,
+  C,
+  CLOSE,
+  COMMA,
+  COMPARISON,
+  DANGEROUS_CALL,
+  ENGLISH_CALL,
+  F,
+  K,
+  L,
+  N,
+  NONE,
+  O,
+  OBJECT,
+  OPEN,
+  S,
+  SEMI,
+  STATEMENT,
+  SYSTEM_VARIABLE,
+  tokenize,
+  V,
+  wordId,
+  type Tokens,
+} from "./sql-tokens";
 
-type Tokens = readonly Token[];
+// The words the grammar compares tokens with, by id (sql-tokens.ts knows each one).
+const w = {
+  select: wordId("select"),
+  from: wordId("from"),
+  where: wordId("where"),
+  union: wordId("union"),
+  limit: wordId("limit"),
+  into: wordId("into"),
+  waitfor: wordId("waitfor"),
+  set: wordId("set"),
+  procedure: wordId("procedure"),
+  order: wordId("order"),
+  group: wordId("group"),
+  having: wordId("having"),
+  execute: wordId("execute"),
+  exec: wordId("exec"),
+  alter: wordId("alter"),
+  drop: wordId("drop"),
+  truncate: wordId("truncate"),
+  create: wordId("create"),
+  insert: wordId("insert"),
+  replace: wordId("replace"),
+  delete: wordId("delete"),
+  update: wordId("update"),
+  copy: wordId("copy"),
+  declare: wordId("declare"),
+  shutdown: wordId("shutdown"),
+  commit: wordId("commit"),
+  rollback: wordId("rollback"),
+  true: wordId("true"),
+  false: wordId("false"),
+  null: wordId("null"),
+  to: wordId("to"),
+  time: wordId("time"),
+  delay: wordId("delay"),
+  outfile: wordId("outfile"),
+  dumpfile: wordId("dumpfile"),
+  not: wordId("not"),
+  bang: wordId("!"),
+  if: wordId("if"),
+  distinct: wordId("distinct"),
+  top: wordId("top"),
+  all: wordId("all"),
+  asc: wordId("asc"),
+  desc: wordId("desc"),
+  by: wordId("by"),
+  analyse: wordId("analyse"),
+  systemVariable: wordId("@@"),
+  slash: wordId("/"),
+  star: wordId("*"),
+  equals: wordId("="),
+  less: wordId("<"),
+  greater: wordId(">"),
+  cast: wordId("::"),
+  when: wordId("when"),
+  then: wordId("then"),
+  case: wordId("case"),
+  values: wordId("values"),
+  default: wordId("default"),
+  cascade: wordId("cascade"),
+  program: wordId("program"),
+  stdin: wordId("stdin"),
+  stdout: wordId("stdout"),
+  char: wordId("char"),
+  as: wordId("as"),
+} as const;
 
-const is = (t: Token | undefined, word: string): boolean => t !== undefined && t.word === word;
-const strong = (t: Token | undefined): boolean =>
-  t !== undefined &&
-  (t.kind === "n" ||
-    t.kind === "s" ||
-    t.kind === "v" ||
-    t.kind === "f" ||
-    t.kind === "(" ||
-    t.word === "true" ||
-    t.word === "false" ||
-    t.word === "null");
+const strong = (t: Tokens, i: number): boolean => {
+  const k = t.kind(i);
+  if (k === N || k === S || k === V || k === F || k === OPEN) return true;
+  const id = t.id(i);
+  return id !== 0 && (id === w.true || id === w.false || id === w.null);
+};
 /** What may stand on either side of a comparison: a strong operand, a name, or `select`/`char(` starting one. */
-const operand = (t: Token | undefined): boolean =>
-  strong(t) || t?.kind === "b" || (t?.kind === "k" && (t.word === "select" || t.word === "char"));
+const operand = (t: Tokens, i: number): boolean =>
+  strong(t, i) || t.kind(i) === B || (t.kind(i) === K && (t.is(i, w.select) || t.is(i, w.char)));
 /** End of an expression: the input's end, a comment, `;`, `)` or a logical operator. */
-const ends = (t: Token | undefined): boolean => t === undefined || t.kind === "c" || t.kind === ";" || t.kind === ")" || t.kind === "l";
+const ends = (t: Tokens, i: number): boolean => {
+  const k = t.kind(i);
+  return k === NONE || k === C || k === SEMI || k === CLOSE || k === L;
+};
 /** End of a statement: the input's end, a comment, `;` or `)`. */
-const stops = (t: Token | undefined): boolean => t === undefined || t.kind === "c" || t.kind === ";" || t.kind === ")";
+const stops = (t: Tokens, i: number): boolean => {
+  const k = t.kind(i);
+  return k === NONE || k === C || k === SEMI || k === CLOSE;
+};
 /** A table or column name: a word or a backtick-quoted name. */
-const name = (t: Token | undefined): boolean => t?.kind === "b";
-const value = (t: Token | undefined): boolean =>
-  t !== undefined && (t.kind === "n" || t.kind === "s" || t.kind === "v" || t.word === "null" || t.word === "true" || t.word === "false");
+const name = (t: Tokens, i: number): boolean => t.kind(i) === B;
+const value = (t: Tokens, i: number): boolean => {
+  const k = t.kind(i);
+  return k === N || k === S || k === V || t.is(i, w.null) || t.is(i, w.true) || t.is(i, w.false);
+};
 
-// After a number, only comparison operators start an injected condition; arithmetic
-// (`-`, `+`) is what ids, tokens and dates are made of (`0d8f3c9e-8a5b-...`).
-const COMPARISON = /^(?:=|==|<|>|!=|<>|<=|>=|<=>|!|like|ilike|rlike|regexp|is|in|between|sounds|glob|similar)$/;
-const OBJECTS: ReadonlySet<string> = new Set(["table", "database", "schema", "user", "view", "procedure", "function", "index", "trigger"]);
-const ALTERATIONS: ReadonlySet<string> = new Set(["add", "drop", "modify", "change", "rename", "alter", "column", "owner", "set"]);
+// After a number, only comparison operators start an injected condition (COMPARISON in
+// sql-tokens.ts); arithmetic (`-`, `+`) is what ids, tokens and dates are made of (`0d8f3c9e-8a5b-...`).
+const comparison = (t: Tokens, i: number): boolean => t.word(i, COMPARISON);
 
 /** What may follow a column list or a selected value: `,`, FROM, the end, UNION, INTO, AS, an operator. */
-function afterColumn(t: Token | undefined): boolean {
+function afterColumn(t: Tokens, i: number): boolean {
+  const k = t.kind(i);
   return (
-    t === undefined ||
-    stops(t) ||
-    t.kind === "," ||
-    t.kind === "o" ||
-    t.kind === "l" ||
-    is(t, "from") ||
-    is(t, "union") ||
-    is(t, "into") ||
-    is(t, "as") ||
-    is(t, "limit") ||
-    is(t, "where")
+    k === NONE ||
+    stops(t, i) ||
+    k === COMMA ||
+    k === O ||
+    k === L ||
+    t.is(i, w.from) ||
+    t.is(i, w.union) ||
+    t.is(i, w.into) ||
+    t.is(i, w.as) ||
+    t.is(i, w.limit) ||
+    t.is(i, w.where)
   );
 }
 
 /** `select` at `i` with columns SQL would compute: `*`, calls, literals, variables, a list, or a name FROM a table. */
-function select(tokens: Tokens, i: number): boolean {
-  const a = tokens[i + 1];
-  const b = tokens[i + 2];
-  if (a === undefined) return false;
-  if (a.word === "*") return is(b, "from") || stops(b) || b?.kind === ",";
-  if (a.kind === "f" || a.kind === "c" || a.kind === "(" || is(a, "@@")) return true;
-  if (a.kind === "v") return true;
-  if (value(a)) return afterColumn(b);
-  if (is(a, "distinct") || is(a, "top") || is(a, "all")) return name(b) ? afterColumn(tokens[i + 3]) && !stops(tokens[i + 3]) : strong(b);
-  if (name(a)) {
-    if (b?.kind === ",") return name(tokens[i + 3]) || value(tokens[i + 3]) || tokens[i + 3]?.kind === "f";
-    if (is(b, "from")) {
-      const after = tokens[i + 4];
-      return name(tokens[i + 3]) && (stops(after) || is(after, "where") || is(after, "limit") || is(after, "order") || is(after, "union"));
+function select(t: Tokens, i: number): boolean {
+  const a = i + 1;
+  const b = i + 2;
+  const ka = t.kind(a);
+  if (ka === NONE) return false;
+  if (t.is(a, w.star)) return t.is(b, w.from) || stops(t, b) || t.kind(b) === COMMA;
+  if (ka === F || ka === C || ka === OPEN || t.is(a, w.systemVariable)) return true;
+  if (ka === V) return true;
+  if (value(t, a)) return afterColumn(t, b);
+  if (t.is(a, w.distinct) || t.is(a, w.top) || t.is(a, w.all)) return name(t, b) ? afterColumn(t, i + 3) && !stops(t, i + 3) : strong(t, b);
+  if (name(t, a)) {
+    if (t.kind(b) === COMMA) return name(t, i + 3) || value(t, i + 3) || t.kind(i + 3) === F;
+    if (t.is(b, w.from)) {
+      const after = i + 4;
+      return (
+        name(t, i + 3) && (stops(t, after) || t.is(after, w.where) || t.is(after, w.limit) || t.is(after, w.order) || t.is(after, w.union))
+      );
     }
   }
   return false;
 }
 
 /** A complete statement starting at `i` (a statement keyword), as only SQL writes it. */
-function statement(tokens: Tokens, i: number): boolean {
-  const t = tokens[i];
-  const a = tokens[i + 1];
-  const b = tokens[i + 2];
-  const c = tokens[i + 3];
-  switch (t?.word) {
-    case "select":
-      return select(tokens, i);
-    case "insert":
-    case "replace":
-      return (
-        is(a, "into") && name(b) && (c?.kind === "(" || is(c, "values") || is(c, "select") || is(c, "set") || is(c, "default") || stops(c))
-      );
-    case "delete":
-      return is(a, "from") && name(b) && (stops(c) || is(c, "where"));
-    case "update":
-      return name(a) && is(b, "set") && name(c) && is(tokens[i + 4], "=");
-    case "drop":
-    case "truncate":
-    case "alter":
-    case "create": {
-      if (a === undefined || !OBJECTS.has(a.word)) return false;
-      const object = is(b, "if") ? tokens[i + 4] : b;
-      const next = is(b, "if") ? tokens[i + 5] : c;
-      if (!name(object)) return false;
-      return (
-        stops(next) || next?.kind === "(" || (t.word === "alter" && next !== undefined && ALTERATIONS.has(next.word)) || is(next, "cascade")
-      );
-    }
-    case "exec":
-    case "execute":
-      return procedure(a) || (name(a) && value(b));
-    case "shutdown":
-    case "commit":
-    case "rollback":
-      return stops(a);
-    case "declare":
-      return a?.kind === "v";
-    case "copy":
-      return copy(tokens, i + 1);
-    default:
-      return false;
+function statement(t: Tokens, i: number): boolean {
+  const a = i + 1;
+  const b = i + 2;
+  const c = i + 3;
+  const id = t.id(i);
+  if (id === 0) return false;
+  if (id === w.select) return select(t, i);
+  if (id === w.insert || id === w.replace)
+    return (
+      t.is(a, w.into) &&
+      name(t, b) &&
+      (t.kind(c) === OPEN || t.is(c, w.values) || t.is(c, w.select) || t.is(c, w.set) || t.is(c, w.default) || stops(t, c))
+    );
+  if (id === w.delete) return t.is(a, w.from) && name(t, b) && (stops(t, c) || t.is(c, w.where));
+  if (id === w.update) return name(t, a) && t.is(b, w.set) && name(t, c) && t.is(i + 4, w.equals);
+  if (id === w.drop || id === w.truncate || id === w.alter || id === w.create) {
+    if (t.kind(a) === NONE || !t.word(a, OBJECT)) return false;
+    const object = t.is(b, w.if) ? i + 4 : b;
+    const next = t.is(b, w.if) ? i + 5 : c;
+    if (!name(t, object)) return false;
+    return stops(t, next) || t.kind(next) === OPEN || (id === w.alter && t.word(next, ALTERATION)) || t.is(next, w.cascade);
   }
+  if (id === w.exec || id === w.execute) return procedure(t, a) || (name(t, a) && value(t, b));
+  if (id === w.shutdown || id === w.commit || id === w.rollback) return stops(t, a);
+  if (id === w.declare) return t.kind(a) === V;
+  if (id === w.copy) return copy(t, i + 1);
+  return false;
 }
 
 /**
  * Postgres `COPY table|(query) TO|FROM PROGRAM 'cmd'|'file'|STDIN|STDOUT` from `i`
  * (after COPY): "copy the evidence to the program folder" names no such target.
  */
-function copy(tokens: Tokens, i: number): boolean {
+function copy(t: Tokens, i: number): boolean {
   let j = i;
-  if (tokens[j]?.kind === "(") j = closeGroup(tokens, j);
-  else if (name(tokens[j])) j++;
+  if (t.kind(j) === OPEN) j = closeGroup(t, j);
+  else if (name(t, j)) j++;
   else return false;
-  if (j < 0 || !(is(tokens[j], "to") || is(tokens[j], "from"))) return false;
-  const target = tokens[j + 1];
-  if (is(target, "program")) return tokens[j + 2]?.kind === "s";
-  return target?.kind === "s" || ((is(target, "stdin") || is(target, "stdout")) && stops(tokens[j + 2]));
+  if (j < 0 || !(t.is(j, w.to) || t.is(j, w.from))) return false;
+  const target = j + 1;
+  if (t.is(target, w.program)) return t.kind(j + 2) === S;
+  return t.kind(target) === S || ((t.is(target, w.stdin) || t.is(target, w.stdout)) && stops(t, j + 2));
 }
 
 // How far a group is looked for: a condition's group is short, and a bound keeps every
@@ -150,65 +229,67 @@ function copy(tokens: Tokens, i: number): boolean {
 const GROUP_WINDOW = 256;
 
 /** The index after the group opened by the `(` at `i` (nested groups included), or -1 when it is not closed within the window. */
-function closeGroup(tokens: Tokens, i: number): number {
+function closeGroup(t: Tokens, i: number): number {
   let depth = 0;
-  for (let j = i; j < tokens.length && j < i + GROUP_WINDOW; j++) {
-    const kind = tokens[j]?.kind;
-    if (kind === "(") depth++;
-    else if (kind === ")" && --depth === 0) return j + 1;
+  for (let j = i; j < t.length && j < i + GROUP_WINDOW; j++) {
+    const kind = t.kind(j);
+    if (kind === OPEN) depth++;
+    else if (kind === CLOSE && --depth === 0) return j + 1;
   }
   return -1;
 }
 
 /** Past any `not` or `!` at `i` (`or not not true`, `or !false`). */
-function skipNegations(tokens: Tokens, i: number): number {
+function skipNegations(t: Tokens, i: number): number {
   let j = i;
-  while (is(tokens[j], "not") || is(tokens[j], "!")) j++;
+  while (t.is(j, w.not) || t.is(j, w.bang)) j++;
   return j;
 }
 
-/** One operand of a condition read from `i`: where it ends, and whether it is a literal, a call or a group (not a bare word). */
-interface Operand {
-  readonly end: number;
-  readonly strong: boolean;
-}
+// An operand or a condition read from a position: where it ends (-1: none), and whether it is
+// a literal, a call, a group or a comparison (not a bare word). Two numbers, not an object:
+// readOperand runs at every injection point of a long value.
+let readEnd = -1;
+let readStrong = false;
 
-/** An operand from `i`: negations, then a literal, a name, a call or a group, with `::type` casts; undefined when none. */
-function readOperand(tokens: Tokens, i: number): Operand | undefined {
-  let j = skipNegations(tokens, i);
-  const t = tokens[j];
-  if (t === undefined || !operand(t)) return undefined;
-  const isStrong = strong(t) || t.kind === "f";
-  if (t.kind === "(") j = closeGroup(tokens, j);
-  else if (t.kind === "f" && tokens[j + 1]?.kind === "(") j = closeGroup(tokens, j + 1);
+/** An operand from `i`: negations, then a literal, a name, a call or a group, with `::type` casts. Sets readEnd (-1: none) and readStrong. */
+function readOperand(t: Tokens, i: number): void {
+  let j = skipNegations(t, i);
+  readEnd = -1;
+  if (t.kind(j) === NONE || !operand(t, j)) return;
+  const kind = t.kind(j);
+  const isStrong = strong(t, j) || kind === F;
+  if (kind === OPEN) j = closeGroup(t, j);
+  else if (kind === F && t.kind(j + 1) === OPEN) j = closeGroup(t, j + 1);
   else j++;
-  if (j < 0) return undefined;
-  while (is(tokens[j], "::") && name(tokens[j + 1])) j += 2;
-  return { end: j, strong: isStrong };
+  if (j < 0) return;
+  while (t.is(j, w.cast) && name(t, j + 1)) j += 2;
+  readEnd = j;
+  readStrong = isStrong;
 }
 
 /**
  * A condition from `i` (an operand, then comparisons: `2>1`, `'a' is not null`,
- * `1 in (1)`, `5 between 1 and 9`): where it ends and whether it holds more than a
- * bare word (a literal, a call, a group or a comparison). Reads a bounded number of
- * comparisons; each group is scanned once.
+ * `1 in (1)`, `5 between 1 and 9`): sets readEnd (-1: none) and readStrong (more
+ * than a bare word: a literal, a call, a group or a comparison). Reads a bounded
+ * number of comparisons; each group is scanned once.
  */
-function readCondition(tokens: Tokens, i: number): Operand | undefined {
-  const first = readOperand(tokens, i);
-  if (first === undefined) return undefined;
-  let end = first.end;
-  let isStrong = first.strong;
+function readCondition(t: Tokens, i: number): void {
+  readOperand(t, i);
+  if (readEnd < 0) return;
+  let end = readEnd;
+  let isStrong = readStrong;
   for (let steps = 0; steps < 8; steps++) {
-    const op = tokens[end];
-    if (op?.kind !== "o" || !COMPARISON.test(op.word)) break;
+    if (t.kind(end) !== O || !comparison(t, end)) break;
     let j = end + 1;
-    if (is(tokens[j], "to")) j++; // `similar to`
-    const next = readOperand(tokens, j);
-    if (next === undefined) return undefined;
-    end = next.end;
+    if (t.is(j, w.to)) j++; // `similar to`
+    readOperand(t, j);
+    if (readEnd < 0) return;
+    end = readEnd;
     isStrong = true;
   }
-  return { end, strong: isStrong };
+  readEnd = end;
+  readStrong = isStrong;
 }
 
 /**
@@ -216,165 +297,159 @@ function readCondition(tokens: Tokens, i: number): Operand | undefined {
  * `and 'a' is not null`) that ends where an expression ends, or (after a broken
  * quote) where the next literal re-opens: a bare word ("1 or more") is not one.
  */
-function condition(tokens: Tokens, i: number, quoted: boolean): boolean {
-  const read = readCondition(tokens, i + 1);
-  if (read === undefined || !read.strong) return false;
-  const after = tokens[read.end];
-  return ends(after) || (quoted && after?.kind === "s");
+function condition(t: Tokens, i: number, quoted: boolean): boolean {
+  readCondition(t, i + 1);
+  if (readEnd < 0 || !readStrong) return false;
+  return ends(t, readEnd) || (quoted && t.kind(readEnd) === S);
 }
 
 /** The procedure an EXEC runs: a variable, a parenthesised string, or a system/qualified name (`xp_cmdshell`, `master..x`). */
-function procedure(t: Token | undefined): boolean {
-  if (t === undefined) return false;
-  if (t.kind === "v" || t.kind === "(" || t.kind === "f") return true;
-  return name(t) && /^(?:xp_|sp_|master\.|sys\.|dbo\.)|\.\./.test(t.word);
+function procedure(t: Tokens, i: number): boolean {
+  const k = t.kind(i);
+  if (k === NONE) return false;
+  if (k === V || k === OPEN || k === F) return true;
+  return t.procedureName(i);
 }
 
 /** Tokens after a `;`: the end, a comment, or a complete statement (`'; drop table users--`). */
-function stacked(tokens: Tokens, j: number): boolean {
-  const t = tokens[j];
-  if (t === undefined || t.kind === "c") return true;
-  return t.kind === "k" && STATEMENTS.has(t.word) && statement(tokens, j);
+function stacked(t: Tokens, j: number): boolean {
+  const k = t.kind(j);
+  if (k === NONE || k === C) return true;
+  return k === K && t.word(j, STATEMENT) && statement(t, j);
 }
 
 /** A clause keyword right after a break-out, with what that clause needs after it. */
-function clause(tokens: Tokens, i: number): boolean {
-  const t = tokens[i];
-  const a = tokens[i + 1];
-  const b = tokens[i + 2];
-  switch (t?.word) {
-    case "union": {
-      // `union [all|distinct] [((…] select` with columns: "union select committee meets…" selects nothing.
-      let j = i + 1;
-      if (is(tokens[j], "all") || is(tokens[j], "distinct")) j++;
-      while (tokens[j]?.kind === "(") j++;
-      return is(tokens[j], "select") && (select(tokens, j) || (name(tokens[j + 1]) && stops(tokens[j + 2])));
-    }
-    case "order":
-    case "group":
-      return (
-        is(a, "by") &&
-        (b?.kind === "n" ||
-          (name(b) && (stops(tokens[i + 3]) || tokens[i + 3]?.kind === "," || is(tokens[i + 3], "asc") || is(tokens[i + 3], "desc"))))
-      );
-    case "having":
-    case "where":
-      return operand(a) && (b?.kind === "o" || b?.kind === "l" || stops(b));
-    case "limit":
-      return a?.kind === "n";
-    case "procedure":
-      return is(a, "analyse");
-    case "into":
-      return is(a, "outfile") || is(a, "dumpfile") || a?.kind === "v";
-    case "waitfor":
-      return is(a, "delay") || is(a, "time");
-    case "select":
-      return select(tokens, i);
-    case "from":
-      return stops(a) || (name(a) && (stops(b) || is(b, "where") || is(b, "limit") || is(b, "union")));
-    default:
-      return false;
+function clause(t: Tokens, i: number): boolean {
+  const a = i + 1;
+  const b = i + 2;
+  const id = t.id(i);
+  if (id === 0) return false;
+  if (id === w.union) {
+    // `union [all|distinct] [((…] select` with columns: "union select committee meets…" selects nothing.
+    let j = i + 1;
+    if (t.is(j, w.all) || t.is(j, w.distinct)) j++;
+    while (t.kind(j) === OPEN) j++;
+    return t.is(j, w.select) && (select(t, j) || (name(t, j + 1) && stops(t, j + 2)));
   }
+  if (id === w.order || id === w.group)
+    return (
+      t.is(a, w.by) &&
+      (t.kind(b) === N || (name(t, b) && (stops(t, i + 3) || t.kind(i + 3) === COMMA || t.is(i + 3, w.asc) || t.is(i + 3, w.desc))))
+    );
+  if (id === w.having || id === w.where) return operand(t, a) && (t.kind(b) === O || t.kind(b) === L || stops(t, b));
+  if (id === w.limit) return t.kind(a) === N;
+  if (id === w.procedure) return t.is(a, w.analyse);
+  if (id === w.into) return t.is(a, w.outfile) || t.is(a, w.dumpfile) || t.kind(a) === V;
+  if (id === w.waitfor) return t.is(a, w.delay) || t.is(a, w.time);
+  if (id === w.select) return select(t, i);
+  if (id === w.from) return stops(t, a) || (name(t, a) && (stops(t, b) || t.is(b, w.where) || t.is(b, w.limit) || t.is(b, w.union)));
+  return false;
 }
 
 /** What follows an injection point (the first token after the closed quote or number). */
-function breaksOut(tokens: Tokens, start: number, quoted: boolean): boolean {
+function breaksOut(t: Tokens, start: number, quoted: boolean): boolean {
   let i = start;
-  while (tokens[i]?.kind === ")") i++;
-  const t = tokens[i];
-  if (t === undefined) return false;
-  if (t.kind === ";") return stacked(tokens, i + 1);
-  if (t.kind === "c") return i > start ? true : tokens[start - 1]?.kind === "s";
-  if (t.kind === "k") return clause(tokens, i);
-  if (t.kind === "o" && !quoted && !COMPARISON.test(t.word)) return false;
-  if (t.kind === "l" || t.kind === "o") {
-    const a = tokens[i + 1];
-    const b = tokens[i + 2];
+  while (t.kind(i) === CLOSE) i++;
+  const k = t.kind(i);
+  if (k === NONE) return false;
+  if (k === SEMI) return stacked(t, i + 1);
+  if (k === C) return i > start ? true : t.kind(start - 1) === S;
+  if (k === K) return clause(t, i);
+  if (k === O && !quoted && !comparison(t, i)) return false;
+  if (k === L || k === O) {
+    const a = i + 1;
+    const b = i + 2;
     // `'<script>'`: a quoted tag, not a chain of comparisons.
-    if (t.word === "<" && a?.kind === "b" && b?.word === ">") return false;
+    if (t.is(i, w.less) && t.kind(a) === B && t.is(b, w.greater)) return false;
     // `1 or select 1`, `1 and select…` (a sub-select as the condition's operand, as MySQL's
     // executable comments leave it): the columns decide, as for any select.
-    if (is(a, "select")) return select(tokens, i + 1);
-    if (is(a, "not") || is(a, "!")) return t.kind === "l" && condition(tokens, i, quoted);
-    if (!operand(a)) return t.kind === "o" && a?.kind === "c";
-    if (ends(b)) return strong(a) || t.kind === "o" || b !== undefined;
+    if (t.is(a, w.select)) return select(t, i + 1);
+    if (t.is(a, w.not) || t.is(a, w.bang)) return k === L && condition(t, i, quoted);
+    if (!operand(t, a)) return k === O && t.kind(a) === C;
+    if (ends(t, b)) return strong(t, a) || k === O || t.kind(b) !== NONE;
     // `x = y` must end the input (or a clause) unless a quote was broken: `1 = 1 in the spec` is prose.
-    if (b?.kind === "o" && (quoted ? operand(tokens[i + 3]) || ends(tokens[i + 3]) : operand(tokens[i + 3]) && ends(tokens[i + 4])))
-      return true;
-    if (a?.kind === "f" || a?.kind === "(" || tokens[i + 2]?.kind === "f" || tokens[i + 3]?.kind === "f") return true;
-    return t.kind === "l" && condition(tokens, i, quoted);
+    if (t.kind(b) === O && (quoted ? operand(t, i + 3) || ends(t, i + 3) : operand(t, i + 3) && ends(t, i + 4))) return true;
+    if (t.kind(a) === F || t.kind(a) === OPEN || t.kind(i + 2) === F || t.kind(i + 3) === F) return true;
+    return k === L && condition(t, i, quoted);
   }
   return false;
 }
 
-// Dangerous calls whose names are also English words: a call of one needs an argument SQL would pass.
-const ENGLISH_CALLS: ReadonlySet<string> = new Set(["sleep", "benchmark", "exec", "execute", "waitfor"]);
-
 /** A call of a function that only reads, stalls or runs (`sleep(5)`, `load_file(`; not "benchmark (CIS level 1)"). */
-function dangerousCall(tokens: Tokens, i: number): boolean {
-  const t = tokens[i];
-  if (t?.kind !== "f" || !DANGEROUS.test(t.word)) return false;
-  if (!ENGLISH_CALLS.has(t.word)) return true;
-  const arg = tokens[i + 2];
-  return arg !== undefined && (strong(arg) || arg.kind === ")" || is(arg, "select") || (arg.kind === "o" && tokens[i + 3]?.kind === "n"));
+function dangerousCall(t: Tokens, i: number): boolean {
+  if (t.kind(i) !== F || !t.has(i, DANGEROUS_CALL)) return false;
+  // Dangerous calls whose names are also English words: a call of one needs an argument SQL would pass.
+  if (!t.word(i, ENGLISH_CALL)) return true;
+  const arg = i + 2;
+  const k = t.kind(arg);
+  return k !== NONE && (strong(t, arg) || k === CLOSE || t.is(arg, w.select) || (k === O && t.kind(i + 3) === N));
 }
 
 /** `case when <condition> then`: the condition compares, calls or groups, within a few tokens. */
-function caseWhen(tokens: Tokens, i: number): boolean {
-  if (!is(tokens[i], "case") || !is(tokens[i + 1], "when")) return false;
+function caseWhen(t: Tokens, i: number): boolean {
+  if (!t.is(i, w.case) || !t.is(i + 1, w.when)) return false;
   let code = false;
-  for (let j = i + 2; j < i + 14 && j < tokens.length; j++) {
-    const t = tokens[j];
-    if (is(t, "then")) return code;
-    if (t?.kind === "o" || t?.kind === "f" || t?.kind === "(" || t?.kind === "s") code = true;
+  for (let j = i + 2; j < i + 14 && j < t.length; j++) {
+    if (t.is(j, w.then)) return code;
+    const k = t.kind(j);
+    if (k === O || k === F || k === OPEN || k === S) code = true;
   }
   return false;
 }
 
 /** True when `tokens[i]` may start a statement: the value's start, after the break-out, `;`, a comment or `(`. */
-function statementPosition(tokens: Tokens, i: number, quoted: boolean): boolean {
+function statementPosition(t: Tokens, i: number, quoted: boolean): boolean {
   if (i === 0 || (quoted && i === 1)) return true;
-  const before = tokens[i - 1]?.kind;
-  return before === ";" || before === "c" || before === "(";
+  const before = t.kind(i - 1);
+  return before === SEMI || before === C || before === OPEN;
 }
 
-function shapes(tokens: Tokens, quoted: boolean): boolean {
-  const first = tokens[0];
+function shapes(t: Tokens, quoted: boolean): boolean {
+  const first = t.kind(0);
   // A bare call fragment (`database(`, `db_name(`): nothing but SQL looks like that.
-  if (!quoted && first?.kind === "f" && tokens.length <= 3 && (tokens[1] === undefined || tokens[1].kind === "(")) return true;
-  if (quoted && first?.kind === "s" && breaksOut(tokens, 1, true)) return true;
-  if (!quoted && first?.kind === "n" && breaksOut(tokens, 1, false)) return true;
+  if (!quoted && first === F && t.length <= 3 && (t.kind(1) === NONE || t.kind(1) === OPEN)) return true;
+  if (quoted && first === S && breaksOut(t, 1, true)) return true;
+  if (!quoted && first === N && breaksOut(t, 1, false)) return true;
   // A path's segment is a value of its own (`/risks/7 or true`): a number right after a `/` of a path.
-  const path = !quoted && first?.word === "/";
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === undefined) break;
-    const next = tokens[i + 1];
-    if (dangerousCall(tokens, i) || caseWhen(tokens, i)) return true;
-    if (path && t.kind === "n" && tokens[i - 1]?.word === "/" && breaksOut(tokens, i + 1, false)) return true;
-    if (t.kind === "k" && STATEMENTS.has(t.word) && statementPosition(tokens, i, quoted) && statement(tokens, i)) return true;
-    if (t.kind === ";" && (is(next, "shutdown") || is(next, "commit") || is(next, "rollback")) && stops(tokens[i + 2])) return true;
-    if (t.word === "union" && clause(tokens, i)) return true;
-    if (t.word === "waitfor" && (is(next, "delay") || is(next, "time"))) return true;
-    if (t.word === "into" && (is(next, "outfile") || is(next, "dumpfile"))) return true;
-    if (t.word === "declare" && next?.kind === "v") return true;
-    if (t.kind === "v" && t.word.startsWith("@@")) return true;
-    if ((t.word === "exec" || t.word === "execute") && procedure(next)) return true;
+  const path = !quoted && t.is(0, w.slash);
+  for (let i = 0; i < t.length; i++) {
+    const k = t.kind(i);
+    const id = t.id(i);
+    // Most tokens are words, names or punctuation no shape starts with: one test each.
+    if (k === F && dangerousCall(t, i)) return true;
+    if (k === N) {
+      if (path && t.is(i - 1, w.slash) && breaksOut(t, i + 1, false)) return true;
+      continue;
+    }
+    if (k === V) {
+      if (t.has(i, SYSTEM_VARIABLE)) return true;
+      continue;
+    }
+    if (k === SEMI) {
+      if ((t.is(i + 1, w.shutdown) || t.is(i + 1, w.commit) || t.is(i + 1, w.rollback)) && stops(t, i + 2)) return true;
+      continue;
+    }
+    if (k === S) {
+      // A tautology between literals: `'a' or 'a'='a'` (a comparison must follow; a list of quoted words is prose).
+      if (t.kind(i + 1) === L && (t.kind(i + 2) === S || t.kind(i + 2) === N) && t.kind(i + 3) === O) return true;
+      continue;
+    }
+    if (id === 0) continue;
+    if (caseWhen(t, i)) return true;
+    if (k === K && t.word(i, STATEMENT) && statementPosition(t, i, quoted) && statement(t, i)) return true;
+    if (id === w.union && clause(t, i)) return true;
+    if (id === w.waitfor && (t.is(i + 1, w.delay) || t.is(i + 1, w.time))) return true;
+    if (id === w.into && (t.is(i + 1, w.outfile) || t.is(i + 1, w.dumpfile))) return true;
+    if (id === w.declare && t.kind(i + 1) === V) return true;
+    if ((id === w.exec || id === w.execute) && procedure(t, i + 1)) return true;
     if (
-      t.word === "order" &&
-      is(next, "by") &&
-      tokens[i + 2]?.kind === "n" &&
-      (stops(tokens[i + 3]) ||
-        tokens[i + 3]?.kind === "," ||
-        is(tokens[i + 3], "asc") ||
-        is(tokens[i + 3], "desc") ||
-        is(tokens[i + 3], "limit"))
+      id === w.order &&
+      t.is(i + 1, w.by) &&
+      t.kind(i + 2) === N &&
+      (stops(t, i + 3) || t.kind(i + 3) === COMMA || t.is(i + 3, w.asc) || t.is(i + 3, w.desc) || t.is(i + 3, w.limit))
     )
       return true;
-    if (t.kind === "k" && t.word === "procedure" && is(next, "analyse")) return true;
-    // A tautology between literals: `'a' or 'a'='a'` (a comparison must follow; a list of quoted words is prose).
-    if (t.kind === "s" && next?.kind === "l" && (tokens[i + 2]?.kind === "s" || tokens[i + 2]?.kind === "n") && tokens[i + 3]?.kind === "o")
-      return true;
+    if (k === K && id === w.procedure && t.is(i + 1, w.analyse)) return true;
   }
   return false;
 }
@@ -402,11 +477,19 @@ export function looksLikeSqlInjection(value: string): boolean {
   // (`union select`, `drop table`, `1 or 2`...): skip the tokenizer when none can start.
   if (PLAIN.test(value) && !PLAIN_SQL.test(value)) return false;
   if (shapes(tokenize(value), false)) return true;
-  if (value.includes("'") && shapes(tokenize(`'${value}`), true)) return true;
-  if (value.includes('"') && shapes(tokenize(`"${value}`), true)) return true;
   // Postgres (standard_conforming_strings), SQL Server and SQLite do not escape with `\\`:
-  // in `'a\\'` the quote closes the literal. Read the value that way too.
-  if (value.includes("\\'") && shapes(tokenize(`'${value}`, false), true)) return true;
-  if (value.includes('\\"') && shapes(tokenize(`"${value}`, false), true)) return true;
+  // in `'a\\'` the quote closes the literal. Read the value that way too, when that
+  // changes a literal's end: only where a backslash kept the quote inside it (the same
+  // tokens otherwise, so the same verdict).
+  if (value.includes("'")) {
+    const single = tokenize(`'${value}`);
+    if (shapes(single, true)) return true;
+    if (single.escapedQuote && value.includes("\\'") && shapes(tokenize(`'${value}`, false), true)) return true;
+  }
+  if (value.includes('"')) {
+    const double = tokenize(`"${value}`);
+    if (shapes(double, true)) return true;
+    if (double.escapedQuote && value.includes('\\"') && shapes(tokenize(`"${value}`, false), true)) return true;
+  }
   return false;
 }
