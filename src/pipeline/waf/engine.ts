@@ -45,7 +45,7 @@ import type {
 } from "./types";
 
 /** Rule ids of the limit verdicts, as logged (`rule_ids`). */
-export const LIMIT_RULE_IDS: Readonly<Record<InspectionLimit, number>> = { depth: 131, values: 132, length: 133 };
+export const LIMIT_RULE_IDS: Readonly<Record<InspectionLimit, number>> = { depth: 131, values: 132, length: 133, work: 134 };
 // A limit match outweighs any threshold (WAF_THRESHOLD is at most 1000): a stage that did
 // not know the `limit` kind would still refuse the request rather than wave it through.
 const LIMIT_SCORE = 1000;
@@ -376,6 +376,7 @@ class Facts implements RequestFacts {
  * value repeated across a request's targets is judged once (see scanAll).
  */
 function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string): ValueRule[] | undefined {
+  if (workLeft < 0) return undefined;
   const table = tables[kind];
   const present = charMask(value);
   if ((present & NOT_PLAIN) === 0) {
@@ -389,6 +390,8 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
   // Built on the first rule that uses it: one pass, only for long values.
   let profile: ValueProfile | undefined;
   const long = value.length >= PREFILTER_LENGTH;
+  // A rule run costs one unit, and one more per KiB of the value it may read (INSPECTION_LIMITS.work).
+  const runCost = 1 + (value.length >> 10);
   let found: ValueRule[] | undefined;
   for (let i = 0; i < checks.length; i++) {
     const check = checks[i];
@@ -399,9 +402,23 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
       if (!canMatch(shape, PRESENT)) continue;
       if (long) profile ??= profileValue(value);
     }
+    workLeft -= runCost;
+    if (workLeft < 0) return found;
     if (ruleMatches(check, value, profile)) (found ??= []).push(check.rule);
   }
   return found;
+}
+
+/**
+ * Rule work the request being inspected may still cost (INSPECTION_LIMITS.work): set by
+ * `inspect`, spent by `matchingRules`. Module state is safe here because `inspect` is
+ * synchronous: no other request's inspection can interleave with it in the isolate.
+ */
+let workLeft = 0;
+
+/** Rule work the last `inspect` call cost (units of INSPECTION_LIMITS.work), for the bench and the calibration test. */
+export function lastInspectionWork(): number {
+  return INSPECTION_LIMITS.work - Math.max(workLeft, -1);
 }
 
 /**
@@ -517,6 +534,7 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
   const query = hasQuery ? raw.slice(q + 1, end) : "";
   const normalisedPath = normalise(path, false);
   const facts = new Facts(path, query, normalisedPath, request.headers);
+  workLeft = INSPECTION_LIMITS.work;
   let matches: WafMatch[] | undefined;
   const checks = rules.request;
   for (let i = 0; i < checks.length; i++) {
@@ -558,6 +576,8 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
     if (limit !== undefined) (matches ??= []).push(limitMatch(limit, "body"));
     matches = scanAll(tables, targets, excluded, matches);
   }
+  // Past the budget the remaining rule runs were skipped: refused, whatever matched so far.
+  if (workLeft < 0) (matches ??= []).push(limitMatch("work", "request"));
   return matches ?? NO_MATCHES;
 }
 

@@ -39,6 +39,14 @@ export const INSPECTION_LIMITS = {
    * never cut; it bounds what a query string, a cookie or a header value may carry.
    */
   length: 64 * 1024,
+  /**
+   * Rule work of one request: one unit per value rule run on a value, plus one per KiB
+   * of that value. Ordinary requests stay far below (README "WAF": Rampart's traffic
+   * ≤ 300, CRS's benign cases ≤ 150, a 64 KiB body of prose in 700 fields ~9,600); a
+   * body built to make every rule run on every value reaches it and is refused with 413
+   * before it costs the isolate more than a few milliseconds.
+   */
+  work: 16_000,
 } as const;
 
 const SIMPLE_KEY = /^[a-z][a-z0-9]{0,30}(?:_[a-z0-9]{1,30}){0,5}$/i;

@@ -117,10 +117,12 @@ export interface RequestFacts {
 
 /**
  * What the engine could not inspect completely: JSON nested deeper than its
- * depth limit, more values than its count limit, or one value (or name) longer
- * than its per-value limit. Such a request is refused, never waved through.
+ * depth limit, more values than its count limit, one value (or name) longer
+ * than its per-value limit, or more rule work than one request may cost (`work`:
+ * values so dense in what rules look for that judging them all would hand the
+ * sender cheap CPU). Such a request is refused, never waved through.
  */
-export type InspectionLimit = "depth" | "values" | "length";
+export type InspectionLimit = "depth" | "values" | "length" | "work";
 
 /** One rule that matched, with where. */
 export interface WafMatch {

@@ -1,0 +1,92 @@
+/**
+ * P3 WAF work budget: one request may cost the value rules at most
+ * INSPECTION_LIMITS.work characters read (summed over every rule run). What an
+ * attacker builds to make every rule run on every value is refused (413
+ * `inspection_limit_exceeded`) once it reaches the budget; nothing ordinary comes
+ * near it (the densest ordinary body, 64 KiB of prose in ~700 fields, costs ~60% of it). The figures printed here are the calibration the README quotes.
+ */
+import { describe, expect, it } from "vitest";
+import { compileRules, inspect, scoreOf, type WafRequest } from "../../src/pipeline/waf";
+import { lastInspectionWork, limitExceeded, LIMIT_RULE_IDS } from "../../src/pipeline/waf/engine";
+import { INSPECTION_LIMITS } from "../../src/pipeline/waf/targets";
+import { adversarialBodies } from "../bench/waf-adversarial";
+import { crsRequest, type CrsCase } from "../waf/crs-cases";
+import { trafficRequest, type TrafficCase } from "../waf/traffic";
+import cases from "./corpora/crs/regression.json";
+import prose from "./corpora/compliance-prose.json";
+import traffic from "./corpora/rampart-traffic.json";
+
+const rules = compileRules(1, { skipAppRules: true });
+const CAP = 64 * 1024;
+const host: [string, string] = ["host", "api.rampart.example"];
+const texts = (prose as { texts: { text: string }[] }).texts.map((t) => t.text);
+
+const workOf = (request: WafRequest): number => {
+  inspect(request, rules);
+  return lastInspectionWork();
+};
+
+/** Ordinary prose, as much as fits the cap, in one JSON body: many fields or one long one. */
+function proseBodies(): WafRequest[] {
+  const fields: Record<string, string> = {};
+  let size = 2;
+  for (let i = 0; size < CAP - 2048; i++) {
+    const text = texts[i % texts.length] ?? "";
+    fields[`note_${String(i)}`] = text;
+    size += text.length + 16;
+  }
+  let long = "";
+  for (let i = 0; long.length < CAP - 2048; i++) long += `${texts[i % texts.length] ?? ""}\n`;
+  const post = (body: string): WafRequest => ({
+    method: "POST",
+    target: "/v1/orgs/acme/risks",
+    headers: [host, ["content-type", "application/json"]],
+    body,
+  });
+  return [post(JSON.stringify(fields)), post(JSON.stringify({ description: long }))];
+}
+
+describe("P3 WAF work budget", () => {
+  it("P3: ordinary requests stay far below the budget: Rampart's traffic and CRS's benign cases under a tenth, 64 KiB bodies of prose under 60%", () => {
+    const own = (traffic as unknown as TrafficCase[]).map((c) => workOf(trafficRequest(c)));
+    const benign = (cases as unknown as CrsCase[]).filter((c) => c.expect === "benign").map((c) => workOf(crsRequest(c)));
+    const bodies = proseBodies().map(workOf);
+    const max = (xs: number[]) => Math.max(...xs);
+    console.log(
+      `WAF work (rule runs, +1 per KiB of the value): own traffic max ${max(own)}, CRS benign max ${max(benign)}, 64 KiB prose bodies ${bodies.join(", ")}; budget ${INSPECTION_LIMITS.work}`,
+    );
+    expect(own.length).toBeGreaterThan(100);
+    expect(max([...own, ...benign])).toBeLessThanOrEqual(INSPECTION_LIMITS.work / 10);
+    // The densest ordinary body we could write: 64 KiB of prose in ~700 fields.
+    expect(max(bodies)).toBeLessThanOrEqual(INSPECTION_LIMITS.work * 0.6);
+  });
+
+  it("P3 (refuses): a body built to make every rule run on every value is refused at the budget, not judged to the end", () => {
+    const over: string[] = [];
+    let worst = 0;
+    for (const { label, request } of adversarialBodies(CAP)) {
+      const matches = inspect(request, rules);
+      const work = lastInspectionWork();
+      worst = Math.max(worst, work);
+      // Never more than the budget plus the one value that crossed it.
+      expect(work, label).toBeLessThanOrEqual(INSPECTION_LIMITS.work + INSPECTION_LIMITS.length);
+      if (matches.some((m) => m.id === LIMIT_RULE_IDS.work)) {
+        over.push(label);
+        expect(limitExceeded(matches), label).toBe(true);
+      }
+    }
+    console.log(`adversarial bodies at the 64 KiB cap: ${over.length} reach the work budget; the worst stops at ${worst}`);
+    expect(over.length).toBeGreaterThan(0);
+  });
+
+  it("P3 (refuses): an attack placed after the budget is spent is still refused (413), never waved through", () => {
+    const [dense] = adversarialBodies(CAP).filter(({ request }) => {
+      inspect(request, rules);
+      return lastInspectionWork() > INSPECTION_LIMITS.work;
+    });
+    expect(dense).toBeDefined();
+    const matches = inspect(dense!.request, rules);
+    expect(limitExceeded(matches)).toBe(true);
+    expect(scoreOf(matches)).toBeGreaterThanOrEqual(1000);
+  });
+});
