@@ -96,6 +96,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     "--persist-to",
     join(repoRoot, ".data/wrangler"),
     "--show-interactive-dev-session=false",
+    // `GET /__scheduled?cron=<cron>` runs a Cron Trigger by hand (README "Scheduled work").
+    "--test-scheduled",
     ...(options.extraArgs ?? []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
