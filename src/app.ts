@@ -35,6 +35,8 @@ import { createFilesRouter, FILES_BASE_PATH, FILES_CSP, FILES_PATH } from "./mod
 import { createLinksRouter, LINKS_BASE_PATH } from "./modules/links";
 import { createDutiesRouter, DUTIES_BASE_PATH } from "./modules/duties";
 import { createIntegrationsRouter, INTEGRATIONS_BASE_PATH } from "./modules/integrations";
+import { BACKUPS_BASE_PATH, createBackupsRouter } from "./modules/backups";
+import { ADMIN_BASE_PATH, createAdminRouter } from "./modules/admin";
 import { SECURITY_SCHEMES } from "./pipeline/authenticate";
 import { withRefusalEvents } from "./pipeline/authorize";
 import { cors } from "./pipeline/cors";
@@ -134,6 +136,10 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route(INVITATIONS_BASE_PATH, createInvitationsRouter());
   // Stripe's webhook, billing status, the bank's OAuth2 connection, data-key re-encryption (full paths).
   app.route(INTEGRATIONS_BASE_PATH, createIntegrationsRouter());
+  // Backups: the organization's encrypted exports, their restore checks, the restore drill; the administrators' list (P15).
+  app.route(BACKUPS_BASE_PATH, createBackupsRouter());
+  // Platform administration: organizations, suspension, cross-tenant security events and alerts (super administrators, aal2).
+  app.route(ADMIN_BASE_PATH, createAdminRouter());
   for (const module of options.modules ?? []) app.route(module.basePath, module.router);
 
   const definitions = app.openAPIRegistry.definitions;

@@ -18,7 +18,10 @@ import {
 } from "./config/evidence";
 import { httpsUrl, secret, serviceUrl, text } from "./config/rules";
 import { INTEGRATION_BINDINGS, integrationsConfig, integrationsShape, type IntegrationsConfig } from "./config/integrations";
+import { ALERT_BINDINGS, alertsConfig, alertsShape, type AlertsConfig } from "./config/alerts";
+import { REMINDER_BINDINGS, remindersConfig, remindersShape, type RemindersConfig } from "./config/reminders";
 import { loopbackAliases, parseLocalDevOrigin, parseUrl } from "./lib/urls";
+import { BACKUP_BINDINGS, backupsShape, type BackupKey } from "./config/backups";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
 export const BINDING_NAMES = [
@@ -53,12 +56,19 @@ export const BINDING_NAMES = [
   ...IDENTITY_BINDINGS,
   ...EVIDENCE_BINDINGS,
   ...INTEGRATION_BINDINGS,
+  ...ALERT_BINDINGS,
+  ...REMINDER_BINDINGS,
+  ...BACKUP_BINDINGS,
 ] as const;
 
 /** What the runtime hands the worker. Strings are unvalidated until `getConfig`. */
 export type Bindings = { readonly [K in (typeof BINDING_NAMES)[number]]?: string } & {
   /** R2 bucket for evidence files (P14). */
   readonly EVIDENCE: R2Bucket;
+  /** R2 bucket for the organizations' encrypted exports (P15), apart from the evidence files. */
+  readonly BACKUPS: R2Bucket;
+  /** The job queue (src/queue): every message names its job type and its organization (P12). */
+  readonly JOBS: Queue<{ readonly type: string; readonly org_id: string }>;
   /** Static files of swagger-ui-dist, for /docs. */
   readonly ASSETS: Fetcher;
 };
@@ -81,6 +91,9 @@ const buildSchema = () =>
       ...identityShape,
       ...evidenceShape,
       ...integrationsShape,
+      ...alertsShape,
+      ...remindersShape,
+      ...backupsShape,
       APP_ENV: z.enum(["production", "staging", "development", "test"]),
       MIN_TLS_VERSION: z.enum(TLS_VERSIONS).default("TLSv1.3"),
       READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
@@ -173,6 +186,10 @@ export interface Config {
   readonly evidence: EvidenceConfig;
   /** Integrations (P18): the bank's authorization server. */
   readonly integrations: IntegrationsConfig;
+  /** Alerts (P16): thresholds, windows, the baseline, operators' addresses (src/config/alerts.ts). */
+  readonly alerts: AlertsConfig;
+  /** Deadline reminders (P17): lead times, emails per queue message (src/config/reminders.ts). */
+  readonly reminders: RemindersConfig;
   readonly secrets: IdentitySecrets & {
     readonly dataEncryptionKeys: string;
     /**
@@ -186,6 +203,8 @@ export interface Config {
     readonly apiKeyHashSecret: string;
     /** The bank's OAuth2 client secret (P18); undefined for a public client. */
     readonly bankClientSecret: string | undefined;
+    /** BACKUP_ENCRYPTION_KEYS (P15; src/config/backups.ts): newest first; the first seals, each opens its own exports. */
+    readonly backupKeys: readonly BackupKey[];
   };
 }
 
@@ -260,6 +279,8 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
       identity: identity.identity,
       evidence: evidenceConfig(v),
       integrations: integrations.integrations,
+      alerts: alertsConfig(v),
+      reminders: remindersConfig(v),
       secrets: {
         ...identity.secrets,
         dataEncryptionKeys: v.DATA_ENCRYPTION_KEYS,
@@ -268,6 +289,7 @@ export function parseConfig(env: Bindings): Result<Config, readonly ConfigIssue[
         identifierHashSecret: v.IDENTIFIER_HASH_SECRET,
         apiKeyHashSecret: v.API_KEY_HASH_SECRET,
         ...integrations.secrets,
+        backupKeys: v.BACKUP_ENCRYPTION_KEYS,
       },
     }),
   );

@@ -7,10 +7,14 @@ import { dirname, join, relative, resolve } from "node:path";
 
 /** Layers of src/, highest first; the first pattern that matches a repo-relative path wins. */
 const LAYERS = [
-  { rank: 5, name: "app", test: (p) => p === "src/index.ts" || p === "src/app.ts" },
+  { rank: 5, name: "app", test: (p) => p === "src/index.ts" || p === "src/app.ts" || p === "src/jobs.ts" },
   { rank: 4, name: "modules", test: (p) => p.startsWith("src/modules/") },
   { rank: 3, name: "pipeline", test: (p) => p.startsWith("src/pipeline/") },
-  { rank: 2, name: "http/db/redis/crypto/clients", test: (p) => /^src\/(?:http|db|redis|crypto|clients)\//.test(p) },
+  {
+    rank: 2,
+    name: "http/db/redis/queue/crypto/clients/alerts",
+    test: (p) => /^src\/(?:http|db|redis|crypto|clients|alerts|queue)\//.test(p),
+  },
   { rank: 1, name: "lib/env/context", test: (p) => p.startsWith("src/") },
 ];
 

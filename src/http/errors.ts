@@ -238,6 +238,17 @@ export const ERROR_CODES = {
     detail: "The bank refused to renew the connection's access; an owner or admin must connect it again.",
   },
   bank_unavailable: { status: 502, title: "Bank unavailable", detail: "The bank did not answer as expected; try again later." },
+  // Backups (P15).
+  backup_not_verified: {
+    status: 409,
+    title: "Backup not verified",
+    detail: "This backup has not passed its restore check; only a verified backup can be restored. Run the check first.",
+  },
+  backup_invalid: {
+    status: 409,
+    title: "Backup invalid",
+    detail: "This backup's object failed verification while it was being restored; nothing was created. Its check now says why.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code, e.g. `not_found`. */

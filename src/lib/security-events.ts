@@ -160,8 +160,49 @@ export const SECURITY_EVENTS = {
    * or never issued), foreign_session, session_revoked): 400, nothing exchanged. Logged only.
    */
   bank_oauth_state_refused: { severity: "warning", stored: false },
+  /**
+   * A platform administrator suspended an organization (`suspension_id`): its members and keys
+   * get 403 `organization_suspended` everywhere. Stored in the organization, with the administrator
+   * as actor; the reason stays with the administrators (`GET /v1/admin/orgs/{org}`).
+   */
+  org_suspended: { severity: "warning", stored: true },
+  /** A platform administrator reinstated a suspended organization (`suspension_id`, `suspended_at`). Stored in it. */
+  org_reinstated: { severity: "warning", stored: true },
+  /**
+   * A call to a platform administration route (every route declared `superAdmin: true`) by a super
+   * administrator at aal2: `method`, `route` pattern, `status`, `target_org_id` when the path names
+   * one. Stored without an organization, with the administrator as actor; never a token or body
+   * (src/pipeline/admin-audit/).
+   */
+  admin_action: { severity: "warning", stored: true },
+  /**
+   * A signed-in user refused on a platform administration route (`code`: forbidden (no super-administrator
+   * claim, or one the database does not confirm), mfa_required (aal1), invalid_token (a revoked session),
+   * rate_limited; `method`, `route`, `window_seconds`). Stored without an organization at most once per
+   * (user, code) and window; anonymous and invalid credentials are not recorded.
+   */
+  admin_access_refused: { severity: "warning", stored: true },
   /** A platform administrator ran a batch of the data-key re-encryption job (`resealed`, `remaining`, `key_version`). */
   data_keys_reencrypted: { severity: "warning", stored: true },
+  /**
+   * An alert fired (src/alerts/kinds.ts): `kind`, `window_seconds`, `window_start`, `count`, `threshold`,
+   * `baseline` for the kinds measured against one, and its subject (`org_id`, `api_key_id`, `user_id`
+   * or `network`, a keyed pseudonym of the address range); never a raw address, email or token. Stored
+   * in the organization it concerns (else without one) once per subject and window; its recipients are
+   * emailed after the response.
+   */
+  alert_raised: { severity: "warning", stored: true },
+  /**
+   * A backup failed its restore check (`backup_id`, `date`, `reason`: a reason code of
+   * src/modules/backups/backups.format.ts, e.g. checksum_mismatch, truncated, decrypt_failed,
+   * audit_chain_broken): stored in its organization by the check's own transaction (P15).
+   */
+  backup_restore_check_failed: { severity: "warning", stored: true },
+  /**
+   * An owner restored a backup into a new organization, a restore drill (`backup_id`, `date`,
+   * `source_org_id`, `restored_org_id`): stored in both organizations (P15).
+   */
+  backup_restored: { severity: "warning", stored: true },
 } as const satisfies Record<string, SecurityEventSpec>;
 
 /** The name of a security event, e.g. `waf_blocked`. */

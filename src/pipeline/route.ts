@@ -11,6 +11,7 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { Permission } from "../context";
 import type { ErrorCode } from "../http/errors";
 import { errorResponses } from "../http/schemas";
+import { adminAudit } from "./admin-audit";
 import { authenticate, authErrors, securityOf, type AuthRequirement } from "./authenticate";
 import { authorize, AUTHORIZE_ERRORS, ORG_PARAM } from "./authorize";
 import { rateLimit, resolvePolicy, type RateLimitPolicy, type RateLimitPolicyName } from "./rate-limit";
@@ -122,6 +123,8 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware" | "se
   const bodyStages = streamed ? [streamedBody(bodyLimit)] : requestBody({ mediaTypes, maxBytes: bodyLimit, parseJson: body !== undefined });
   const middleware = [
     ...(carriesBody ? bodyStages : []),
+    // Every platform administration call, and every refused attempt, is a security event (P9, P16).
+    ...(auth !== "public" && auth.superAdmin === true ? [adminAudit()] : []),
     ...(auth === "public" ? [] : [authenticate(auth, { orgScoped: options.permission !== undefined })]),
     ...(limited || auth !== "public" ? [rateLimit(policy)] : []),
     ...(options.permission !== undefined ? [authorize(options.permission)] : []),

@@ -18,7 +18,8 @@
  *  (i) compliance records: page cost at 100k vs 1k risks, 500 concurrent creates, round
  *      trips per records request (records.ts), on the real Postgres only, like (h);
  *  (j) evidence files: upload and download throughput through the app against R2 alone,
- *      the workerd memory of a 100 MB upload, signed-URL sign + verify (evidence.ts).
+ *      the workerd memory of a 100 MB upload, signed-URL sign + verify (evidence.ts);
+ *  (k) backups: export, seal, check and restore-drill transaction of an org with 10,000 records (backups.ts).
  * Ratios come from one run, so the noisy shared machine affects both sides alike.
  * Later issues add rows through `Row`. `npm run bench -- isolate bundle` runs only
  * the named groups (isolate, throughput, round-trips, bundle, waf, startup, identity, audit, records, evidence); the stack
@@ -42,8 +43,21 @@ import { measureIdentity } from "./identity.ts";
 import { measureAudit } from "./audit.ts";
 import { measureRecords } from "./records.ts";
 import { measureEvidence } from "./evidence.ts";
+import { measureBackups } from "./backups.ts";
 
-const GROUPS = ["isolate", "throughput", "round-trips", "bundle", "waf", "startup", "identity", "audit", "records", "evidence"] as const;
+const GROUPS = [
+  "isolate",
+  "throughput",
+  "round-trips",
+  "bundle",
+  "waf",
+  "startup",
+  "identity",
+  "audit",
+  "records",
+  "evidence",
+  "backups",
+] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
 if (unknown.length > 0) throw new Error(`unknown bench group(s): ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
@@ -65,7 +79,8 @@ if (
   runs("identity") ||
   runs("audit") ||
   runs("records") ||
-  runs("evidence")
+  runs("evidence") ||
+  runs("backups")
 ) {
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
   const stack = await startStack({
@@ -94,6 +109,7 @@ if (
     if (runs("audit")) rows.push(...(await measureAudit(stack)));
     if (runs("records")) rows.push(...(await measureRecords(app.url, stack)));
     if (runs("evidence")) rows.push(...(await measureEvidence(bench.url, stack)));
+    if (runs("backups")) rows.push(...(await measureBackups(stack)));
   } finally {
     await bench.stop();
     await app.stop();

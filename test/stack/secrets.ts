@@ -10,6 +10,7 @@ export interface DevSecrets {
   JWT_SIGNING_KEYS: string;
   TOKEN_HASH_SECRET: string;
   DATA_ENCRYPTION_KEYS: string;
+  BACKUP_ENCRYPTION_KEYS: string;
   URL_SIGNING_SECRET: string;
   STRIPE_WEBHOOK_SECRETS: string;
   IDENTIFIER_HASH_SECRET: string;
@@ -35,6 +36,8 @@ export async function generateSecrets(): Promise<DevSecrets> {
     JWT_SIGNING_KEYS: JSON.stringify([await generateSigningJwk()]),
     TOKEN_HASH_SECRET: b64url(32),
     DATA_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString("base64")}`,
+    // Apart from the data key (P15): exports are sealed under their own versioned key.
+    BACKUP_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString("base64")}`,
     // `kid:secret` (src/config/evidence.ts): a key id from the start, so a rotation only adds a pair.
     URL_SIGNING_SECRET: `v1:${b64url(32)}`,
     STRIPE_WEBHOOK_SECRETS: `whsec_${randomBytes(24).toString("base64")}`,

@@ -8,3 +8,6 @@ export * from "./links";
 export * from "./duties";
 export * from "./evidence-files";
 export * from "./integrations";
+export * from "./admin";
+export * from "./reminders";
+export * from "./backups";

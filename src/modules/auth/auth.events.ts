@@ -6,6 +6,7 @@
  * token, code or raw address; the client address is a keyed hash.
  */
 import type { Context } from "hono";
+import { countSecurityEvent } from "../../alerts";
 import type { AppEnv } from "../../context";
 import { createDatabase, inContext, schema } from "../../db";
 import { log } from "../../lib/log";
@@ -38,6 +39,8 @@ export function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void 
 export function recordEvent(c: Context<AppEnv>, type: SecurityEventType, facts: EventFacts = {}): void {
   const requestId = c.get("requestId");
   securityEvent(type, { request_id: requestId, user_id: facts.userId, ...facts.details });
+  // Failed logins and reused refresh tokens feed the alerts (src/alerts), counted after the response.
+  countSecurityEvent(c, type, facts);
   if (!SECURITY_EVENTS[type].stored) return;
   const config = c.get("config");
   const store = (async () => {

@@ -7,6 +7,7 @@
  * duplicate 409 `already_exists`).
  */
 import type { Context } from "hono";
+import { countDeletion } from "../../alerts";
 import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
 import { inOrg } from "../../pipeline/authorize";
@@ -120,6 +121,8 @@ export function handlersOf(resource: Resource) {
       const deleted = results.at(-1) as { rows: readonly unknown[] } | undefined;
       if (deleted === undefined || deleted.rows.length === 0) throw new AppError("not_found");
       await work?.settle(results.slice(0, -1));
+      // The mass-deletion alert counts deletions per actor, after the response (src/alerts).
+      countDeletion(c, org);
       return c.body(null, 204);
     },
   };

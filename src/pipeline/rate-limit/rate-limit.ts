@@ -21,6 +21,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { requestCounters } from "../../alerts";
 import type { Config } from "../../env";
 import type { AppEnv } from "../../context";
 import { AppError } from "../../http/errors";
@@ -199,7 +200,12 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
     await next();
     // After the handler: its transaction said whether the caller is the organization's.
     const admitted = applied.filter((a) => a.afterAdmission);
-    if (admitted.length > 0 && orgAdmitted(c)) deferToWaitUntil(c, consumeAdmitted(config, admitted));
+    // The alerts' request counters (per org and API key, src/alerts) ride in that same after-response batch.
+    if (admitted.length > 0 && orgAdmitted(c))
+      deferToWaitUntil(
+        c,
+        requestCounters(c).then((counters) => consumeAdmitted(config, admitted, counters)),
+      );
   };
 }
 

@@ -3,12 +3,12 @@
  * one pipeline (limiters.ts explains how), bounded by a deadline that holds even
  * if a driver ignored its abort signal. A limit counted only after admission (an
  * organization's, org-admission.ts) is read there, not consumed; its consumption
- * is a batch of its own, after the response.
+ * is a batch of its own, after the response, which other counters may ride (the alerts').
  */
 import type { Ratelimit } from "@upstash/ratelimit";
 import type { Config } from "../../env";
 import type { RedisCheck } from "../../context";
-import { EPHEMERAL_CACHE, limiterClient, sendBatch } from "./limiters";
+import { EPHEMERAL_CACHE, limiterClient, PipelinedCommandError, sendBatch } from "./limiters";
 import type { LimitRule } from "./policies";
 
 /** What one `limit()` answers. */
@@ -93,11 +93,22 @@ export async function runBatch(
  * refusal is remembered in the isolate, so the organization's next requests are
  * refused without a round trip.
  */
-export async function consumeAdmitted(config: Config, applied: readonly AppliedLimit[]): Promise<RatelimitResponse[]> {
-  const { results } = await runBatch(
+export async function consumeAdmitted(
+  config: Config,
+  applied: readonly AppliedLimit[],
+  riders: readonly RedisCheck[] = [],
+): Promise<RatelimitResponse[]> {
+  const { results, checkResults } = await runBatch(
     config,
     applied.map((a) => ({ ...a, afterAdmission: false })),
-    [],
+    riders,
   );
+  // Commands riding this batch (the alerts' request counters) only count: the request was answered.
+  for (const [i, rider] of riders.entries()) {
+    const result = checkResults[i];
+    await rider.decide(
+      result instanceof PipelinedCommandError ? { ok: false, reason: "command_failed", error: result } : { ok: true, result },
+    );
+  }
   return results;
 }
