@@ -247,13 +247,13 @@ describe("P11 duties: the catalog", () => {
         t: "policy_acknowledgements",
         forced: true,
         triggers: ["audit_duty", "stamp_acknowledgement"],
-        policies: ["own_insert", "tenant_read"],
+        policies: ["definer_read", "own_insert", "tenant_read"],
       },
       {
         t: "training_assignments",
         forced: true,
         triggers: ["audit_duty", "stamp_assignment"],
-        policies: ["assignee_or_writer_update", "tenant_delete", "tenant_insert", "tenant_read"],
+        policies: ["assignee_or_writer_update", "definer_read", "tenant_delete", "tenant_insert", "tenant_read"],
       },
     ]);
     const [grants] = await asOwner(

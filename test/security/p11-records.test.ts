@@ -55,7 +55,13 @@ describe.each(dbTargets())("P11 records: the registry is what the database prote
       expect(
         policies.map((r) => r.p),
         name,
-      ).toEqual(["tenant_delete", "tenant_insert", "tenant_read", "tenant_update"]);
+      ).toEqual(["definer_read", "tenant_delete", "tenant_insert", "tenant_read", "tenant_update"]);
+      // The one policy not of the tenant: the backup export's role reads, and only reads (P15).
+      const definer = await asOwner(
+        target,
+        `select cmd, roles::text as roles from pg_catalog.pg_policies where schemaname = 'public' and tablename = '${name}' and policyname = 'definer_read'`,
+      );
+      expect(definer, name).toEqual([{ cmd: "SELECT", roles: "{rampart_definer}" }]);
       const triggers = await asOwner(
         target,
         `select tgname as t from pg_catalog.pg_trigger where tgrelid = 'public.${name}'::regclass and not tgisinternal order by 1`,
