@@ -12,12 +12,11 @@
  *   window) picks the one that does. Below the floor nothing more is read; past it, the
  *   previous windows' counts are read once per isolate and window (they no longer change).
  */
-import type { Redis } from "@upstash/redis/cloudflare";
 import type { AlertRule } from "../config/alerts";
 import type { RedisCheck, RedisCheckOutcome } from "../context";
 import type { Config } from "../env";
 import { log } from "../lib/log";
-import { createRedis } from "../redis";
+import { afterResponseRedis } from "../redis";
 import { ALERT_KINDS, type AlertKind } from "./kinds";
 import { raise } from "./raise";
 import { subjectPart, type AlertSubject } from "./subjects";
@@ -35,8 +34,6 @@ export interface AlertCounter {
   readonly ttlSeconds: number;
 }
 
-/** How long the after-response Redis calls may take (not retried). */
-const REDIS_TIMEOUT_MS = 3000;
 // Entries each isolate memo keeps before expired ones are swept.
 const MEMO_SWEEP_AT = 10_000;
 
@@ -80,17 +77,6 @@ export async function countersFor(
   return counters.filter((c): c is AlertCounter => c !== undefined);
 }
 
-const clients = new WeakMap<Config, Redis>();
-
-function redisOf(config: Config): Redis {
-  let client = clients.get(config);
-  if (client === undefined) {
-    client = createRedis(config.redis, { retry: false, signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS) });
-    clients.set(config, client);
-  }
-  return client;
-}
-
 function sweep<V>(memo: Map<string, V>, expired: (value: V) => boolean): void {
   if (memo.size <= MEMO_SWEEP_AT) return;
   for (const [key, value] of memo) if (expired(value)) memo.delete(key);
@@ -109,7 +95,7 @@ function baselineOf(config: Config, counter: AlertCounter, n: number): Promise<n
   const known = means.get(id);
   if (known !== undefined) return known.mean;
   const keys = Array.from({ length: n }, (_, i) => `${counter.base}:${counter.window - 1 - i}`);
-  const mean = redisOf(config)
+  const mean = afterResponseRedis(config.redis)
     .mget<(string | number | null)[]>(...keys)
     .then((values) => values.reduce<number>((sum, v) => sum + (Number(v) || 0), 0) / n);
   // A failed read is not kept: the next count reads again.
@@ -140,7 +126,7 @@ export async function evaluate(config: Config, counter: AlertCounter, count: num
   const baseline = await baselineOf(config, counter, windows);
   const threshold = Math.max(floor, Math.floor(factor * baseline) + 1);
   if (count < threshold) return;
-  const won = await redisOf(config).set(marker, 1, { nx: true, ex: windowSeconds });
+  const won = await afterResponseRedis(config.redis).set(marker, 1, { nx: true, ex: windowSeconds });
   fired.set(marker, windowStartMs + windowSeconds * 1000);
   if (won === "OK") await raise(config, { ...alert, threshold, baseline });
 }
@@ -152,7 +138,7 @@ export async function evaluate(config: Config, counter: AlertCounter, count: num
 export async function countNow(config: Config, counters: readonly AlertCounter[], requestId: string): Promise<void> {
   if (counters.length === 0) return;
   try {
-    const pipeline = redisOf(config).pipeline();
+    const pipeline = afterResponseRedis(config.redis).pipeline();
     for (const counter of counters) pipeline.incr(counter.key).expire(counter.key, counter.ttlSeconds);
     const results = await pipeline.exec<unknown[]>();
     await Promise.all(counters.map((counter, i) => evaluate(config, counter, Number(results[i * 2]), requestId)));

@@ -7,6 +7,7 @@
 import { hmac } from "../crypto/hmac";
 import { base64url } from "../lib/encoding";
 import type { AlertSubjectKind } from "./kinds";
+import { ipv6Groups } from "../lib/ip";
 
 /** Who or what one counted event concerns; which fields a kind needs is its subject kind's. */
 export interface AlertSubject {
@@ -28,22 +29,6 @@ export async function alertHash(secret: string, domain: string, value: string): 
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HEX_GROUP = /^[0-9a-f]{1,4}$/;
-
-function ipv6Groups(address: string): string[] | undefined {
-  const parts = address.split("::");
-  if (parts.length > 2) return undefined;
-  const head = parts[0] ? parts[0].split(":") : [];
-  const tail = parts.length === 2 ? (parts[1] ? parts[1].split(":") : []) : undefined;
-  let groups = head;
-  if (tail !== undefined) {
-    const fill = 8 - head.length - tail.length;
-    if (fill < 1) return undefined;
-    groups = [...head, ...Array<string>(fill).fill("0"), ...tail];
-  }
-  if (groups.length !== 8 || !groups.every((g) => HEX_GROUP.test(g))) return undefined;
-  return groups.map((g) => parseInt(g, 16).toString(16));
-}
 
 /**
  * The range a client address belongs to for the network alert: IPv4 (and IPv4-mapped

@@ -44,3 +44,26 @@ export function createRedis(redis: RedisConfig, options: RedisOptions = {}): Red
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
 }
+
+/** Deadline of {@link afterResponseRedis}'s commands: work after the response may wait longer than a request's limits. */
+const AFTER_RESPONSE_TIMEOUT_MS = 3000;
+
+const afterResponseClients = new WeakMap<RedisConfig, Redis>();
+
+/**
+ * The client for Redis work done after the response (refusal events, alert counters):
+ * no retries, each HTTP request bounded by 3 s, one per parsed configuration (so per isolate).
+ *
+ * @example
+ * ```ts
+ * const won = await afterResponseRedis(config.redis).set(key, 1, { nx: true, ex: 600 });
+ * ```
+ */
+export function afterResponseRedis(redis: RedisConfig): Redis {
+  let client = afterResponseClients.get(redis);
+  if (client === undefined) {
+    client = createRedis(redis, { retry: false, signal: () => AbortSignal.timeout(AFTER_RESPONSE_TIMEOUT_MS) });
+    afterResponseClients.set(redis, client);
+  }
+  return client;
+}

@@ -1,2 +1,2 @@
 /** Redis access (Upstash REST). */
-export { createRedis, type RedisConfig, type RedisOptions } from "./client";
+export { afterResponseRedis, createRedis, type RedisConfig, type RedisOptions } from "./client";

@@ -8,7 +8,7 @@
  * cases need objects larger than a segment, built with the production sealer.
  */
 import { describe, expect, it } from "vitest";
-import { checkBackup, HEADER_SECTION } from "../../src/modules/backups/backups.check";
+import { BACKUP_SECTIONS, checkBackup, HEADER_SECTION } from "../../src/modules/backups/backups.check";
 import { SEGMENT_BYTES, sealBackup, type SealedBackup } from "../../src/modules/backups/backups.format";
 import { backupKeys, backupsBucket, objectBytes, replaceObject, runBackup, runCheck, today, type StoredBackup } from "../helpers/backups";
 import { ownerQuery } from "../helpers/identity-ip";
@@ -125,30 +125,7 @@ describe("P15 (refuses): segments and lines, with the production sealer", () => 
     mutate?.(lines);
     const counts: Record<string, number> = {};
     for (const line of lines.slice(1) as { s: string }[]) counts[line.s] = (counts[line.s] ?? 0) + 1;
-    const all = Object.fromEntries(
-      [
-        "organization",
-        "memberships",
-        "api_keys",
-        "bank_connections",
-        "risks",
-        "vendors",
-        "incidents",
-        "policies",
-        "trainings",
-        "controls",
-        "assessments",
-        "evidence",
-        "incident_notifications",
-        "control_risks",
-        "control_evidence",
-        "assessment_results",
-        "policy_acknowledgements",
-        "training_assignments",
-        "evidence_files",
-        "audit_entries",
-      ].map((s) => [s, counts[s] ?? 0]),
-    );
+    const all = Object.fromEntries(BACKUP_SECTIONS.map((s) => [s, counts[s] ?? 0]));
     lines.push({ s: "trailer", r: { counts: all, audit_head: { seq: entries, hash: entries === 0 ? GENESIS : hash(entries) } } });
     return lines.map((l) => JSON.stringify(l));
   }

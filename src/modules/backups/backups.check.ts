@@ -9,21 +9,19 @@
  */
 import type { BackupKey } from "../../config/backups";
 import { BackupInvalid, readLines, sha256Hex, type BackupFailureReason } from "./backups.format";
+import { RECORD_RESOURCES } from "../records";
 
-/** The export's sections, in order (app.backup_export, drizzle/*_backups_security.sql). */
+/**
+ * The export's sections, in order (app.backup_export, drizzle/*_backups_security.sql, writes
+ * them in this order; the restore check refuses any other). The eight records come from the
+ * records registry, so a new record type cannot be left out of the check's list.
+ */
 export const BACKUP_SECTIONS = [
   "organization",
   "memberships",
   "api_keys",
   "bank_connections",
-  "risks",
-  "vendors",
-  "incidents",
-  "policies",
-  "trainings",
-  "controls",
-  "assessments",
-  "evidence",
+  ...RECORD_RESOURCES.map((resource) => resource.name),
   "incident_notifications",
   "control_risks",
   "control_evidence",

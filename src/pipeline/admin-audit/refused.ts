@@ -11,11 +11,11 @@
  *    (user, code) and window itself, under an advisory lock, and only for a user that exists.
  */
 import { sql } from "drizzle-orm";
-import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../../env";
 import { createDatabase, inContext } from "../../db";
 import { securityEvent } from "../../lib/security-events";
-import { createRedis } from "../../redis";
+import { recentKeys } from "../../lib/recent-keys";
+import { afterResponseRedis } from "../../redis";
 import { clientAddress, identifierHash } from "../rate-limit";
 
 /** One event stands for every refusal of its (user, code) in this many seconds. */
@@ -26,11 +26,6 @@ export const ADMIN_REFUSAL_KEY_PREFIX = "rs:admin-refused:";
 export const ADMIN_REFUSAL_CODES = ["forbidden", "mfa_required", "invalid_token", "rate_limited"] as const;
 export type AdminRefusalCode = (typeof ADMIN_REFUSAL_CODES)[number];
 
-// After the response, so it may wait longer than a request's limits; still bounded, never retried.
-const REDIS_TIMEOUT_MS = 3000;
-// Entries kept before expired ones are swept (a short key and a number each).
-const MEMO_SWEEP_AT = 10_000;
-
 /** A refused attempt, as stored (never a token or a body). */
 export interface AdminRefusal {
   readonly userId: string;
@@ -40,29 +35,8 @@ export interface AdminRefusal {
   readonly route: string;
 }
 
-const clients = new WeakMap<Config, Redis>();
-
-function redisOf(config: Config): Redis {
-  let client = clients.get(config);
-  if (client === undefined) {
-    client = createRedis(config.redis, { retry: false, signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS) });
-    clients.set(config, client);
-  }
-  return client;
-}
-
-const recorded = new Map<string, number>();
-
-/** Whether `key` was recorded in this isolate within the window; if not, marks it first (no race between concurrent refusals). */
-function recordedLately(key: string, nowMs: number): boolean {
-  if (recorded.size > MEMO_SWEEP_AT) {
-    for (const [k, until] of recorded) if (until <= nowMs) recorded.delete(k);
-    if (recorded.size > MEMO_SWEEP_AT) recorded.clear();
-  }
-  if ((recorded.get(key) ?? 0) > nowMs) return true;
-  recorded.set(key, nowMs + ADMIN_REFUSAL_WINDOW_SECONDS * 1000);
-  return false;
-}
+/** What this isolate recorded lately (a repeat costs no I/O). */
+const recordedLately = recentKeys(ADMIN_REFUSAL_WINDOW_SECONDS);
 
 /** Stores `refusal` unless its (user, code) was stored within the window; resolves whether it was. */
 export async function storeAdminRefusal(config: Config, refusal: AdminRefusal, clientIpHeader: string | undefined): Promise<boolean> {
@@ -70,7 +44,7 @@ export async function storeAdminRefusal(config: Config, refusal: AdminRefusal, c
   if (recordedLately(`${userId}|${code}`, Date.now())) return false;
   const secret = config.secrets.identifierHashSecret;
   const key = `${ADMIN_REFUSAL_KEY_PREFIX}${await identifierHash(secret, "user", userId)}:${code}`;
-  if ((await redisOf(config).set(key, 1, { nx: true, ex: ADMIN_REFUSAL_WINDOW_SECONDS })) !== "OK") return false;
+  if ((await afterResponseRedis(config.redis).set(key, 1, { nx: true, ex: ADMIN_REFUSAL_WINDOW_SECONDS })) !== "OK") return false;
   const ipHash = await identifierHash(secret, "ip", clientAddress(clientIpHeader));
   const db = await createDatabase(config.database);
   const [result] = await inContext(db, {}, (tx) => [

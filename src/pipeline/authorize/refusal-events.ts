@@ -18,16 +18,14 @@ import { sql } from "drizzle-orm";
 import type { Config } from "../../env";
 import { createDatabase, inContext } from "../../db";
 import { securityEvent } from "../../lib/security-events";
-import type { Redis } from "@upstash/redis/cloudflare";
-import { createRedis } from "../../redis";
+import { recentKeys } from "../../lib/recent-keys";
+import { afterResponseRedis } from "../../redis";
 import { clientAddress, identifierHash } from "../rate-limit";
 
 /** One event stands for every refusal of its (org, principal, code) in this many seconds. */
 export const REFUSAL_WINDOW_SECONDS = 600;
 /** Prefix of the Redis keys that bound the writes (P12: the principal is a keyed hash). */
 export const REFUSAL_KEY_PREFIX = "rs:refused:";
-// Entries this isolate keeps before expired ones are swept (each is a short key and a number).
-const MEMO_SWEEP_AT = 10_000;
 
 /** Who was refused: a user, or an API key (by id, never the key). */
 export interface RefusedBy {
@@ -45,38 +43,8 @@ export interface Refusal {
   readonly route: string;
 }
 
-/**
- * How long the `SET NX` may take. It runs after the response, so it can wait longer than the
- * limits' deadline before the handler (RATE_LIMIT_TIMEOUT_MS); it is still bounded, and not retried.
- */
-const REDIS_TIMEOUT_MS = 3000;
-
-const clients = new WeakMap<Config, Redis>();
-
-/** The Redis client of `config` for this bound: one per parsed config, i.e. per isolate. */
-function redisOf(config: Config): Redis {
-  let client = clients.get(config);
-  if (client === undefined) {
-    client = createRedis(config.redis, { retry: false, signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS) });
-    clients.set(config, client);
-  }
-  return client;
-}
-
-/** What this isolate recorded lately: key → until (epoch ms). */
-const recorded = new Map<string, number>();
-
-/** Whether `key` was recorded in this isolate within the window; if not, marks it (before any I/O, so concurrent refusals do not race). */
-function recordedLately(key: string, nowMs: number): boolean {
-  if (recorded.size > MEMO_SWEEP_AT) {
-    for (const [k, until] of recorded) if (until <= nowMs) recorded.delete(k);
-    if (recorded.size > MEMO_SWEEP_AT) recorded.clear();
-  }
-  const until = recorded.get(key) ?? 0;
-  if (until > nowMs) return true;
-  recorded.set(key, nowMs + REFUSAL_WINDOW_SECONDS * 1000);
-  return false;
-}
+/** What this isolate recorded lately (a caller refused again and again costs no I/O). */
+const recordedLately = recentKeys(REFUSAL_WINDOW_SECONDS);
 
 /**
  * Stores `refusal` unless its (org, principal, code) was stored within the window.
@@ -88,7 +56,7 @@ export async function storeRefusal(config: Config, refusal: Refusal, clientIpHea
   const secret = config.secrets.identifierHashSecret;
   const kind = by.kind === "user" ? "user" : "key";
   const key = `${REFUSAL_KEY_PREFIX}${orgId}:${kind}:${await identifierHash(secret, kind, by.id)}:${code}`;
-  const won = await redisOf(config).set(key, 1, { nx: true, ex: REFUSAL_WINDOW_SECONDS });
+  const won = await afterResponseRedis(config.redis).set(key, 1, { nx: true, ex: REFUSAL_WINDOW_SECONDS });
   if (won !== "OK") return false;
   const ipHash = await identifierHash(secret, "ip", clientAddress(clientIpHeader));
   const db = await createDatabase(config.database);

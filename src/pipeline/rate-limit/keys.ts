@@ -15,6 +15,7 @@ import type { Principal } from "../../context";
 import { hmac } from "../../crypto/hmac";
 import { base64url } from "../../lib/encoding";
 import type { LimitRule, RateLimitPolicy } from "./policies";
+import { ipv6Groups } from "../../lib/ip";
 
 /** Common prefix of every rate-limit key. */
 export const KEY_PREFIX = "rl";
@@ -33,22 +34,6 @@ export async function identifierHash(secret: string, kind: string, value: string
 }
 
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-const HEX_GROUP = /^[0-9a-f]{1,4}$/;
-
-function ipv6Groups(address: string): string[] | undefined {
-  const parts = address.split("::");
-  if (parts.length > 2) return undefined;
-  const head = parts[0] ? parts[0].split(":") : [];
-  const tail = parts.length === 2 ? (parts[1] ? parts[1].split(":") : []) : undefined;
-  let groups = head;
-  if (tail !== undefined) {
-    const fill = 8 - head.length - tail.length;
-    if (fill < 1) return undefined;
-    groups = [...head, ...Array<string>(fill).fill("0"), ...tail];
-  }
-  if (groups.length !== 8 || !groups.every((g) => HEX_GROUP.test(g))) return undefined;
-  return groups.map((g) => parseInt(g, 16).toString(16));
-}
 
 /**
  * The address a limit counts per: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 per
