@@ -51,7 +51,7 @@ describe("API key format", () => {
     expect(apiKeyChecksum("123456789")).toMatch(/^[0-9A-Za-z]{6}$/);
   });
 
-  it("P9: a forged or mistyped key (any one character changed) fails the checksum", () => {
+  it("P9 (refuses): a forged or mistyped key (any one character changed) fails the checksum", () => {
     const key = newApiKey();
     for (let index = 8; index < key.length; index++) expect(isWellFormedApiKey(mutate(key, index)), String(index)).toBe(false);
   });
@@ -63,7 +63,7 @@ describe("API key format", () => {
     ["a non-base62 character", (key: string) => `${key.slice(0, 20)}-${key.slice(21)}`],
     ["upper-case prefix", (key: string) => `RK_LIVE_${key.slice(8)}`],
     ["surrounding whitespace", (key: string) => ` ${key}`],
-  ])("P9: %s is not a well-formed key", (_label, change) => {
+  ])("P9 (refuses): %s is not a well-formed key", (_label, change) => {
     expect(isWellFormedApiKey(change(newApiKey()))).toBe(false);
   });
 

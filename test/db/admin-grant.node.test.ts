@@ -61,7 +61,7 @@ describe("npm run admin:grant", () => {
       expect(events.rows).toEqual([{ type: ADMIN_GRANTED_EVENT, severity: "warning" }]);
     });
 
-    it("P7: refuses an unverified or unknown address and changes nothing", async () => {
+    it("P7 (refuses): refuses an unverified or unknown address and changes nothing", async () => {
       const unverified = await user(false);
       await expect(grantSuperAdmin(ownerUrl, unverified.email)).rejects.toThrow(/no verified user/);
       await expect(grantSuperAdmin(ownerUrl, "nobody@example.org")).rejects.toThrow(/no verified user/);

@@ -34,7 +34,7 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
     expect(total).toEqual([{ n: 2 }]);
   });
 
-  it("P11: a statement that fails rolls back the whole request (nothing half-written)", async () => {
+  it("P11 (refuses): a statement that fails rolls back the whole request (nothing half-written)", async () => {
     const db = await createDatabase(target.app);
     const title = `half-${crypto.randomUUID()}`;
     await expect(
@@ -47,7 +47,7 @@ describe.each(dbTargets())("data layer on $backend", (target: DbTarget) => {
     expect(await asOwner(target, `select count(*)::int as n from risks where title = '${title}'`)).toEqual([{ n: 0 }]);
   });
 
-  it("P11: the context does not outlive its request: the next one without it sees nothing", async () => {
+  it("P11 (refuses): the context does not outlive its request: the next one without it sees nothing", async () => {
     const db = await createDatabase(target.app);
     await inTenant(db, context, (tx) => [tx.select().from(schema.risks)]);
     expect(await db.select().from(schema.risks)).toEqual([]);

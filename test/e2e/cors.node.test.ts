@@ -332,7 +332,7 @@ describe("P8: the browser app's CORS and refresh cookie, in Chromium", () => {
     expect(forSession.headers.get("access-control-allow-credentials")).toBe("true");
   });
 
-  it("P8: an origin not in CORS_ORIGINS is refused: the browser withholds the answer, the API answers 403 origin_not_allowed, and a cross-site refresh rotates nothing", async () => {
+  it("P8 (refuses): an origin not in CORS_ORIGINS is refused: the browser withholds the answer, the API answers 403 origin_not_allowed, and a cross-site refresh rotates nothing", async () => {
     // The same page under 127.0.0.1: another origin (and another site) than the one listed.
     const refused = await openApp(refusedOrigin);
     const attempt = await pageFetch(refused.page, "/v1/auth/login", "POST", { body: { email: account.email, password: account.password } });

@@ -21,7 +21,7 @@ interface Document {
 }
 
 describe("deny by default", () => {
-  it("P8: the app refuses to build with a route that declares no authentication", () => {
+  it("P8 (refuses): the app refuses to build with a route that declares no authentication", () => {
     const router = createRouter();
     router.get("/__undeclared", (c) => c.text("open"));
     expect(() => createApp({ modules: [{ basePath: "/", router }] })).toThrow(/GET \/__undeclared declares no authentication/);

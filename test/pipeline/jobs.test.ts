@@ -31,7 +31,7 @@ describe("scheduled work", () => {
     expect(new Set(JOBS.jobs.map((j) => j.type)).size).toBe(JOBS.jobs.length);
   });
 
-  it("P12: every job's message schema refuses a message without a valid organization id", () => {
+  it("P12 (refuses): every job's message schema refuses a message without a valid organization id", () => {
     for (const job of JOBS.jobs) {
       expect(job.message.safeParse({ type: job.type }).success, job.type).toBe(false);
       expect(job.message.safeParse({ type: job.type, org_id: "not-a-uuid" }).success, job.type).toBe(false);

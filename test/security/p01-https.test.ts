@@ -31,7 +31,7 @@ describe("P1 plain http", () => {
     expect(response.status).toBe(308);
   });
 
-  it("P1: a plain-http POST gets 400 problem+json and is not served", async () => {
+  it("P1 (refuses): a plain-http POST gets 400 problem+json and is not served", async () => {
     const { app, state } = probeApp();
     const response = await callApp(app, "http://api.rampart.test/__probe/echo", {
       method: "POST",
@@ -45,7 +45,7 @@ describe("P1 plain http", () => {
     expectSecureHeaders(response);
   });
 
-  it("P1: a plain-http POST to a GET-only path is refused as plain http, before the method check", async () => {
+  it("P1 (refuses): a plain-http POST to a GET-only path is refused as plain http, before the method check", async () => {
     const response = await call("http://api.rampart.test/healthz", { method: "POST", body: "x" });
     await expectProblem(response, 400, "https_required");
   });
@@ -58,7 +58,7 @@ describe("P1 plain http", () => {
 });
 
 describe("P1 minimum TLS version", () => {
-  it("P1: a request negotiated with TLS 1.2 gets 426 with an Upgrade header", async () => {
+  it("P1 (refuses): a request negotiated with TLS 1.2 gets 426 with an Upgrade header", async () => {
     const response = await call("/healthz", { cf: { tlsVersion: "TLSv1.2" } });
     const problem = await expectProblem(response, 426, "tls_version_too_low");
     expect(response.headers.get("upgrade")).toBe("TLS/1.3");
@@ -66,7 +66,7 @@ describe("P1 minimum TLS version", () => {
     expectSecureHeaders(response);
   });
 
-  it.each(["TLSv1", "TLSv1.1", "SSLv3", "garbage"])("P1: a request negotiated with %s gets 426", async (tlsVersion) => {
+  it.each(["TLSv1", "TLSv1.1", "SSLv3", "garbage"])("P1 (refuses): a request negotiated with %s gets 426", async (tlsVersion) => {
     const response = await call("/healthz", { cf: { tlsVersion } });
     await expectProblem(response, 426, "tls_version_too_low");
   });
@@ -89,7 +89,7 @@ describe("P1 minimum TLS version", () => {
 describe("P1 local development origin", () => {
   const devOrigin = "http://127.0.0.1:8787";
 
-  it("P1: plain http is served only on the configured LOCAL_DEV_ORIGIN's port, under each loopback name", async () => {
+  it("P1 (refuses): plain http is served only on the configured LOCAL_DEV_ORIGIN's port, under each loopback name", async () => {
     const { app } = probeApp();
     const bindings = envWith({ APP_ENV: "development", LOCAL_DEV_ORIGIN: devOrigin });
     for (const served of [devOrigin, "http://localhost:8787", "http://[::1]:8787"]) {
@@ -116,7 +116,7 @@ describe("P1 local development origin", () => {
     ["credentials", "http://user:pw@localhost:8787"],
     ["a look-alike host", "http://localhost.rampart.example:8787"],
     ["not a URL", "localhost:8787"],
-  ])("P1: LOCAL_DEV_ORIGIN with %s is refused when the config is parsed", (_label, origin) => {
+  ])("P1 (refuses): LOCAL_DEV_ORIGIN with %s is refused when the config is parsed", (_label, origin) => {
     const result = parseConfig(envWith({ APP_ENV: "development", LOCAL_DEV_ORIGIN: origin }));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.map((issue) => issue.binding)).toContain("LOCAL_DEV_ORIGIN");
@@ -129,7 +129,7 @@ describe("P1 local development origin", () => {
     },
   );
 
-  it("P1: LOCAL_DEV_ORIGIN is refused in production, so production cannot be opened to plain http", async () => {
+  it("P1 (refuses): LOCAL_DEV_ORIGIN is refused in production, so production cannot be opened to plain http", async () => {
     const bindings = envWith({ APP_ENV: "production", LOCAL_DEV_ORIGIN: devOrigin });
     const result = parseConfig(bindings);
     expect(result.ok).toBe(false);

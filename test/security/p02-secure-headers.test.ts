@@ -53,7 +53,7 @@ describe("P2 secure headers on every response", () => {
     expectSecureHeaders(response);
   });
 
-  it("P2: a handler cannot add a banner or weaken the CSP or frame options", async () => {
+  it("P2 (refuses): a handler cannot add a banner or weaken the CSP or frame options", async () => {
     const response = await callApp(app, "/__probe/banner");
     expect(response.status).toBe(200);
     expectSecureHeaders(response);
@@ -78,7 +78,7 @@ describe("P2 secure headers on every response", () => {
     expect(html).not.toMatch(/https?:\/\//);
   });
 
-  it("P2: the docs CSP does not leak to API paths that merely start with the same letters", async () => {
+  it("P2 (refuses): the docs CSP does not leak to API paths that merely start with the same letters", async () => {
     const response = await call("/docsx");
     expect(response.status).toBe(404);
     expect(response.headers.get("content-security-policy")).toBe(API_CSP);

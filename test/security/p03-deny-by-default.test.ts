@@ -32,22 +32,22 @@ function streamedBody(total: number, chunk = 256): { body: ReadableStream<Uint8A
 }
 
 describe("P3 route match", () => {
-  it("P3: an unknown route gets 404 problem+json", async () => {
+  it("P3 (refuses): an unknown route gets 404 problem+json", async () => {
     const problem = await expectProblem(await call("/v1/admin/secret-backup"), 404, "not_found");
     expect(problem.detail).not.toContain("secret-backup");
   });
 
-  it("P3: a path that differs only by a trailing slash is unknown", async () => {
+  it("P3 (refuses): a path that differs only by a trailing slash is unknown", async () => {
     await expectProblem(await call("/healthz/"), 404, "not_found");
   });
 
-  it("P3: a known path with a wrong method gets 405 with Allow listing the path's methods", async () => {
+  it("P3 (refuses): a known path with a wrong method gets 405 with Allow listing the path's methods", async () => {
     const response = await call("/healthz", { method: "DELETE" });
     await expectProblem(response, 405, "method_not_allowed");
     expect(response.headers.get("allow")).toBe("GET, HEAD");
   });
 
-  it("P3: POST /healthz is 405 even with an oversized, mistyped body: the method check comes first", async () => {
+  it("P3 (refuses): POST /healthz is 405 even with an oversized, mistyped body: the method check comes first", async () => {
     const response = await call("/healthz", { method: "POST", headers: { "content-type": "text/xml" }, body: "x".repeat(200_000) });
     await expectProblem(response, 405, "method_not_allowed");
   });
@@ -64,7 +64,7 @@ describe("P3 route match", () => {
 });
 
 describe("P3 bodies", () => {
-  it("P3: a body over the route's limit with Content-Length gets 413 and never reaches the handler", async () => {
+  it("P3 (refuses): a body over the route's limit with Content-Length gets 413 and never reaches the handler", async () => {
     const { app, state } = probeApp();
     const body = JSON.stringify({ name: "x".repeat(PROBE_LIMIT), count: 1 });
     const response = await callApp(app, "/__probe/echo", {
@@ -77,7 +77,7 @@ describe("P3 bodies", () => {
     expect(state.calls).toBe(0);
   });
 
-  it("P3: a streamed body without Content-Length gets 413 once the count passes the limit, without reading it all", async () => {
+  it("P3 (refuses): a streamed body without Content-Length gets 413 once the count passes the limit, without reading it all", async () => {
     const { app, state } = probeApp();
     const stream = streamedBody(10 * 1024 * 1024);
     const response = await callApp(app, "/__probe/echo", { method: "POST", headers: json, body: stream.body });
@@ -87,7 +87,7 @@ describe("P3 bodies", () => {
     expect(stream.pulled()).toBeLessThan(PROBE_LIMIT + 64 * 1024);
   });
 
-  it("P3: a route without a declared limit gets the 64 KiB default", async () => {
+  it("P3 (refuses): a route without a declared limit gets the 64 KiB default", async () => {
     const { app } = probeApp();
     const fits = JSON.stringify({ blob: "x".repeat(60 * 1024) });
     expect((await callApp(app, "/__probe/big", { method: "PUT", headers: json, body: fits })).status).toBe(200);
@@ -100,14 +100,14 @@ describe("P3 bodies", () => {
     ["form data", { "content-type": "application/x-www-form-urlencoded" }],
     ["a JSON look-alike", { "content-type": "application/jsonx" }],
     ["a non-UTF-8 charset", { "content-type": "application/json; charset=iso-8859-1" }],
-  ])("P3: a body sent as %s gets 415 and never reaches the handler", async (_label, headers) => {
+  ])("P3 (refuses): a body sent as %s gets 415 and never reaches the handler", async (_label, headers) => {
     const { app, state } = probeApp();
     const response = await callApp(app, "/__probe/echo", { method: "POST", headers, body: JSON.stringify({ name: "a", count: 1 }) });
     await expectProblem(response, 415, "unsupported_media_type");
     expect(state.calls).toBe(0);
   });
 
-  it("P3: a body without any Content-Type gets 415", async () => {
+  it("P3 (refuses): a body without any Content-Type gets 415", async () => {
     const { app, state } = probeApp();
     const body = new TextEncoder().encode(JSON.stringify({ name: "a", count: 1 }));
     const response = await callApp(app, "/__probe/echo", { method: "POST", body });
@@ -115,7 +115,7 @@ describe("P3 bodies", () => {
     expect(state.calls).toBe(0);
   });
 
-  it("P3: invalid JSON gets 400 invalid_json without the parser's message", async () => {
+  it("P3 (refuses): invalid JSON gets 400 invalid_json without the parser's message", async () => {
     const { app, state } = probeApp();
     const response = await callApp(app, "/__probe/echo", { method: "POST", headers: json, body: '{"name": "a", ' });
     const problem = await expectProblem(response, 400, "invalid_json");
@@ -123,7 +123,7 @@ describe("P3 bodies", () => {
     expect(state.calls).toBe(0);
   });
 
-  it("P3: a validation failure gets 422 listing every invalid field, and never reaches the handler", async () => {
+  it("P3 (refuses): a validation failure gets 422 listing every invalid field, and never reaches the handler", async () => {
     const { app, state } = probeApp();
     const body = JSON.stringify({ name: "", count: -1.5, tags: ["ok", 7] });
     const problem = await expectProblem(

@@ -23,7 +23,7 @@ const blocks = (level: 1 | 2) => {
 };
 
 describe("P3 WAF against the CRS regression corpus", () => {
-  it("P3: detects ≥ 85% of attacks and blocks fewer benign cases than CRS, at paranoia 1 and 2", () => {
+  it("P3 (refuses): detects ≥ 85% of attacks and blocks fewer benign cases than CRS, at paranoia 1 and 2", () => {
     const pl1 = replay(crs, 1, blocks(1));
     const pl2 = replay(crs, 2, blocks(2));
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -87,7 +87,7 @@ describe("P3 WAF on Rampart's own traffic", () => {
     }
   });
 
-  it("P3: the free-text quotes in the corpus would be blocked without their route's exclusion", () => {
+  it("P3 (refuses): the free-text quotes in the corpus would be blocked without their route's exclusion", () => {
     const rules = compileRules(1, { skipAppRules: true });
     const quoting = own.filter((c) => c.exclude !== undefined && scoreOf(inspect(trafficRequest(c), rules)) >= THRESHOLD);
     // The incident write-up and the policy quote attacks: the exclusion is what lets them in.

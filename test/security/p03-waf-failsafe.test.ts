@@ -120,7 +120,7 @@ function expectNoErrorLines(lines: readonly LogLine[]): void {
 }
 
 describe("P3 fail-safe: a block tells the client nothing about the rules", () => {
-  it("P3: a 403 carries no rule ids; the security.waf_blocked log line does", async () => {
+  it("P3 (refuses): a 403 carries no rule ids; the security.waf_blocked log line does", async () => {
     const { app } = wafProbeApp();
     const { result: response, lines } = await logged(() => callApp(app, "/__waf/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
     const problem = await expectProblem(response, 403, "waf_blocked");
@@ -139,7 +139,7 @@ describe("P3 fail-safe: no body on methods that take none", () => {
     ["GET", "/__failsafe/search"],
     ["HEAD", "/healthz"],
     ["HEAD", "/__failsafe/search"],
-  ])("P3: %s %s with a Content-Length body is 400 body_not_allowed, never a 500", async (method, target) => {
+  ])("P3 (refuses): %s %s with a Content-Length body is 400 body_not_allowed, never a 500", async (method, target) => {
     const { app, state } = failsafeApp();
     const { result: response, lines } = await logged(() =>
       send(app, incoming(method, target, "abc", { "content-length": "3", "content-type": "text/plain" })),
@@ -158,17 +158,20 @@ describe("P3 fail-safe: no body on methods that take none", () => {
     ["GET", "/healthz"],
     ["GET", "/__failsafe/search"],
     ["HEAD", "/__failsafe/search"],
-  ])("P3: %s %s with a chunked body is 400 body_not_allowed, the body neither inspected nor passed on", async (method, target) => {
-    const { app, state } = failsafeApp();
-    const body = chunked(['{"q":"', "<script>alert(1)</script>", '"}']);
-    const { result: response, lines } = await logged(() => send(app, incoming(method, target, body.stream)));
-    expect(response.status).toBe(400);
-    if (method === "GET") await expectProblem(response, 400, "body_not_allowed");
-    expect(state.calls).toBe(0);
-    expectNoErrorLines(lines);
-  });
+  ])(
+    "P3 (refuses): %s %s with a chunked body is 400 body_not_allowed, the body neither inspected nor passed on",
+    async (method, target) => {
+      const { app, state } = failsafeApp();
+      const body = chunked(['{"q":"', "<script>alert(1)</script>", '"}']);
+      const { result: response, lines } = await logged(() => send(app, incoming(method, target, body.stream)));
+      expect(response.status).toBe(400);
+      if (method === "GET") await expectProblem(response, 400, "body_not_allowed");
+      expect(state.calls).toBe(0);
+      expectNoErrorLines(lines);
+    },
+  );
 
-  it("P3: a Content-Length or Transfer-Encoding header alone on a GET is refused too", async () => {
+  it("P3 (refuses): a Content-Length or Transfer-Encoding header alone on a GET is refused too", async () => {
     const { app, state } = failsafeApp();
     await expectProblem(await callApp(app, "/__failsafe/search", { headers: { "content-length": "5" } }), 400, "body_not_allowed");
     await expectProblem(await callApp(app, "/__failsafe/search", { headers: { "transfer-encoding": "chunked" } }), 400, "body_not_allowed");
@@ -178,7 +181,7 @@ describe("P3 fail-safe: no body on methods that take none", () => {
     expect(state.calls).toBe(1);
   });
 
-  it("P3: DELETE and OPTIONS with a body are 400 body_not_allowed; an empty DELETE (Content-Length: 0) is served", async () => {
+  it("P3 (refuses): DELETE and OPTIONS with a body are 400 body_not_allowed; an empty DELETE (Content-Length: 0) is served", async () => {
     const { app, state } = failsafeApp();
     const { lines } = await logged(async () => {
       for (const body of ["{}", chunked(["{}"]).stream]) {
@@ -207,7 +210,7 @@ describe("P3 fail-safe: no body on methods that take none", () => {
     expectNoErrorLines(lines);
   });
 
-  it("P3: the refusal holds in log-only mode (it is not a scored rule)", async () => {
+  it("P3 (refuses): the refusal holds in log-only mode (it is not a scored rule)", async () => {
     const { app, state } = failsafeApp();
     const response = await send(app, incoming("GET", "/__failsafe/search", "abc"), envWith({ WAF_MODE: "log" }));
     await expectProblem(response, 400, "body_not_allowed");
@@ -234,7 +237,7 @@ describe("P3 fail-safe: no body on methods that take none", () => {
 });
 
 describe("P3 fail-safe: a body must arrive, whole and in time", () => {
-  it("P3: a body that stalls is 408 request_timeout after BODY_READ_TIMEOUT_MS, one warn line, its stream cancelled", async () => {
+  it("P3 (refuses): a body that stalls is 408 request_timeout after BODY_READ_TIMEOUT_MS, one warn line, its stream cancelled", async () => {
     const { app, state } = failsafeApp();
     const body = chunked(['{"blob":"only the start'], { end: "stall" });
     const started = Date.now();
@@ -265,7 +268,7 @@ describe("P3 fail-safe: a body must arrive, whole and in time", () => {
     expectNoErrorLines(lines);
   });
 
-  it("P3: a body stream that fails mid-way is 400 bad_request with one warn line, not a 500 with a stack", async () => {
+  it("P3 (refuses): a body stream that fails mid-way is 400 bad_request with one warn line, not a 500 with a stack", async () => {
     const { app, state } = failsafeApp();
     const body = chunked(['{"blob":"cut'], { end: "error" });
     const { result: response, lines } = await logged(() =>
@@ -278,7 +281,7 @@ describe("P3 fail-safe: a body must arrive, whole and in time", () => {
     expectNoErrorLines(lines);
   });
 
-  it("P3: BODY_READ_TIMEOUT_MS defaults to 10000 and must lie in 100–60000", () => {
+  it("P3 (refuses): BODY_READ_TIMEOUT_MS defaults to 10000 and must lie in 100–60000", () => {
     const parsed = parseConfig(envWith({ BODY_READ_TIMEOUT_MS: undefined }));
     expect(parsed.ok && parsed.value.bodyReadTimeoutMs).toBe(10_000);
     for (const value of ["100", "60000"]) {
@@ -302,7 +305,7 @@ describe("P3 fail-safe: what the WAF cannot inspect is refused, not waved throug
   };
   const attack = "<script>alert(document.cookie)</script>";
 
-  it("P3: on a route whose limit exceeds the cap, a declared body over the cap is 413 naming the firewall's limit", async () => {
+  it("P3 (refuses): on a route whose limit exceeds the cap, a declared body over the cap is 413 naming the firewall's limit", async () => {
     const { app, state } = failsafeApp();
     const body = padded(WAF_INSPECTION_CAP + 4096, attack);
     const { result: response, lines } = await logged(() => callApp(app, "/__failsafe/upload", { method: "POST", headers: json, body }));
@@ -312,7 +315,7 @@ describe("P3 fail-safe: what the WAF cannot inspect is refused, not waved throug
     expectNoErrorLines(lines);
   });
 
-  it("P3: on that route, a chunked body over the cap is 413 too, and its stream is cancelled", async () => {
+  it("P3 (refuses): on that route, a chunked body over the cap is 413 too, and its stream is cancelled", async () => {
     const { app, state } = failsafeApp();
     const text = padded(WAF_INSPECTION_CAP + 4096, attack);
     const body = chunked([text.slice(0, 40_000), text.slice(40_000)], { end: "stall" });
@@ -326,7 +329,7 @@ describe("P3 fail-safe: what the WAF cannot inspect is refused, not waved throug
     expectNoErrorLines(lines);
   });
 
-  it("P3: a body of exactly the cap is inspected whole: an attack in its last bytes is blocked, a clean one served", async () => {
+  it("P3 (refuses): a body of exactly the cap is inspected whole: an attack in its last bytes is blocked, a clean one served", async () => {
     const { app, state } = failsafeApp();
     const dirty = padded(WAF_INSPECTION_CAP, attack);
     const clean = padded(WAF_INSPECTION_CAP, "fine");
@@ -346,7 +349,7 @@ describe("P3 fail-safe: what the WAF cannot inspect is refused, not waved throug
   it.each([
     ["/__failsafe/notes", WAF_INSPECTION_CAP],
     ["/__failsafe/small", SMALL_LIMIT],
-  ])("P3: %s keeps its own limit: one byte over it is 413, declared or chunked", async (target, limit) => {
+  ])("P3 (refuses): %s keeps its own limit: one byte over it is 413, declared or chunked", async (target, limit) => {
     const { app, state } = failsafeApp();
     const body = padded(limit + 1, "x");
     const { lines } = await logged(async () => {

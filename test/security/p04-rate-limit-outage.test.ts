@@ -89,7 +89,7 @@ function unavailableEvents(lines: LogLine[]): LogLine[] {
 }
 
 describe.each(["hang", "error"] as const)("P4 while the stand-in's backend is down (%s)", (mode) => {
-  it(`P4: an auth-preset route fails closed with 503 rate_limit_unavailable (${mode})`, async () => {
+  it(`P4 (refuses): an auth-preset route fails closed with 503 rate_limit_unavailable (${mode})`, async () => {
     const logs = captureLogs();
     try {
       const ip = randomIp();
@@ -138,7 +138,7 @@ describe.each(["hang", "error"] as const)("P4 while the stand-in's backend is do
     }
   });
 
-  it(`P4: with RATE_LIMIT_FAIL_POLICY=closed a normal route fails closed too (${mode})`, async () => {
+  it(`P4 (refuses): with RATE_LIMIT_FAIL_POLICY=closed a normal route fails closed too (${mode})`, async () => {
     const logs = captureLogs();
     try {
       const bindings = envWith({ RATE_LIMIT_FAIL_POLICY: "closed" });

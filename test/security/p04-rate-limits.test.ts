@@ -94,7 +94,7 @@ describe("P4 response fields", () => {
     expect(second.headers.get("ratelimit")).toMatch(/^"ip";r=1198;t=\d+$/);
   });
 
-  it("P4: the request over the limit gets 429 rate_limited with Retry-After, RateLimit-Policy, RateLimit and the request id, before the handler", async () => {
+  it("P4 (refuses): the request over the limit gets 429 rate_limited with Retry-After, RateLimit-Policy, RateLimit and the request id, before the handler", async () => {
     const caller = { ip: randomIp() };
     expect(await sequence(3, () => get("/__rl/small", caller))).toEqual([200, 200, 200]);
     const calls = state.calls;
@@ -118,7 +118,7 @@ describe("P4 response fields", () => {
 });
 
 describe("P4 login preset (per IP and per account)", () => {
-  it("P4: one account attacked from many IPs is capped at the account limit (credential stuffing)", async () => {
+  it("P4 (refuses): one account attacked from many IPs is capped at the account limit (credential stuffing)", async () => {
     const victim = randomEmail();
     const results = await sequence(10, () => login(victim, { ip: randomIp() }));
     expect(results).toEqual(times(10, 200));
@@ -130,7 +130,7 @@ describe("P4 login preset (per IP and per account)", () => {
     expect((await login(randomEmail(), { ip: randomIp() })).status).toBe(200);
   });
 
-  it("P4: one IP trying many accounts is capped at the per-IP limit (brute force)", async () => {
+  it("P4 (refuses): one IP trying many accounts is capped at the per-IP limit (brute force)", async () => {
     const ip = randomIp();
     expect(await sequence(20, () => login(randomEmail(), { ip }))).toEqual(times(20, 200));
     const response = await login(randomEmail(), { ip });
@@ -151,7 +151,7 @@ describe("P4 login preset (per IP and per account)", () => {
 });
 
 describe("P4 per user or API key, per endpoint", () => {
-  it("P4: a user's limit holds across IPs, and another user from the same IP is unaffected", async () => {
+  it("P4 (refuses): a user's limit holds across IPs, and another user from the same IP is unaffected", async () => {
     const user = crypto.randomUUID();
     expect(await sequence(3, () => get("/__rl/user", { user, ip: randomIp() }))).toEqual([200, 200, 200]);
     const ip = randomIp();
@@ -161,7 +161,7 @@ describe("P4 per user or API key, per endpoint", () => {
     expect((await get("/__rl/user", { user: crypto.randomUUID(), ip })).status).toBe(200);
   });
 
-  it("P4: an API key's limit holds across IPs, separately from users", async () => {
+  it("P4 (refuses): an API key's limit holds across IPs, separately from users", async () => {
     const key = crypto.randomUUID();
     expect(await sequence(3, () => get("/__rl/user", { key, ip: randomIp() }))).toEqual([200, 200, 200]);
     await expectProblem(await get("/__rl/user", { key, ip: randomIp() }), 429, "rate_limited");
@@ -222,7 +222,7 @@ describe("P4 round trips to Upstash", () => {
     expect(await roundTrips(tag)).toBe(5);
   });
 
-  it("P4: a caller this isolate already refused is refused again with 0 Upstash round trips", async () => {
+  it("P4 (refuses): a caller this isolate already refused is refused again with 0 Upstash round trips", async () => {
     await get("/__rl/small", { ip: randomIp() });
     const tag = newTag("p04-cache");
     const env = taggedEnv(tag);
@@ -261,7 +261,7 @@ describe("P4 round trips to Upstash", () => {
 });
 
 describe("P4 configuration", () => {
-  it("P4: the Redis deadline defaults to 500 ms and the fail policy to open; a deadline above 1 s or an unknown policy is refused", () => {
+  it("P4 (refuses): the Redis deadline defaults to 500 ms and the fail policy to open; a deadline above 1 s or an unknown policy is refused", () => {
     const defaults = parseConfig(envWith({ RATE_LIMIT_TIMEOUT_MS: undefined, RATE_LIMIT_FAIL_POLICY: undefined }));
     expect(defaults.ok && defaults.value.rateLimit).toEqual({ timeoutMs: 500, failPolicy: "open" });
     const closed = parseConfig(envWith({ RATE_LIMIT_TIMEOUT_MS: "1000", RATE_LIMIT_FAIL_POLICY: "closed" }));

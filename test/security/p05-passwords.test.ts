@@ -98,7 +98,7 @@ afterEach(() => {
 });
 
 describe("P5 length and composition", { timeout: 30_000 }, () => {
-  it("P5: a new password of 7 characters is refused with 422 validation_failed and no account is created", async () => {
+  it("P5 (refuses): a new password of 7 characters is refused with 422 validation_failed and no account is created", async () => {
     const password = randomChars(7);
     const { res, email } = await signUpWith(password);
     await expectLengthRefused(res, email, password);
@@ -151,7 +151,7 @@ describe("P5 length and composition", { timeout: 30_000 }, () => {
     expect(digits.res.status).toBe(201);
   });
 
-  it("P5: length counts the characters of the password that is hashed: 4 accented letters typed as 8 code points are refused", async () => {
+  it("P5 (refuses): length counts the characters of the password that is hashed: 4 accented letters typed as 8 code points are refused", async () => {
     // "e" + COMBINING ACUTE ACCENT, four times: 8 code points as typed, "éééé" (4 characters) once normalised
     // (NFKC), which is the form the stored hash is computed over, so "éééé" would open the account.
     const decomposed = "e\u0301".repeat(4);
@@ -161,7 +161,7 @@ describe("P5 length and composition", { timeout: 30_000 }, () => {
     await expectLengthRefused(res, email, decomposed);
   });
 
-  it("P5: the same length rule holds for a password set by reset link and by password change", async () => {
+  it("P5 (refuses): the same length rule holds for a password set by reset link and by password change", async () => {
     const account = await verifiedAccount();
     const session = await sessionOf(account);
     const short = randomChars(7);
@@ -181,7 +181,7 @@ describe("P5 length and composition", { timeout: 30_000 }, () => {
 
 describe("P5 breach check", { timeout: 30_000 }, () => {
   it.each(BREACHED_TEST_PASSWORDS)(
-    "P5: a password the range API lists as breached (%s) is refused with 422 breached_password and no user row is written",
+    "P5 (refuses): a password the range API lists as breached (%s) is refused with 422 breached_password and no user row is written",
     async (password) => {
       const { res, email } = await signUpWith(password);
       await expectProblem(res, 422, "breached_password");
@@ -189,7 +189,7 @@ describe("P5 breach check", { timeout: 30_000 }, () => {
     },
   );
 
-  it("P5: a breached password written in full-width (compatibility) characters is refused: the check sees the form that is hashed", async () => {
+  it("P5 (refuses): a breached password written in full-width (compatibility) characters is refused: the check sees the form that is hashed", async () => {
     // NFKC maps each full-width character to its ASCII twin, and the stored hash is computed over the NFKC
     // form: accepting this would make the breached password itself the account's password.
     const breached = BREACHED_TEST_PASSWORDS[0];
@@ -241,7 +241,7 @@ describe("P5 breach check", { timeout: 30_000 }, () => {
     expect(request?.lines).toBeGreaterThanOrEqual(800);
   });
 
-  it("P5: a breached new password is refused at password change, and the old password keeps working", async () => {
+  it("P5 (refuses): a breached new password is refused at password change, and the old password keeps working", async () => {
     const account = await verifiedAccount();
     const session = await sessionOf(account);
     const before = await userWithEmail(account.email);
@@ -258,7 +258,7 @@ describe("P5 breach check", { timeout: 30_000 }, () => {
     expect((await logIn(account.email, account.password)).status).toBe(200);
   });
 
-  it("P5: when the range API does not answer within HIBP_TIMEOUT_MS, the bundled list refuses a common password and accepts an uncommon one", async () => {
+  it("P5 (refuses): when the range API does not answer within HIBP_TIMEOUT_MS, the bundled list refuses a common password and accepts an uncommon one", async () => {
     const common = "superman";
     expect(COMMON).toContain(common);
     const uncommon = `rampart uncommon ${randomChars(16)}`;
@@ -284,7 +284,7 @@ describe("P5 breach check", { timeout: 30_000 }, () => {
     }
   });
 
-  it("P5: when the range API is unreachable, the bundled list decides: a common password is refused, one only HIBP knows is accepted", async () => {
+  it("P5 (refuses): when the range API is unreachable, the bundled list decides: a common password is refused, one only HIBP knows is accepted", async () => {
     const env = envWith({ HIBP_API_URL: "http://127.0.0.1:9", HIBP_TIMEOUT_MS: "100" });
     const common = "password123";
     expect(COMMON).toContain(common);
@@ -331,7 +331,7 @@ describe("P5 storage", { timeout: 30_000 }, () => {
     expect((await userWithEmail(twin.email)).password_hash).not.toBe(hash);
   });
 
-  it("P5: the app's database role cannot read users.password_hash (42501)", async () => {
+  it("P5 (refuses): the app's database role cannot read users.password_hash (42501)", async () => {
     const error = await dbError(asApp(workerDb(), null, "select password_hash from users"));
     expect(error.code).toBe("42501");
     const withWhere = await dbError(asApp(workerDb(), null, "select id from users where password_hash is not null"));
@@ -376,7 +376,7 @@ describe("P5 rotation", { timeout: 60_000 }, () => {
     },
   );
 
-  it("P5: a wrong password against an imported hash is 401 invalid_credentials and leaves the hash as it was", async () => {
+  it("P5 (refuses): a wrong password against an imported hash is 401 invalid_credentials and leaves the hash as it was", async () => {
     const user = await accountWithHash(imported("2b"));
     await expectProblem(await logIn(user.email, `${user.password}!`), 401, "invalid_credentials");
     expect((await userWithEmail(user.email)).password_hash).toBe(user.stored);
@@ -413,7 +413,7 @@ describe("P5 rotation", { timeout: 60_000 }, () => {
     expect((await userWithEmail(account.email)).password_hash).toMatch(ownHash(CONFIGURED_COST));
   });
 
-  it("P5: a BCRYPT_COST below 10 is refused by config validation", () => {
+  it("P5 (refuses): a BCRYPT_COST below 10 is refused by config validation", () => {
     for (const cost of ["9", "4", "0", "-1", "ten"]) {
       const result = parseConfig(envWith({ BCRYPT_COST: cost }));
       expect(result.ok, cost).toBe(false);
@@ -429,7 +429,7 @@ describe("P5 rotation", { timeout: 60_000 }, () => {
 });
 
 describe("P5 login answers", { timeout: 30_000 }, () => {
-  it("P5: an unknown email and a wrong password get byte-identical 401 invalid_credentials bodies apart from the request id", async () => {
+  it("P5 (refuses): an unknown email and a wrong password get byte-identical 401 invalid_credentials bodies apart from the request id", async () => {
     const account = await verifiedAccount();
     const wrong = await logIn(account.email, `${account.password}-wrong`);
     const unknown = await logIn(newAccount().email, account.password);
@@ -450,7 +450,7 @@ describe("P5 login answers", { timeout: 30_000 }, () => {
   it.each([
     ["empty", ""],
     ["over 1024 characters", "x".repeat(1025)],
-  ])("P5: a login password that is %s is 422 validation_failed, never a 500, and not echoed", async (_label, password) => {
+  ])("P5 (refuses): a login password that is %s is 422 validation_failed, never a 500, and not echoed", async (_label, password) => {
     const account = await verifiedAccount();
     const res = await logIn(account.email, password);
     const text = await res.clone().text();
@@ -458,7 +458,7 @@ describe("P5 login answers", { timeout: 30_000 }, () => {
     if (password !== "") expect(text).not.toContain(password);
   });
 
-  it("P5: a long login password (1024 characters) is checked like any other: 401 invalid_credentials", async () => {
+  it("P5 (refuses): a long login password (1024 characters) is checked like any other: 401 invalid_credentials", async () => {
     const account = await verifiedAccount();
     await expectProblem(await logIn(account.email, "y".repeat(1024)), 401, "invalid_credentials");
   });

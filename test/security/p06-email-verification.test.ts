@@ -54,7 +54,7 @@ async function visible(res: Response): Promise<{ status: number; type: string | 
 }
 
 describe("P6 no session before verification", { timeout: 30_000 }, () => {
-  it("P6: the right password on an unverified address is 403 email_not_verified and starts no session", async () => {
+  it("P6 (refuses): the right password on an unverified address is 403 email_not_verified and starts no session", async () => {
     const account = await signedUpAccount();
     await expectProblem(await logIn(account.email, account.password), 403, "email_not_verified");
     const user = await userWithEmail(account.email);
@@ -62,7 +62,7 @@ describe("P6 no session before verification", { timeout: 30_000 }, () => {
     expect(await sessionCount(user.id)).toBe(0);
   });
 
-  it("P6: a wrong password on an unverified address is 401 invalid_credentials: the 403 only follows a correct password", async () => {
+  it("P6 (refuses): a wrong password on an unverified address is 401 invalid_credentials: the 403 only follows a correct password", async () => {
     const account = await signedUpAccount();
     await expectProblem(await logIn(account.email, `${account.password}-wrong`), 401, "invalid_credentials");
     expect(await sessionCount((await userWithEmail(account.email)).id)).toBe(0);
@@ -78,7 +78,7 @@ describe("P6 no session before verification", { timeout: 30_000 }, () => {
 });
 
 describe("P6 verification links", { timeout: 30_000 }, () => {
-  it("P6: a verification link works once; the second use is 400 invalid_email_token", async () => {
+  it("P6 (refuses): a verification link works once; the second use is 400 invalid_email_token", async () => {
     const account = await signedUpAccount();
     const first = await verifyEmail(account.verifyToken);
     expect(first.status).toBe(200);
@@ -88,7 +88,7 @@ describe("P6 verification links", { timeout: 30_000 }, () => {
     expect(token?.used).toBe(true);
   });
 
-  it("P6: the same verification link used twice at once verifies once: one 200, one 400", async () => {
+  it("P6 (refuses): the same verification link used twice at once verifies once: one 200, one 400", async () => {
     const account = await signedUpAccount();
     const answers = await Promise.all([verifyEmail(account.verifyToken), verifyEmail(account.verifyToken)]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
@@ -97,7 +97,7 @@ describe("P6 verification links", { timeout: 30_000 }, () => {
     expect((await userWithEmail(account.email)).email_verified).toBe(true);
   });
 
-  it("P6: a verification link lives 24 hours, and an expired one is 400 and leaves the address unverified", async () => {
+  it("P6 (refuses): a verification link lives 24 hours, and an expired one is 400 and leaves the address unverified", async () => {
     const account = await signedUpAccount();
     const user = await userWithEmail(account.email);
     const [token] = await emailTokensOf(user.id, "verify_email");
@@ -120,11 +120,14 @@ describe("P6 verification links", { timeout: 30_000 }, () => {
     ["null", null, 422, "validation_failed"],
     ["an object", { token: "x" }, 422, "validation_failed"],
     ["non-ASCII text", "ünïcødé-🔑-token", 400, "invalid_email_token"],
-  ] as const)("P6: a verification token that is %s is refused with a 4xx problem, never a 500", async (_label, token, status, code) => {
-    await expectProblem(await verifyEmail(token), status, code);
-  });
+  ] as const)(
+    "P6 (refuses): a verification token that is %s is refused with a 4xx problem, never a 500",
+    async (_label, token, status, code) => {
+      await expectProblem(await verifyEmail(token), status, code);
+    },
+  );
 
-  it("P6: a missing or non-JSON body is a 4xx problem, never a 500", async () => {
+  it("P6 (refuses): a missing or non-JSON body is a 4xx problem, never a 500", async () => {
     await expectProblem(await authRequest("/v1/auth/verify-email", {}), 422, "validation_failed");
     const notJson = await authRequest("/v1/auth/verify-email", undefined, { headers: { "content-type": "application/json" } });
     expect(notJson.status).toBeGreaterThanOrEqual(400);
@@ -144,7 +147,7 @@ describe("P6 verification links", { timeout: 30_000 }, () => {
     expect(await whereStored({ verification_token: account.verifyToken })).toEqual([]);
   });
 
-  it("P6: a reset token does not verify an address, and a verification token does not reset a password", async () => {
+  it("P6 (refuses): a reset token does not verify an address, and a verification token does not reset a password", async () => {
     const account = await signedUpAccount();
     expect((await requestReset(account.email)).status).toBe(202);
     const resetToken = await emailedToken(account.email, SUBJECTS.reset);
@@ -158,7 +161,7 @@ describe("P6 verification links", { timeout: 30_000 }, () => {
 });
 
 describe("P6 signing up again", { timeout: 30_000 }, () => {
-  it("P6: signing up with a verified address answers exactly like a new sign-up, emails the owner, creates nothing and keeps the old password", async () => {
+  it("P6 (refuses): signing up with a verified address answers exactly like a new sign-up, emails the owner, creates nothing and keeps the old password", async () => {
     const owner = await verifiedAccount();
     const before = await userWithEmail(owner.email);
     const intruder = { ...owner, password: strongPassword(), name: "Intruder" };
@@ -179,7 +182,7 @@ describe("P6 signing up again", { timeout: 30_000 }, () => {
     await expectProblem(await logIn(owner.email, intruder.password), 401, "invalid_credentials");
   });
 
-  it("P6: the verified address in another case or with spaces around it is the same account: same answer, owner emailed, no new row", async () => {
+  it("P6 (refuses): the verified address in another case or with spaces around it is the same account: same answer, owner emailed, no new row", async () => {
     const owner = await verifiedAccount();
     const variant = { ...owner, email: `  ${owner.email.toUpperCase()} `, password: strongPassword() };
     expect(await visible(await signUp(variant))).toEqual({
@@ -241,7 +244,7 @@ describe("P6 resending a verification link", { timeout: 30_000 }, () => {
     expect((await logIn(account.email, account.password)).status).toBe(200);
   });
 
-  it("P6: resend with an invalid address is 422 validation_failed, never a 500", async () => {
+  it("P6 (refuses): resend with an invalid address is 422 validation_failed, never a 500", async () => {
     await expectProblem(await authRequest("/v1/auth/verify-email/resend", { email: "not an address" }), 422, "validation_failed");
     await expectProblem(await authRequest("/v1/auth/verify-email/resend", {}), 422, "validation_failed");
   });
@@ -260,7 +263,7 @@ describe("P6 password reset", { timeout: 30_000 }, () => {
     expect(await usersWithEmail(unknown)).toEqual([]);
   });
 
-  it("P6: a reset link lives one hour, sets the password once, and its second use is 400 invalid_email_token", async () => {
+  it("P6 (refuses): a reset link lives one hour, sets the password once, and its second use is 400 invalid_email_token", async () => {
     const account = await verifiedAccount();
     expect((await requestReset(account.email)).status).toBe(202);
     const token = await emailedToken(account.email, SUBJECTS.reset);
@@ -278,7 +281,7 @@ describe("P6 password reset", { timeout: 30_000 }, () => {
     await expectProblem(await logIn(account.email, third), 401, "invalid_credentials");
   });
 
-  it("P6: the same reset link used twice at once sets one password: one 204, one 400, and only that password works", async () => {
+  it("P6 (refuses): the same reset link used twice at once sets one password: one 204, one 400, and only that password works", async () => {
     const account = await verifiedAccount();
     expect((await requestReset(account.email)).status).toBe(202);
     const token = await emailedToken(account.email, SUBJECTS.reset);
@@ -292,7 +295,7 @@ describe("P6 password reset", { timeout: 30_000 }, () => {
     await expectProblem(await logIn(account.email, passwords[1 - winner] ?? ""), 401, "invalid_credentials");
   });
 
-  it("P6: an expired reset link is 400 invalid_email_token and the password is unchanged", async () => {
+  it("P6 (refuses): an expired reset link is 400 invalid_email_token and the password is unchanged", async () => {
     const account = await verifiedAccount();
     expect((await requestReset(account.email)).status).toBe(202);
     const token = await emailedToken(account.email, SUBJECTS.reset);
@@ -303,7 +306,7 @@ describe("P6 password reset", { timeout: 30_000 }, () => {
     expect((await logIn(account.email, account.password)).status).toBe(200);
   });
 
-  it("P6: a breached new password is 422 breached_password and leaves the reset link unused", async () => {
+  it("P6 (refuses): a breached new password is 422 breached_password and leaves the reset link unused", async () => {
     const account = await verifiedAccount();
     expect((await requestReset(account.email)).status).toBe(202);
     const token = await emailedToken(account.email, SUBJECTS.reset);
@@ -328,7 +331,7 @@ describe("P6 password reset", { timeout: 30_000 }, () => {
     expect((await logIn(account.email, newPassword)).status).toBe(200);
   });
 
-  it("P6: a newer reset link makes the older one stop working", async () => {
+  it("P6 (refuses): a newer reset link makes the older one stop working", async () => {
     const account = await verifiedAccount();
     expect((await requestReset(account.email)).status).toBe(202);
     const older = await emailedToken(account.email, SUBJECTS.reset);
@@ -356,11 +359,11 @@ describe("P6 password reset", { timeout: 30_000 }, () => {
     ["513 characters (oversized)", "e".repeat(513), 422, "validation_failed"],
     ["an empty string", "", 422, "validation_failed"],
     ["a number", 42, 422, "validation_failed"],
-  ] as const)("P6: a reset token that is %s is refused with a 4xx problem, never a 500", async (_label, token, status, code) => {
+  ] as const)("P6 (refuses): a reset token that is %s is refused with a 4xx problem, never a 500", async (_label, token, status, code) => {
     await expectProblem(await confirmReset(token, strongPassword()), status, code);
   });
 
-  it("P6: a reset request with an invalid address is 422 validation_failed, never a 500", async () => {
+  it("P6 (refuses): a reset request with an invalid address is 422 validation_failed, never a 500", async () => {
     await expectProblem(await authRequest("/v1/auth/password-reset/request", { email: "nobody" }), 422, "validation_failed");
     await expectProblem(await authRequest("/v1/auth/password-reset/request", { email: 7 }), 422, "validation_failed");
   });

@@ -16,7 +16,7 @@ describe("P7 super administrators", () => {
   });
 
   describe.each(dbTargets())("on $backend", (target: DbTarget) => {
-    it("P7: the worker's role cannot grant super-administrator rights, by function or by column", async () => {
+    it("P7 (refuses): the worker's role cannot grant super-administrator rights, by function or by column", async () => {
       const call = await dbError(asApp(target, null, "select * from auth.grant_super_admin('a@example.org', 'admin_granted')"));
       expect(call.code).toBe("42501");
       const update = await dbError(asApp(target, null, "update users set is_super_admin = true"));

@@ -112,7 +112,7 @@ describe("P7 TOTP enrolment", () => {
     expect(claimsOf(await c.loggedIn(account))).toMatchObject({ aal: "aal1" });
   });
 
-  it("P7: activation with a wrong code is refused with 401 invalid_mfa_code and TOTP stays off", async () => {
+  it("P7 (refuses): activation with a wrong code is refused with 401 invalid_mfa_code and TOTP stays off", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -131,7 +131,7 @@ describe("P7 TOTP enrolment", () => {
     expect(await login.json()).toHaveProperty("access_token");
   });
 
-  it("P7: activation before enrolment is refused with 409 mfa_not_enrolled", async () => {
+  it("P7 (refuses): activation before enrolment is refused with 409 mfa_not_enrolled", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -144,7 +144,7 @@ describe("P7 TOTP enrolment", () => {
     expect(await recoveryCodeCount(userId, false)).toBe(0);
   });
 
-  it("P7: enrolling or activating again once TOTP is enabled is refused with 409 mfa_already_enabled", async () => {
+  it("P7 (refuses): enrolling or activating again once TOTP is enabled is refused with 409 mfa_already_enabled", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -182,7 +182,7 @@ describe("P7 TOTP enrolment", () => {
 });
 
 describe("P7 login with TOTP", () => {
-  it("P7: with TOTP on, login answers mfa_required with a single-use mfa_token and opens no session", async () => {
+  it("P7 (refuses): with TOTP on, login answers mfa_required with a single-use mfa_token and opens no session", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -230,7 +230,7 @@ describe("P7 login with TOTP", () => {
     expect(claimsOf(session)).toMatchObject({ aal: "aal1", amr: ["pwd"] });
   });
 
-  it("P7: the time step used at activation cannot be used again at login", async () => {
+  it("P7 (refuses): the time step used at activation cannot be used again at login", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -243,7 +243,7 @@ describe("P7 login with TOTP", () => {
     expect((await c.verifyMfa(mfaToken, stepCode(secret, activationStep + 1))).status).toBe(200);
   });
 
-  it("P7: a time step used at one login cannot be used by a second login", async () => {
+  it("P7 (refuses): a time step used at one login cannot be used by a second login", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -256,7 +256,7 @@ describe("P7 login with TOTP", () => {
     expect((await totpState(userId)).lastStep).toBe(activationStep + 1);
   });
 
-  it("P7: a code from two steps away (±60 s) is refused", async () => {
+  it("P7 (refuses): a code from two steps away (±60 s) is refused", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -307,7 +307,7 @@ describe("P7 recovery codes", () => {
     expect(await recoveryCodeCount(userId, true)).toBe(3);
   });
 
-  it("P7: a wrong recovery code is refused with 401 invalid_mfa_code and consumes nothing", async () => {
+  it("P7 (refuses): a wrong recovery code is refused with 401 invalid_mfa_code and consumes nothing", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -321,7 +321,7 @@ describe("P7 recovery codes", () => {
 });
 
 describe("P7 the mfa_token", () => {
-  it("P7: an mfa_token is single-use: after a successful verify it is refused with 401 invalid_mfa_token", async () => {
+  it("P7 (refuses): an mfa_token is single-use: after a successful verify it is refused with 401 invalid_mfa_token", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -335,7 +335,7 @@ describe("P7 the mfa_token", () => {
     expect((await totpState(userId)).lastStep).toBe(activationStep);
   });
 
-  it("P7: an expired mfa_token is refused with 401 invalid_mfa_token", async () => {
+  it("P7 (refuses): an expired mfa_token is refused with 401 invalid_mfa_token", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -349,7 +349,7 @@ describe("P7 the mfa_token", () => {
     expect((await totpState(userId)).lastStep).toBe(activationStep);
   });
 
-  it("P7: garbage, oversized or missing mfa_tokens are refused with 401 or 422, never 500", async () => {
+  it("P7 (refuses): garbage, oversized or missing mfa_tokens are refused with 401 or 422, never 500", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -377,7 +377,7 @@ describe("P7 the mfa_token", () => {
     expect(await recoveryCodeCount(userId, true)).toBe(0);
   });
 
-  it("P7: garbage, oversized or missing codes are refused with 401 or 422, never 500, and the challenge survives", async () => {
+  it("P7 (refuses): garbage, oversized or missing codes are refused with 401 or 422, never 500, and the challenge survives", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -410,7 +410,7 @@ describe("P7 the mfa_token", () => {
     expect(await sessionCount(await userIdOf(second.account.email), "aal2")).toBe(0);
   });
 
-  it("P7: one user's mfa_token cannot be completed with another user's TOTP or recovery code", async () => {
+  it("P7 (refuses): one user's mfa_token cannot be completed with another user's TOTP or recovery code", async () => {
     const alice = new IpClient();
     const bob = new IpClient();
     const a = await alice.signedIn();
@@ -432,7 +432,7 @@ describe("P7 the mfa_token", () => {
 });
 
 describe("P7 races: a code sent twice at once", () => {
-  it("P7: the same TOTP code sent at once to two pending logins opens one session", async () => {
+  it("P7 (refuses): the same TOTP code sent at once to two pending logins opens one session", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -445,7 +445,7 @@ describe("P7 races: a code sent twice at once", () => {
     expect(await sessionCount(userId, "aal2")).toBe(1);
   });
 
-  it("P7: the same recovery code sent at once to two pending logins opens one session", async () => {
+  it("P7 (refuses): the same recovery code sent at once to two pending logins opens one session", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -459,7 +459,7 @@ describe("P7 races: a code sent twice at once", () => {
     expect(await recoveryCodeCount(userId, true)).toBe(1);
   });
 
-  it("P7: one mfa_token sent at once with two valid recovery codes opens one session and spends one code", async () => {
+  it("P7 (refuses): one mfa_token sent at once with two valid recovery codes opens one session and spends one code", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -475,7 +475,7 @@ describe("P7 races: a code sent twice at once", () => {
 });
 
 describe("P7 aal2 for sensitive changes", () => {
-  it("P7: removing TOTP with an aal1 session is refused with 403 mfa_required and TOTP stays on", async () => {
+  it("P7 (refuses): removing TOTP with an aal1 session is refused with 403 mfa_required and TOTP stays on", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -505,7 +505,7 @@ describe("P7 aal2 for sensitive changes", () => {
     await expectProblem(await c.authed("/v1/auth/mfa/totp", aal2.access_token, "DELETE"), 409, "mfa_not_enabled");
   });
 
-  it("P7: changing the password with an aal1 session while TOTP is on is refused with 403 mfa_required", async () => {
+  it("P7 (refuses): changing the password with an aal1 session while TOTP is on is refused with 403 mfa_required", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const userId = await userIdOf(account.email);
@@ -525,14 +525,14 @@ describe("P7 aal2 for sensitive changes", () => {
 });
 
 describe("P7 super administrators need aal2", () => {
-  it("P7: an admin route refuses a super administrator's aal1 token with 403 mfa_required", async () => {
+  it("P7 (refuses): an admin route refuses a super administrator's aal1 token with 403 mfa_required", async () => {
     const calls = adminProbe.calls;
     await expectProblem(await callAdmin(await accessTokenFor({ superAdmin: true, aal: "aal1", amr: ["pwd"] })), 403, "mfa_required");
     await expectProblem(await callAdmin(undefined), 401, "authentication_required");
     expect(adminProbe.calls).toBe(calls);
   });
 
-  it("P7: an admin route refuses a non-administrator's aal2 token with 403 forbidden", async () => {
+  it("P7 (refuses): an admin route refuses a non-administrator's aal2 token with 403 forbidden", async () => {
     const calls = adminProbe.calls;
     await expectProblem(
       await callAdmin(await accessTokenFor({ superAdmin: false, aal: "aal2", amr: ["pwd", "otp", "mfa"] })),
@@ -569,7 +569,7 @@ describe("P7 super administrators need aal2", () => {
 });
 
 describe("P7 guessing the second factor", () => {
-  it("P7: code guesses are limited per account across logins: a new login's mfa_token brings no new attempts", async () => {
+  it("P7 (refuses): code guesses are limited per account across logins: a new login's mfa_token brings no new attempts", async () => {
     const c = new IpClient();
     const { account, session } = await c.signedIn();
     const { secret } = await c.withTotp(session.access_token);

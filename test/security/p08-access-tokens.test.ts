@@ -170,7 +170,7 @@ describe("P8 access tokens: what a login hands out", () => {
     expect(data.find((s) => s.current)?.id).toBe(claims.sid);
   });
 
-  it("P8: configuration refuses an access-token lifetime above 15 minutes and a symmetric signing key", () => {
+  it("P8 (refuses): configuration refuses an access-token lifetime above 15 minutes and a symmetric signing key", () => {
     expect(parseConfig(envWith({ ACCESS_TOKEN_TTL_SECONDS: "900" })).ok).toBe(true);
     expect(parseConfig(envWith({ ACCESS_TOKEN_TTL_SECONDS: "901" })).ok).toBe(false);
     const hmacKey = { kty: "oct", alg: "HS256", kid: "shared", k: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0" };
@@ -230,18 +230,18 @@ describe("P8 refused access tokens", () => {
     ["shaped like a JWT but 10 KB long", async () => withPayload(await forge(subject), (p) => (p.pad = "x".repeat(10 * 1024)))],
   ];
 
-  it.each(cases)("P8: an access token %s is refused with 401 invalid_token", async (_, token) => {
+  it.each(cases)("P8 (refuses): an access token %s is refused with 401 invalid_token", async (_, token) => {
     await expectInvalidToken(await me(await token()));
   });
 
-  it("P8: Authorization: Basic is not a bearer token: 401 authentication_required without an error code", async () => {
+  it("P8 (refuses): Authorization: Basic is not a bearer token: 401 authentication_required without an error code", async () => {
     const response = await get("/v1/auth/me", { headers: { authorization: `Basic ${btoa(`${alice.email}:${alice.password}`)}` } });
     await expectProblem(response, 401, "authentication_required");
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
     expect(response.headers.get("www-authenticate")).not.toContain("error=");
   });
 
-  it("P8: a request without Authorization gets 401 authentication_required with a Bearer challenge", async () => {
+  it("P8 (refuses): a request without Authorization gets 401 authentication_required with a Bearer challenge", async () => {
     const response = await get("/v1/auth/me");
     await expectProblem(response, 401, "authentication_required");
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="rampart"');
@@ -326,7 +326,7 @@ describe("P8 the cost of checking a session", () => {
     expect(await dbRoundTrips(db, tag)).toBe(3);
   });
 
-  it("P8: with Redis unreachable an authenticated request fails closed with 503 (no revocation check, no access)", async () => {
+  it("P8 (refuses): with Redis unreachable an authenticated request fails closed with 503 (no revocation check, no access)", async () => {
     const { user, session } = await signedInUser();
     const down = envWith({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" });
     for (const path of ["/v1/auth/me", "/v1/auth/sessions"]) {

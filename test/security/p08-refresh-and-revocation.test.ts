@@ -77,7 +77,7 @@ describe("P8 refresh: native clients", () => {
     expect((await me(next.access_token)).status).toBe(200);
   });
 
-  it("P8: a rotated refresh token used after the grace window revokes the whole session at once", async () => {
+  it("P8 (refuses): a rotated refresh token used after the grace window revokes the whole session at once", async () => {
     const { session } = await signedInUser();
     const next = await refreshed(await refresh(session.refresh_token, { env: noGraceEnv }));
     expect((await me(next.access_token)).status).toBe(200);
@@ -100,13 +100,13 @@ describe("P8 refresh: native clients", () => {
     expect((await sessionRow(session.session_id)).revoked_at).toBeNull();
   });
 
-  it("P8: a session idle past its timeout cannot be refreshed", async () => {
+  it("P8 (refuses): a session idle past its timeout cannot be refreshed", async () => {
     const { session } = await signedInUser();
     await expireSession(session.session_id, "expires_at");
     await expectRefreshRefused(await refresh(session.refresh_token));
   });
 
-  it("P8: a session past its absolute maximum cannot be refreshed, however active", async () => {
+  it("P8 (refuses): a session past its absolute maximum cannot be refreshed, however active", async () => {
     const { session } = await signedInUser();
     await expireSession(session.session_id, "absolute_expires_at");
     await expectRefreshRefused(await refresh(session.refresh_token));
@@ -133,7 +133,7 @@ describe("P8 refresh: native clients", () => {
     ["an empty string", { refresh_token: "" }, 422, "validation_failed"],
     ["a number", { refresh_token: 42 }, 422, "validation_failed"],
     ["null", { refresh_token: null }, 422, "validation_failed"],
-  ])("P8: a refresh with %s is refused with a 4xx problem, never a 500", async (_, body, status, code) => {
+  ])("P8 (refuses): a refresh with %s is refused with a 4xx problem, never a 500", async (_, body, status, code) => {
     await expectProblem(await post("/v1/auth/token/refresh", body), status, code);
   });
 });
@@ -163,7 +163,7 @@ describe("P8 refresh: browser clients", () => {
     expect(next?.attributes).toEqual(expect.arrayContaining(["Path=/", "Secure", "HttpOnly", "SameSite=Strict"]));
   });
 
-  it("P8: the refresh cookie sent from a disallowed origin is refused with 403 origin_not_allowed", async () => {
+  it("P8 (refuses): the refresh cookie sent from a disallowed origin is refused with 403 origin_not_allowed", async () => {
     const user = await verifiedUser();
     const cookie = refreshCookie(await expectStatus(await login(user, browser), 200, "browser login"))?.value ?? "";
     const response = await refresh(undefined, { env: browserEnv, origin: "https://evil.example", cookie });
@@ -172,14 +172,14 @@ describe("P8 refresh: browser clients", () => {
     expect(refreshCookie(response)).toBeUndefined();
   });
 
-  it("P8: a browser cannot refresh with a body token: an allowed origin without the cookie gets 401", async () => {
+  it("P8 (refuses): a browser cannot refresh with a body token: an allowed origin without the cookie gets 401", async () => {
     const { session } = await signedInUser();
     await expectRefreshRefused(await refresh(session.refresh_token, browser));
     // The token itself was fine: the same request without Origin (a native client) is served.
     expect((await refresh(session.refresh_token, { env: browserEnv })).status).toBe(200);
   });
 
-  it("P8: a login from a disallowed origin is refused with 403 origin_not_allowed and sets no cookie", async () => {
+  it("P8 (refuses): a login from a disallowed origin is refused with 403 origin_not_allowed and sets no cookie", async () => {
     const user = await verifiedUser();
     const response = await login(user, { env: browserEnv, origin: "https://evil.example" });
     await expectProblem(response, 403, "origin_not_allowed");
@@ -201,7 +201,7 @@ describe("P8 refresh: browser clients", () => {
 });
 
 describe("P8 revocation at once", () => {
-  it("P8: after logout the session's access token fails on the very next request, and its refresh token too", async () => {
+  it("P8 (refuses): after logout the session's access token fails on the very next request, and its refresh token too", async () => {
     const { session } = await signedInUser();
     expect((await me(session.access_token)).status).toBe(200);
     await expectStatus(await post("/v1/auth/logout", undefined, { token: session.access_token }), 204, "logout");
@@ -209,7 +209,7 @@ describe("P8 revocation at once", () => {
     await expectRefreshRefused(await refresh(session.refresh_token));
   });
 
-  it("P8: revoking another of one's sessions stops its access token at once; the current one keeps working", async () => {
+  it("P8 (refuses): revoking another of one's sessions stops its access token at once; the current one keeps working", async () => {
     const { user, session: laptop } = await signedInUser();
     const phone = await sessionOf(user);
     expect((await me(laptop.access_token)).status).toBe(200);
@@ -220,7 +220,7 @@ describe("P8 revocation at once", () => {
     expect((await me(phone.access_token)).status).toBe(200);
   });
 
-  it("P8: another user's session id answers 404 like an unknown one, and that session keeps working", async () => {
+  it("P8 (refuses): another user's session id answers 404 like an unknown one, and that session keeps working", async () => {
     const alice = await signedInUser();
     const bob = await signedInUser();
     const path = `/v1/auth/sessions/${bob.session.session_id}`;
@@ -237,7 +237,7 @@ describe("P8 revocation at once", () => {
     expect((await sessionRow(bob.session.session_id)).revoked_at).toBeNull();
   });
 
-  it("P8: a password change revokes every other session at once; the current one keeps working", async () => {
+  it("P8 (refuses): a password change revokes every other session at once; the current one keeps working", async () => {
     const { user, session: current } = await signedInUser();
     const others = [await sessionOf(user), await sessionOf(user)];
     const change = await post(
@@ -254,7 +254,7 @@ describe("P8 revocation at once", () => {
     expect((await refresh(current.refresh_token)).status).toBe(200);
   });
 
-  it("P8: a password reset through the emailed link revokes every session at once", async () => {
+  it("P8 (refuses): a password reset through the emailed link revokes every session at once", async () => {
     const { user, session: first } = await signedInUser();
     const second = await sessionOf(user);
     await expectStatus(await post("/v1/auth/password-reset/request", { email: user.email }), 202, "reset request");
@@ -317,7 +317,7 @@ describe("P8 sessions list", () => {
     expect((await listAs(desktop.access_token)).data.filter((s) => s.current).map((s) => s.id)).toEqual([desktop.session_id]);
   });
 
-  it("P8: revoked sessions are not listed, and another user's sessions never are", async () => {
+  it("P8 (refuses): revoked sessions are not listed, and another user's sessions never are", async () => {
     const spare = await sessionOf(user);
     const bob = await signedInUser();
     await expectStatus(

@@ -127,7 +127,7 @@ describe("P9 API keys: management by owners and admins", () => {
     expect(JSON.stringify(data)).not.toContain(created.key.slice(14));
   });
 
-  it("P9: admins create keys too; members, auditors and viewers get 403 and nothing is written; outsiders 404", async () => {
+  it("P9 (refuses): admins create keys too; members, auditors and viewers get 403 and nothing is written; outsiders 404", async () => {
     const { orgId, people } = await orgWithRoles();
     await createKey(orgId, people.admin, ["records:write"]);
     for (const role of ["member", "auditor", "viewer"] as const) {
@@ -151,7 +151,7 @@ describe("P9 API keys: management by owners and admins", () => {
     ["an expiry in the past", { name: "k", scopes: ["records:read"], expires_at: "2020-01-01T00:00:00Z" }],
     ["an expiry that is not a time", { name: "k", scopes: ["records:read"], expires_at: "tomorrow" }],
     ["a key chosen by the client", { name: "k", scopes: ["records:read"], key: newApiKey() }],
-  ])("P9: %s is 422 and creates nothing", async (label, body) => {
+  ])("P9 (refuses): %s is 422 and creates nothing", async (label, body) => {
     const { orgId, people } = await orgWithRoles();
     const response = await api("POST", keysPath(orgId), people.owner.token, body);
     if (label === "a key chosen by the client") {
@@ -164,7 +164,7 @@ describe("P9 API keys: management by owners and admins", () => {
     expect(await keyRows(orgId)).toBe(0);
   });
 
-  it("P9: a key manages nothing: the key routes, settings and deletion answer 401 to it, and nothing changes", async () => {
+  it("P9 (refuses): a key manages nothing: the key routes, settings and deletion answer 401 to it, and nothing changes", async () => {
     const { orgId, people } = await orgWithRoles();
     const all = await createKey(orgId, people.owner, ["records:read", "records:write", "audit:read", "evidence:read", "evidence:write"]);
     await expectProblem(await api("POST", keysPath(orgId), all.key, { name: "by a key", scopes: ["records:read"] }), 401, "invalid_token");
@@ -255,7 +255,7 @@ describe("P9 API keys: what a key may do", () => {
     expect(row).toEqual({ er_er: true, er_ew: false, ew_er: true, ew_ew: true, rw_er: false, ew_r: false, all_m: false });
   });
 
-  it("P11: a key of organization A on organization B's path is 404, as for any outsider", async () => {
+  it("P11 (refuses): a key of organization A on organization B's path is 404, as for any outsider", async () => {
     const key = await createKey(orgId, owner, ["records:read", "records:write", "audit:read"]);
     const other = await orgOf(await person("other-owner"));
     await expectProblem(await api("GET", `/v1/orgs/${other}`, key.key), 404, "not_found");
@@ -264,14 +264,14 @@ describe("P9 API keys: what a key may do", () => {
     await expectProblem(await api("GET", "/v1/orgs/not-a-uuid", key.key), 404, "not_found");
   });
 
-  it("P9: a suspended organization refuses its keys too (403 organization_suspended)", async () => {
+  it("P9 (refuses): a suspended organization refuses its keys too (403 organization_suspended)", async () => {
     const { orgId: suspended, people } = await orgWithRoles();
     const key = await createKey(suspended, people.owner, ["records:read"]);
     await ownerQuery("update organizations set suspended_at = now() where id = $1", [suspended]);
     await expectProblem(await api("GET", `/v1/orgs/${suspended}`, key.key), 403, "organization_suspended");
   });
 
-  it("P9: a route that takes keys but answers without its transaction is a 500 for a key, never its data", async () => {
+  it("P9 (refuses): a route that takes keys but answers without its transaction is a 500 for a key, never its data", async () => {
     const key = await createKey(orgId, owner, ["records:read"]);
     const forged = newApiKey();
     await expectProblem(await probeCall(`/__keys/${orgId}/careless`, key.key), 500, "internal_error");
@@ -279,7 +279,7 @@ describe("P9 API keys: what a key may do", () => {
     expect((await probeCall(`/__keys/${orgId}/careless`, owner.token)).status).toBe(200);
   });
 
-  it("P9: a route that could take a key outside an organization, or at aal2, does not build", () => {
+  it("P9 (refuses): a route that could take a key outside an organization, or at aal2, does not build", () => {
     const ok = { 200: { description: "ok" } } as const;
     expect(() => defineRoute({ method: "get", path: "/__nowhere", responses: ok }, { auth: { principals: ["api_key"] } })).toThrow(
       /organization route/,
@@ -308,7 +308,7 @@ describe("P9 API keys: refused keys", () => {
   const rejections = (lines: ReturnType<NonNullable<typeof logs>["lines"]>) =>
     lines.filter((line) => line.event === "security.api_key_rejected");
 
-  it("P9: a revoked key fails on its very next request (401 invalid_token)", async () => {
+  it("P9 (refuses): a revoked key fails on its very next request (401 invalid_token)", async () => {
     const key = await createKey(orgId, owner, ["records:read"]);
     expect((await api("GET", `/v1/orgs/${orgId}`, key.key)).status).toBe(200);
     expect((await api("DELETE", `${keysPath(orgId)}/${key.id}`, owner.token)).status).toBe(204);
@@ -317,14 +317,14 @@ describe("P9 API keys: refused keys", () => {
     expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="rampart", error="invalid_token"');
   });
 
-  it("P9: an expired key is 401 invalid_token, like an unknown one", async () => {
+  it("P9 (refuses): an expired key is 401 invalid_token, like an unknown one", async () => {
     const key = await createKey(orgId, owner, ["records:read"], { expires_at: new Date(Date.now() + 3_600_000).toISOString() });
     expect((await api("GET", `/v1/orgs/${orgId}`, key.key)).status).toBe(200);
     await ownerQuery("update api_keys set expires_at = now() - interval '1 second' where id = $1", [key.id]);
     await expectProblem(await api("GET", `/v1/orgs/${orgId}`, key.key), 401, "invalid_token");
   });
 
-  it("P9, P16: an unknown key is 401 invalid_token, logged with its non-secret prefix only and not stored", async () => {
+  it("P9, P16 (refuses): an unknown key is 401 invalid_token, logged with its non-secret prefix only and not stored", async () => {
     const unknown = newApiKey();
     logs = captureLogs();
     const response = await api("GET", `/v1/orgs/${orgId}`, unknown);
@@ -339,7 +339,7 @@ describe("P9 API keys: refused keys", () => {
     expect(await ownerCount("select count(*)::int as n from security_events where request_id = $1", [problem.request_id])).toBe(0);
   });
 
-  it("P9: a forged checksum or a wrong prefix is 401 without any I/O (database and Redis unreachable)", async () => {
+  it("P9 (refuses): a forged checksum or a wrong prefix is 401 without any I/O (database and Redis unreachable)", async () => {
     const key = await createKey(orgId, owner, ["records:read"]);
     const body = key.key.slice(8, 51);
     const wrongChecksum = `rk_live_${body}${apiKeyChecksum(body) === "000000" ? "000001" : "000000"}`;
@@ -365,14 +365,14 @@ describe("P9 API keys: refused keys", () => {
     expect((await api("GET", `/v1/orgs/${orgId}`, key.key)).status).toBe(200);
   });
 
-  it("P9: routes for people only refuse a live key with 401 (/v1/auth/me, sessions)", async () => {
+  it("P9 (refuses): routes for people only refuse a live key with 401 (/v1/auth/me, sessions)", async () => {
     const key = await createKey(orgId, owner, ["records:read", "records:write", "audit:read"]);
     await expectProblem(await api("GET", "/v1/auth/me", key.key), 401, "invalid_token");
     await expectProblem(await api("GET", "/v1/auth/sessions", key.key), 401, "invalid_token");
     await expectProblem(await api("POST", "/v1/auth/logout", key.key, {}), 401, "invalid_token");
   });
 
-  it("P9: the database refuses what the API refuses: unknown, revoked and expired digests raise RAKEY", async () => {
+  it("P9 (refuses): the database refuses what the API refuses: unknown, revoked and expired digests raise RAKEY", async () => {
     const live = await createKey(orgId, owner, ["records:read"]);
     const revoked = await createKey(orgId, owner, ["records:read"]);
     await api("DELETE", `${keysPath(orgId)}/${revoked.id}`, owner.token);

@@ -161,7 +161,7 @@ describe("P9 policy acknowledgements", () => {
     expect(list.counts).toEqual({ members: 5, acknowledged: 1, pending: 4 });
   });
 
-  it("P9: with If-Match, the acknowledgement is recorded only at the version the person read (412 otherwise, nothing written)", async () => {
+  it("P9 (refuses): with If-Match, the acknowledgement is recorded only at the version the person read (412 otherwise, nothing written)", async () => {
     const policy = await policyIn(orgId, owner);
     expect(
       (await api("PATCH", recordsPath(orgId, "policies", policy.id), owner.token, { title: `${String(policy.title)} (fixed)` })).status,

@@ -74,7 +74,7 @@ describe("P9 members: list", () => {
     }
   });
 
-  it("P11: an outsider and a member of another organization get 404, like an unknown organization", async () => {
+  it("P11 (refuses): an outsider and a member of another organization get 404, like an unknown organization", async () => {
     const { orgId, outsider, neighbourOwner } = await world();
     for (const who of [outsider, neighbourOwner]) {
       await expectProblem(await api("GET", `/v1/orgs/${orgId}/members`, who.token), 404, "not_found");
@@ -103,14 +103,14 @@ describe("P9 invitations: invite, list, revoke", () => {
     expect(await orgEvents(orgId, "member_invited")).toBe(2);
   });
 
-  it("P9: only an owner invites an owner (an admin gets 403, nothing written)", async () => {
+  it("P9 (refuses): only an owner invites an owner (an admin gets 403, nothing written)", async () => {
     const { orgId, people } = await orgWithRoles();
     await expectProblem(await invite(orgId, people.admin, (await invitee()).email, "owner"), 403, "forbidden");
     expect(await invitationCount(orgId)).toBe(0);
     expect((await invite(orgId, people.owner, (await invitee()).email, "owner")).status).toBe(201);
   });
 
-  it("P9: an existing member cannot be invited (409 already_member); nothing written", async () => {
+  it("P9 (refuses): an existing member cannot be invited (409 already_member); nothing written", async () => {
     const { orgId, people } = await orgWithRoles();
     const member = await invitee();
     await addMember(orgId, member, "viewer");
@@ -138,7 +138,7 @@ describe("P9 invitations: invite, list, revoke", () => {
     ["an unknown role", { email: "someone@example.org", role: "superuser" }],
     ["no role", { email: "someone@example.org" }],
     ["an address over 320 characters", { email: `${"a".repeat(320)}@example.org`, role: "member" }],
-  ])("P9: %s is 422 and invites nobody", async (_label, body) => {
+  ])("P9 (refuses): %s is 422 and invites nobody", async (_label, body) => {
     const { orgId, people } = await orgWithRoles();
     await expectProblem(await api("POST", `/v1/orgs/${orgId}/invitations`, people.owner.token, body), 422, "validation_failed");
     expect(await invitationCount(orgId)).toBe(0);
@@ -182,7 +182,7 @@ describe("P9 invitations: invite, list, revoke", () => {
     expect(await orgEventDetails(orgId, "invitation_revoked")).toHaveLength(2);
   });
 
-  it("P11: invitation routes answer 404 to outsiders, and for another organization's invitation id, which stays pending", async () => {
+  it("P11 (refuses): invitation routes answer 404 to outsiders, and for another organization's invitation id, which stays pending", async () => {
     const { orgId, people, outsider, neighbourId, neighbourOwner } = await world();
     const theirs = await invited(neighbourId, neighbourOwner, (await invitee()).email, "member");
     await expectProblem(await api("DELETE", `/v1/orgs/${orgId}/invitations/${theirs.invitation.id}`, people.owner.token), 404, "not_found");
@@ -233,7 +233,7 @@ describe("P9 members: change a role", () => {
     expect(await orgEvents(orgId, "member_role_changed")).toBe(2);
   });
 
-  it("P9: an admin cannot grant the owner role, nor change an owner (403, nothing changed)", async () => {
+  it("P9 (refuses): an admin cannot grant the owner role, nor change an owner (403, nothing changed)", async () => {
     const { orgId, people } = await orgWithRoles();
     await expectProblem(await patch(orgId, people.admin, people.admin.id, "owner"), 403, "forbidden");
     await expectProblem(await patch(orgId, people.admin, people.member.id, "owner"), 403, "forbidden");
@@ -255,7 +255,7 @@ describe("P9 members: change a role", () => {
     await expectProblem(await patch(orgId, people.admin, people.admin.id, "viewer"), 409, "last_owner");
   });
 
-  it("P11: another organization's member, an unknown user or an outsider caller: 404; bad input 422; nothing changed", async () => {
+  it("P11 (refuses): another organization's member, an unknown user or an outsider caller: 404; bad input 422; nothing changed", async () => {
     const { orgId, people, outsider, neighbourId, neighbourMember, neighbourOwner } = await world();
     await expectProblem(await patch(orgId, people.owner, neighbourMember.id, "viewer"), 404, "not_found");
     await expectProblem(await patch(orgId, people.owner, crypto.randomUUID(), "viewer"), 404, "not_found");
@@ -291,7 +291,7 @@ describe("P9 members: remove and leave", () => {
     ]);
   });
 
-  it("P9: an admin cannot remove an owner; an owner removes another owner but never the last one", async () => {
+  it("P9 (refuses): an admin cannot remove an owner; an owner removes another owner but never the last one", async () => {
     const { orgId, people } = await orgWithRoles();
     await expectProblem(await remove(orgId, people.admin, people.owner.id), 403, "forbidden");
     await expectProblem(await remove(orgId, people.owner, people.owner.id), 409, "last_owner");
@@ -302,7 +302,7 @@ describe("P9 members: remove and leave", () => {
     expect(await orgEvents(orgId, "member_removed")).toBe(1);
   });
 
-  it("P11: removing another organization's member or an unknown user is 404 and removes nothing", async () => {
+  it("P11 (refuses): removing another organization's member or an unknown user is 404 and removes nothing", async () => {
     const { orgId, people, outsider, neighbourId, neighbourMember } = await world();
     await expectProblem(await remove(orgId, people.owner, neighbourMember.id), 404, "not_found");
     await expectProblem(await remove(orgId, people.owner, crypto.randomUUID()), 404, "not_found");
@@ -330,7 +330,7 @@ describe("P9 members: remove and leave", () => {
     expect((await api("POST", `/v1/orgs/${orgId}/leave`, people.owner.token)).status).toBe(204);
   });
 
-  it("P11: an outsider cannot leave an organization they are not in (404)", async () => {
+  it("P11 (refuses): an outsider cannot leave an organization they are not in (404)", async () => {
     const { orgId, outsider } = await world();
     await expectProblem(await api("POST", `/v1/orgs/${orgId}/leave`, outsider.token), 404, "not_found");
   });
@@ -356,7 +356,7 @@ describe("P9 ownership transfer", () => {
     await expectProblem(await transfer(orgId, people.owner.aal2, people.owner.id), 403, "forbidden");
   });
 
-  it("P9: to oneself, to an outsider or to another organization's member: 422 invalid_reference, nothing changed", async () => {
+  it("P9 (refuses): to oneself, to an outsider or to another organization's member: 422 invalid_reference, nothing changed", async () => {
     const { orgId, people, outsider, neighbourMember } = await world();
     for (const target of [people.owner, outsider, neighbourMember]) {
       await expectProblem(await transfer(orgId, people.owner.aal2, target.id), 422, "invalid_reference");
@@ -366,7 +366,7 @@ describe("P9 ownership transfer", () => {
     expect(await orgEvents(orgId, "ownership_transferred")).toBe(0);
   });
 
-  it("P11: an outsider or another organization's owner naming this org gets 404", async () => {
+  it("P11 (refuses): an outsider or another organization's owner naming this org gets 404", async () => {
     const { orgId, people, outsider, neighbourOwner } = await world();
     for (const who of [outsider, neighbourOwner]) {
       await expectProblem(await transfer(orgId, who.aal2, people.member.id), 404, "not_found");
@@ -378,7 +378,7 @@ describe("P9 ownership transfer", () => {
 describe("P9 members: the database refuses on its own (API check bypassed, as rampart_app)", () => {
   const db = () => workerDb();
 
-  it("P9: an admin's update of an owner matches nothing, and promoting anyone to owner is refused", async () => {
+  it("P9 (refuses): an admin's update of an owner matches nothing, and promoting anyone to owner is refused", async () => {
     const { orgId, people } = await orgWithRoles();
     const ctx = { orgId, userId: people.admin.id };
     expect(
@@ -415,7 +415,7 @@ describe("P9 members: the database refuses on its own (API check bypassed, as ra
     ).toEqual([{ role: "auditor" }]);
   });
 
-  it("P9: a viewer removes only their own membership; a member cannot change roles", async () => {
+  it("P9 (refuses): a viewer removes only their own membership; a member cannot change roles", async () => {
     const { orgId, people } = await orgWithRoles();
     expect(
       await asApp(
@@ -441,7 +441,7 @@ describe("P9 members: the database refuses on its own (API check bypassed, as ra
     expect(await roleIn(orgId, people.member.id)).toBe("member");
   });
 
-  it("P9: an admin cannot write an owner's invitation, nor bring back a revoked one; a member cannot read or write any", async () => {
+  it("P9 (refuses): an admin cannot write an owner's invitation, nor bring back a revoked one; a member cannot read or write any", async () => {
     const { orgId, people } = await orgWithRoles();
     const owners = await invited(orgId, people.owner, (await invitee()).email, "owner");
     await ownerQuery("update invitations set revoked_at = now() where id = $1", [owners.invitation.id]);
@@ -481,7 +481,7 @@ describe("P9 members: the database refuses on its own (API check bypassed, as ra
     expect(byMember.code).toBe("42501");
   });
 
-  it("P11: the app role reads no invitation of another organization, and never a token digest", async () => {
+  it("P11 (refuses): the app role reads no invitation of another organization, and never a token digest", async () => {
     const { orgId, people, neighbourId, neighbourOwner } = await world();
     const theirs = await invited(neighbourId, neighbourOwner, (await invitee()).email, "member");
     const ctx = { orgId, userId: people.owner.id };

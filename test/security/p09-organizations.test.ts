@@ -68,13 +68,13 @@ describe("P9 organizations: create", () => {
     ["an unknown regime", { name: "Acme", deadline_regimes: ["sox"] }],
     ["a repeated regime", { name: "Acme", deadline_regimes: ["nis2", "nis2"] }],
     ["a name of the wrong type", { name: 42 }],
-  ])("P9: %s is 422 validation_failed and creates nothing", async (_label, body) => {
+  ])("P9 (refuses): %s is 422 validation_failed and creates nothing", async (_label, body) => {
     const owner = await person();
     await expectProblem(await api("POST", "/v1/orgs", owner.token, body), 422, "validation_failed");
     expect(await ownerCount("select count(*)::int as n from memberships where user_id = $1", [owner.id])).toBe(0);
   });
 
-  it("P7: requiring MFA from the start needs the creator's own session at aal2", async () => {
+  it("P7 (refuses): requiring MFA from the start needs the creator's own session at aal2", async () => {
     const owner = await person();
     await expectProblem(await api("POST", "/v1/orgs", owner.token, { name: "Strict", require_mfa: true }), 403, "mfa_required");
     expect(await ownerCount("select count(*)::int as n from memberships where user_id = $1", [owner.id])).toBe(0);
@@ -82,13 +82,13 @@ describe("P9 organizations: create", () => {
     expect(response.status).toBe(201);
   });
 
-  it("P9: no token is 401; nobody can create an organization anonymously", async () => {
+  it("P9 (refuses): no token is 401; nobody can create an organization anonymously", async () => {
     await expectProblem(await api("POST", "/v1/orgs", undefined, { name: "Anon" }), 401, "authentication_required");
   });
 });
 
 describe("P11 organizations: another tenant's id", () => {
-  it("P11: an outsider, a member of another org and an unknown id all get the same 404", async () => {
+  it("P11 (refuses): an outsider, a member of another org and an unknown id all get the same 404", async () => {
     const [owner, outsider, neighbour] = await Promise.all([person(), person(), person()]);
     const orgId = await orgOf(owner);
     await orgOf(neighbour);
@@ -101,7 +101,7 @@ describe("P11 organizations: another tenant's id", () => {
     expect((await orgRow(orgId))?.name).not.toBe("Taken over");
   });
 
-  it("P11: with the API's check bypassed, the database shows an outsider nothing of the organization", async () => {
+  it("P11 (refuses): with the API's check bypassed, the database shows an outsider nothing of the organization", async () => {
     const [owner, outsider] = await Promise.all([person(), person()]);
     const orgId = await orgOf(owner);
     const rows = await asApp(workerDb(), { orgId, userId: outsider.id }, `select id, name from organizations where id = '${orgId}'`);
@@ -134,7 +134,7 @@ describe("P9 organizations: the role table", () => {
     expect(await eventsOf(orgId, "org_settings_changed")).toBe(2);
   });
 
-  it("P9: with the API's check bypassed, the database refuses a member's settings change on its own", async () => {
+  it("P9 (refuses): with the API's check bypassed, the database refuses a member's settings change on its own", async () => {
     const { orgId, people } = await orgWithRoles();
     const updated = await asApp(
       workerDb(),
@@ -149,14 +149,14 @@ describe("P9 organizations: the role table", () => {
     ["an empty change", {}],
     ["an unknown regime", { deadline_regimes: ["hipaa"] }],
     ["a null name", { name: null }],
-  ])("P9: %s is 422 and changes nothing", async (_label, body) => {
+  ])("P9 (refuses): %s is 422 and changes nothing", async (_label, body) => {
     const { orgId, people } = await orgWithRoles();
     const before = await orgRow(orgId);
     await expectProblem(await api("PATCH", `/v1/orgs/${orgId}`, people.owner.token, body), 422, "validation_failed");
     expect(await orgRow(orgId)).toEqual(before);
   });
 
-  it("P9: a suspended organization refuses even its owner (403 organization_suspended)", async () => {
+  it("P9 (refuses): a suspended organization refuses even its owner (403 organization_suspended)", async () => {
     const { orgId, people } = await orgWithRoles();
     await ownerQuery("update organizations set suspended_at = now() where id = $1", [orgId]);
     await expectProblem(await api("GET", `/v1/orgs/${orgId}`, people.owner.token), 403, "organization_suspended");
@@ -164,7 +164,7 @@ describe("P9 organizations: the role table", () => {
 });
 
 describe("P7 organizations that require MFA", () => {
-  it("P7: once required, members' password-only sessions get 403 mfa_required on every route, reads included", async () => {
+  it("P7 (refuses): once required, members' password-only sessions get 403 mfa_required on every route, reads included", async () => {
     const { orgId, people } = await orgWithRoles();
     await expectProblem(await api("PATCH", `/v1/orgs/${orgId}`, people.admin.token, { require_mfa: true }), 403, "mfa_required");
     expect((await orgRow(orgId))?.require_mfa).toBe(false);
@@ -180,7 +180,7 @@ describe("P7 organizations that require MFA", () => {
 });
 
 describe("P9 organizations: delete", () => {
-  it("P9: only the owner, at aal2, with the exact name, deletes it; the deletion is recorded outside the org", async () => {
+  it("P9 (refuses): only the owner, at aal2, with the exact name, deletes it; the deletion is recorded outside the org", async () => {
     const { orgId, people } = await orgWithRoles();
     const name = String((await orgRow(orgId))?.name);
     const path = `/v1/orgs/${orgId}?confirm=${encodeURIComponent(name)}`;
@@ -206,7 +206,7 @@ describe("P9 organizations: delete", () => {
     await expectProblem(await api("GET", `/v1/orgs/${orgId}`, people.owner.token), 404, "not_found");
   });
 
-  it("P9: a DELETE with a body is refused before anything runs", async () => {
+  it("P9 (refuses): a DELETE with a body is refused before anything runs", async () => {
     const { orgId, people } = await orgWithRoles();
     const response = await call(`/v1/orgs/${orgId}?confirm=x`, {
       method: "DELETE",
@@ -217,7 +217,7 @@ describe("P9 organizations: delete", () => {
     expect(await orgRow(orgId)).toBeDefined();
   });
 
-  it("P9: the database keeps an owner: removing or demoting the last one is refused whoever asks", async () => {
+  it("P9 (refuses): the database keeps an owner: removing or demoting the last one is refused whoever asks", async () => {
     const owner = await person();
     const orgId = await orgOf(owner);
     const removal = await dbError(asApp(workerDb(), { orgId, userId: owner.id }, `delete from memberships where org_id = '${orgId}'`));

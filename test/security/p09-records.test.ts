@@ -75,7 +75,7 @@ describe("P9 records: the role matrix, for every resource", () => {
     }
   });
 
-  it("P9: someone who is not a member gets 404 on every route, as if the organization did not exist", async () => {
+  it("P9 (refuses): someone who is not a member gets 404 on every route, as if the organization did not exist", async () => {
     const outsider = await person("outsider");
     const seed = await createRecord(orgId, "risks", people.owner.token);
     for (const [method, path, body] of [
@@ -90,7 +90,7 @@ describe("P9 records: the role matrix, for every resource", () => {
     expect((await rowOf("risks", seed.id))?.title).toBe(seed.title);
   });
 
-  it("P9: no token is 401 on every resource's list", async () => {
+  it("P9 (refuses): no token is 401 on every resource's list", async () => {
     for (const name of NAMES) await expectProblem(await api("GET", recordsPath(orgId, name), undefined), 401, "authentication_required");
   });
 });
@@ -125,7 +125,7 @@ describe("P9 records: API keys act by their scopes", () => {
 
 describe("P9 records: the database refuses on its own", () => {
   it.each(NAMES)(
-    "P9: %s — with the API's check bypassed, a viewer's insert and an auditor's update are refused by row-level security",
+    "P9 (refuses): %s — with the API's check bypassed, a viewer's insert and an auditor's update are refused by row-level security",
     async (name) => {
       const label = resourceLabel(name);
       const seed = await createRecord(orgId, name, people.owner.token);
@@ -151,14 +151,17 @@ describe("P9 records: the database refuses on its own", () => {
     ["trainings", "title = '   '"],
     ["evidence", "status = 'bogus'"],
     ["assessments", "status = 'bogus'"],
-  ] as const)("P9: %s — a value the API would refuse (%s) is refused by a CHECK constraint too (23514)", async (name, assignment) => {
-    const seed = await createRecord(orgId, name, people.owner.token);
-    const err = await dbError(
-      asApp(workerDb(), { orgId, userId: people.member.id }, `update ${name} set ${assignment} where id = '${seed.id}'`),
-    );
-    expect(err.code).toBe("23514");
-    expect((await rowOf(name, seed.id))?.version).toBe(1);
-  });
+  ] as const)(
+    "P9 (refuses): %s — a value the API would refuse (%s) is refused by a CHECK constraint too (23514)",
+    async (name, assignment) => {
+      const seed = await createRecord(orgId, name, people.owner.token);
+      const err = await dbError(
+        asApp(workerDb(), { orgId, userId: people.member.id }, `update ${name} set ${assignment} where id = '${seed.id}'`),
+      );
+      expect(err.code).toBe("23514");
+      expect((await rowOf(name, seed.id))?.version).toBe(1);
+    },
+  );
 });
 
 /** The column that names a record of `name`. */
@@ -169,7 +172,7 @@ function resourceLabel(name: RecordName): string {
 }
 
 describe("P9 records: bad input is 422 with the field named, and nothing is written", () => {
-  it.each(NAMES)("P9: %s — a value of the wrong type in any writable field", async (name) => {
+  it.each(NAMES)("P9 (refuses): %s — a value of the wrong type in any writable field", async (name) => {
     const resource = RECORD_RESOURCES.find((r) => r.name === name);
     if (resource === undefined) throw new Error(name);
     const before = await rowsIn(orgId, name);
@@ -225,7 +228,7 @@ describe("P9 records: bad input is 422 with the field named, and nothing is writ
     ["controls", { reference: "x".repeat(51) }, "reference"],
     ["assessments", { status: "done" }, "status"],
     ["evidence", { status: "valid" }, "status"],
-  ] as const)("P9: %s with %j is 422 naming the field, nothing written", async (name, overrides, field) => {
+  ] as const)("P9 (refuses): %s with %j is 422 naming the field, nothing written", async (name, overrides, field) => {
     const before = await rowsIn(orgId, name);
     const problem = await expectProblem(
       await api("POST", recordsPath(orgId, name), people.member.token, validBody(name, overrides)),
@@ -241,7 +244,7 @@ describe("P9 records: bad input is 422 with the field named, and nothing is writ
     expect(await rowsIn(orgId, name)).toBe(before);
   });
 
-  it("P9: a NUL character is refused before it reaches the database (the WAF, else the API: never a 500), nothing written", async () => {
+  it("P9 (refuses): a NUL character is refused before it reaches the database (the WAF, else the API: never a 500), nothing written", async () => {
     const before = await rowsIn(orgId, "risks");
     const response = await api(
       "POST",
@@ -253,13 +256,13 @@ describe("P9 records: bad input is 422 with the field named, and nothing is writ
     expect(await rowsIn(orgId, "risks")).toBe(before);
   });
 
-  it("P9: an empty change is 422 and changes nothing (not even the version)", async () => {
+  it("P9 (refuses): an empty change is 422 and changes nothing (not even the version)", async () => {
     const seed = await createRecord(orgId, "risks", people.member.token);
     await expectProblem(await api("PATCH", recordsPath(orgId, "risks", seed.id), people.member.token, {}), 422, "validation_failed");
     expect((await rowOf("risks", seed.id))?.version).toBe(1);
   });
 
-  it("P9: an owner who is not a member of the organization is 422 invalid_reference (checked by the database in the same statement)", async () => {
+  it("P9 (refuses): an owner who is not a member of the organization is 422 invalid_reference (checked by the database in the same statement)", async () => {
     const stranger = await person("stranger");
     const before = await rowsIn(orgId, "risks");
     await expectProblem(
@@ -288,7 +291,7 @@ describe("P9 records: bad input is 422 with the field named, and nothing is writ
     expect((await createRecord(orgId, "policies", people.member.token, { approver_id: colleague.id })).approver_id).toBe(colleague.id);
   });
 
-  it("P9: dates in the wrong order are refused by the database: 422 constraint_violated, nothing written", async () => {
+  it("P9 (refuses): dates in the wrong order are refused by the database: 422 constraint_violated, nothing written", async () => {
     const before = await rowsIn(orgId, "vendors");
     await expectProblem(
       await api(
@@ -314,7 +317,7 @@ describe("P9 records: bad input is 422 with the field named, and nothing is writ
     expect((await rowOf("incidents", incident.id))?.version).toBe(1);
   });
 
-  it("P9: a control's reference is unique in its organization: 409 already_exists", async () => {
+  it("P9 (refuses): a control's reference is unique in its organization: 409 already_exists", async () => {
     const reference = `AC-${crypto.randomUUID().slice(0, 8)}`;
     await createRecord(orgId, "controls", people.member.token, { reference });
     await expectProblem(
@@ -324,7 +327,7 @@ describe("P9 records: bad input is 422 with the field named, and nothing is writ
     );
   });
 
-  it("P9: a malformed record id is 404 on get, change and delete, never a 500", async () => {
+  it("P9 (refuses): a malformed record id is 404 on get, change and delete, never a 500", async () => {
     for (const id of ["not-a-uuid", "00000000-0000-0000-0000-00000000000g", "3f1e9c2a7b4d4e6f9a8b1c2d3e4f5a6b"]) {
       const path = recordsPath(orgId, "risks", encodeURIComponent(id));
       await expectProblem(await api("GET", path, people.member.token), 404, "not_found");

@@ -93,7 +93,7 @@ describe("P10 API keys are stored as keyed digests only", () => {
     expect(flow.created.id).toBe(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
   });
 
-  it("P10: the app's role cannot read a digest, and can find a key only by presenting its digest", async () => {
+  it("P10 (refuses): the app's role cannot read a digest, and can find a key only by presenting its digest", async () => {
     const owner = (await ownerQuery("select user_id from memberships where org_id = $1 and role = 'owner'", [flow.orgId]))[0]?.user_id;
     const err = await dbError(asApp(workerDb(), { orgId: flow.orgId, userId: String(owner) }, "select key_digest from api_keys"));
     expect(err.code).toBe("42501");

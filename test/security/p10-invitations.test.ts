@@ -42,7 +42,7 @@ describe("P10 invitation tokens", () => {
     expect((await invitationRow(invitation.id))?.accepted_at).toBeNull();
   });
 
-  it("P10: the link is single-use: accepted once (with the invited role), a replay gets the unknown-token answer", async () => {
+  it("P10 (refuses): the link is single-use: accepted once (with the invited role), a replay gets the unknown-token answer", async () => {
     const { orgId, people } = await orgWithRoles();
     const target = await invitee();
     const { invitation, token } = await invited(orgId, people.admin, target.email, "auditor");
@@ -66,7 +66,7 @@ describe("P10 invitation tokens", () => {
     expect(await orgEvents(orgId, "invitation_accepted")).toBe(1);
   });
 
-  it("P10: an expired link gets the same answer and writes nothing", async () => {
+  it("P10 (refuses): an expired link gets the same answer and writes nothing", async () => {
     const { orgId, people } = await orgWithRoles();
     const target = await invitee();
     const { invitation, token } = await invited(orgId, people.owner, target.email, "member");
@@ -82,7 +82,7 @@ describe("P10 invitation tokens", () => {
     ["an empty token", ""],
     ["a token of the wrong type", 42],
     ["a token over 512 characters", "a".repeat(513)],
-  ])("P10: %s is refused with a 4xx problem and nothing written", async (_label, token) => {
+  ])("P10 (refuses): %s is refused with a 4xx problem and nothing written", async (_label, token) => {
     const target = await invitee();
     const response = await accept(target, token);
     expect([400, 422]).toContain(response.status);
@@ -90,7 +90,7 @@ describe("P10 invitation tokens", () => {
     expect(await ownerCount("select count(*)::int as n from memberships where user_id = $1", [target.id])).toBe(0);
   });
 
-  it("P10: a token of another kind (an email-verification link's) is not an invitation, and stays a valid verification link", async () => {
+  it("P10 (refuses): a token of another kind (an email-verification link's) is not an invitation, and stays a valid verification link", async () => {
     const { orgId, people } = await orgWithRoles();
     const { verifyToken, email } = await signedUpAccount();
     await invited(orgId, people.owner, email, "member");
@@ -102,7 +102,7 @@ describe("P10 invitation tokens", () => {
 });
 
 describe("P9 who may accept", () => {
-  it("P9: another account (another address) gets 403 invitation_email_mismatch; the invitee can still use the link", async () => {
+  it("P9 (refuses): another account (another address) gets 403 invitation_email_mismatch; the invitee can still use the link", async () => {
     const { orgId, people } = await orgWithRoles();
     const target = await invitee();
     const intruder = await invitee("intruder");
@@ -117,7 +117,7 @@ describe("P9 who may accept", () => {
     expect(await roleIn(orgId, target.id)).toBe("admin");
   });
 
-  it("P9: the invited address's account must be verified (403 email_not_verified, link not used up)", async () => {
+  it("P9 (refuses): the invited address's account must be verified (403 email_not_verified, link not used up)", async () => {
     const { orgId, people } = await orgWithRoles();
     const unverified = await invitee("unverified", { verified: false });
     const { invitation, token } = await invited(orgId, people.owner, unverified.email, "member");
@@ -128,7 +128,7 @@ describe("P9 who may accept", () => {
     expect((await accept(unverified, token)).status).toBe(201);
   });
 
-  it("P9: a revoked link is refused like an unknown one", async () => {
+  it("P9 (refuses): a revoked link is refused like an unknown one", async () => {
     const { orgId, people } = await orgWithRoles();
     const target = await invitee();
     const { invitation, token } = await invited(orgId, people.owner, target.email, "member");
@@ -137,7 +137,7 @@ describe("P9 who may accept", () => {
     expect(await roleIn(orgId, target.id)).toBeUndefined();
   });
 
-  it("P9: someone who became a member meanwhile gets 409 already_member; their role is unchanged", async () => {
+  it("P9 (refuses): someone who became a member meanwhile gets 409 already_member; their role is unchanged", async () => {
     const { orgId, people } = await orgWithRoles();
     const target = await invitee();
     const { token } = await invited(orgId, people.owner, target.email, "owner");
@@ -146,7 +146,7 @@ describe("P9 who may accept", () => {
     expect(await roleIn(orgId, target.id)).toBe("viewer");
   });
 
-  it("P9: a suspended organization's invitation cannot be accepted", async () => {
+  it("P9 (refuses): a suspended organization's invitation cannot be accepted", async () => {
     const { orgId, people } = await orgWithRoles();
     const target = await invitee();
     const { token } = await invited(orgId, people.owner, target.email, "member");
@@ -155,7 +155,7 @@ describe("P9 who may accept", () => {
     expect(await roleIn(orgId, target.id)).toBeUndefined();
   });
 
-  it("P9: accepting needs a signed-in user (401 without a token)", async () => {
+  it("P9 (refuses): accepting needs a signed-in user (401 without a token)", async () => {
     await expectProblem(await api("POST", "/v1/invitations/accept", undefined, { token: "A".repeat(43) }), 401, "authentication_required");
   });
 

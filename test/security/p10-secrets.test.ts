@@ -262,7 +262,7 @@ describe("P10 secrets after a full identity flow", { timeout: 60_000 }, () => {
 });
 
 describe("P10 sealed and digested values in the database", { timeout: 60_000 }, () => {
-  it("P10: a sealed TOTP secret copied to another user's row does not open: that user's MFA login fails with 401 invalid_mfa_code, no 500", async () => {
+  it("P10 (refuses): a sealed TOTP secret copied to another user's row does not open: that user's MFA login fails with 401 invalid_mfa_code, no 500", async () => {
     const victim = await verifiedAccount();
     const { secret: victimSecret } = await enableTotp((await sessionOf(victim)).access_token);
     const attacker = await verifiedAccount();
@@ -287,7 +287,7 @@ describe("P10 sealed and digested values in the database", { timeout: 60_000 }, 
     expect(own.token_type).toBe("Bearer");
   });
 
-  it("P10: the app's database role cannot read password hashes, sealed TOTP secrets or token digests (42501)", async () => {
+  it("P10 (refuses): the app's database role cannot read password hashes, sealed TOTP secrets or token digests (42501)", async () => {
     const columns = [
       ["users", "password_hash"],
       ["users", "totp_secret"],

@@ -47,7 +47,7 @@ beforeAll(async () => {
 });
 
 describe("P11 duties: another organization's ids", () => {
-  it("P11: A's member naming B's policy or training on A's routes gets 404; nothing is written; B's organization is 404 too", async () => {
+  it("P11 (refuses): A's member naming B's policy or training on A's routes gets 404; nothing is written; B's organization is 404 too", async () => {
     const token = a.people.owner.token;
     await expectProblem(await api("POST", ackPath(a.orgId, theirPolicy.id), token), 404, "not_found");
     await expectProblem(await api("GET", ackPath(a.orgId, theirPolicy.id), token), 404, "not_found");
@@ -68,7 +68,7 @@ describe("P11 duties: another organization's ids", () => {
     expect((await assignmentRow(theirTraining.id, b.people.member.id))?.completed_at).toBeNull();
   });
 
-  it("P11: A's API key naming B's ids, or B's organization, gets 404 and writes nothing", async () => {
+  it("P11 (refuses): A's API key naming B's ids, or B's organization, gets 404 and writes nothing", async () => {
     const key = (await keyOf(a.orgId, a.people.owner, ["records:write"])).key;
     await expectProblem(await api("GET", ackPath(a.orgId, theirPolicy.id), key), 404, "not_found");
     await expectProblem(
@@ -87,7 +87,7 @@ describe("P11 duties: another organization's ids", () => {
     expect(await assignmentRows(theirTraining.id)).toBe(1);
   });
 
-  it("P11: a user of another organization cannot be assigned (422 invalid_reference), nor seen in the lists", async () => {
+  it("P11 (refuses): a user of another organization cannot be assigned (422 invalid_reference), nor seen in the lists", async () => {
     const training = await trainingIn(a.orgId, a.people.owner);
     await expectProblem(
       await api("POST", assignmentsPath(a.orgId, training.id), a.people.owner.token, { user_id: b.people.member.id }),

@@ -94,7 +94,7 @@ describe("P11 records: another organization's records", () => {
   });
 
   it.each(NAMES)(
-    "P11: %s — A's member naming B's record on A's routes gets 404 on get, change and delete; B's row is unchanged",
+    "P11 (refuses): %s — A's member naming B's record on A's routes gets 404 on get, change and delete; B's row is unchanged",
     async (name) => {
       const label = resourceNamed(name).spec.label;
       const theirs = await createRecord(b.orgId, name, b.owner.token);
@@ -208,7 +208,7 @@ describe("P11 records: lists", () => {
 
   const cursorOf = (value: unknown): string => base64url(utf8.encode(JSON.stringify(value)));
 
-  it("P11: a tampered, foreign or undecodable cursor is 400 invalid_cursor, never a 500", async () => {
+  it("P11 (refuses): a tampered, foreign or undecodable cursor is 400 invalid_cursor, never a 500", async () => {
     const first = await api("GET", `${recordsPath(orgId, "risks")}?limit=2&sort=-inherent_score`, owner.token);
     const { next_cursor: valid } = await first.json<{ next_cursor: string }>();
     const id = crypto.randomUUID();
@@ -254,7 +254,7 @@ describe("P11 records: lists", () => {
     expect((await text.json<{ items: RecordBody[] }>()).items.map((r) => r.title)).toEqual(["Risk 05", "Risk 06", "Risk 07", "Risk 08"]);
   });
 
-  it("P11: limit is 1–200 (default 50); an unknown sort or filter value is 422", async () => {
+  it("P11 (refuses): limit is 1–200 (default 50); an unknown sort or filter value is 422", async () => {
     await expectProblem(await api("GET", `${recordsPath(orgId, "risks")}?limit=201`, owner.token), 422, "validation_failed");
     await expectProblem(await api("GET", `${recordsPath(orgId, "risks")}?limit=0`, owner.token), 422, "validation_failed");
     await expectProblem(await api("GET", `${recordsPath(orgId, "risks")}?sort=org_id`, owner.token), 422, "validation_failed");

@@ -40,7 +40,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
   const visibleOrgs = async (context: Parameters<typeof asApp>[1], table: string, column: string): Promise<string[]> =>
     (await asApp(target, context, `select ${column}::text as org from ${table}`)).map((r) => String(r.org));
 
-  it("P11: a query with no org filter returns only the current org's rows, for every tenant table", async () => {
+  it("P11 (refuses): a query with no org filter returns only the current org's rows, for every tenant table", async () => {
     for (const [table, column] of TENANT_TABLES) {
       const orgs = await visibleOrgs(userIn(a, "owner"), table, column);
       expect(orgs.length, table).toBeGreaterThan(0);
@@ -48,7 +48,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     }
   });
 
-  it("P11: reading, updating and deleting another org's rows by id touches 0 rows", async () => {
+  it("P11 (refuses): reading, updating and deleting another org's rows by id touches 0 rows", async () => {
     for (const table of RECORD_TABLES) {
       const id = b.records[table];
       const ctx = userIn(a, "owner");
@@ -67,7 +67,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     ).toEqual([]);
   });
 
-  it("P11: inserting a row with another org's id fails (42501), for every compliance table", async () => {
+  it("P11 (refuses): inserting a row with another org's id fails (42501), for every compliance table", async () => {
     for (const table of RECORD_TABLES) {
       const err = await dbError(
         asApp(target, userIn(a, "owner"), `insert into ${table} (org_id, ${labelOf(table)}) values ('${b.orgId}', 'planted')`),
@@ -87,14 +87,14 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     ]);
   });
 
-  it("P11: a user who is not a member of the org named in app.org_id sees nothing and writes nothing", async () => {
+  it("P11 (refuses): a user who is not a member of the org named in app.org_id sees nothing and writes nothing", async () => {
     const outsider = userIn(a, "owner", b.orgId);
     for (const [table, column] of TENANT_TABLES) expect(await visibleOrgs(outsider, table, column), table).toEqual([]);
     const err = await dbError(asApp(target, outsider, `insert into risks (org_id, title) values ('${b.orgId}', 'planted')`));
     expect(err.code).toBe("42501");
   });
 
-  it("P11: with no variables set, nothing is visible and nothing can be written", async () => {
+  it("P11 (refuses): with no variables set, nothing is visible and nothing can be written", async () => {
     for (const [table, column] of TENANT_TABLES) expect(await visibleOrgs(null, table, column), table).toEqual([]);
     expect(await asApp(target, null, "select id from users")).toEqual([]);
     const err = await dbError(asApp(target, null, `insert into risks (org_id, title) values ('${a.orgId}', 'no context')`));
@@ -114,12 +114,12 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     expect(await asApp(target, userIn(a, "owner"), `update sessions set revoked_at = now() where id = '${sb}' returning id`)).toEqual([]);
   });
 
-  it("P11: garbage in the variables reads as no context, not as an error or a match", async () => {
+  it("P11 (refuses): garbage in the variables reads as no context, not as an error or a match", async () => {
     const rows = await asApp(target, { orgId: "' or true --", userId: "not-a-uuid" }, "select id from risks");
     expect(rows).toEqual([]);
   });
 
-  it("P11: API keys are held to their own org, their scopes, and revocation", async () => {
+  it("P11 (refuses): API keys are held to their own org, their scopes, and revocation", async () => {
     const readKey = { orgId: a.orgId, apiKeyId: a.keys.read };
     expect(new Set(await visibleOrgs(readKey, "risks", "org_id"))).toEqual(new Set([a.orgId]));
     expect((await dbError(asApp(target, readKey, `insert into risks (org_id, title) values ('${a.orgId}', 'by a read key')`))).code).toBe(
@@ -157,18 +157,18 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     ).toEqual([]);
   });
 
-  it("P11: a suspended organization's members can do nothing", async () => {
+  it("P11 (refuses): a suspended organization's members can do nothing", async () => {
     const c = await seedOrg(target, "initech");
     await asOwner(target, `update organizations set suspended_at = now() where id = '${c.orgId}'`);
     expect(await visibleOrgs(userIn(c, "owner"), "risks", "org_id")).toEqual([]);
   });
 
-  it("P11: the app role cannot SET row_security = off to get around the policies", async () => {
+  it("P11 (refuses): the app role cannot SET row_security = off to get around the policies", async () => {
     const err = await dbError(asApp(target, userIn(a, "owner"), "set local row_security = off", "select id from risks"));
     expect(err.code).toBe("42501");
   });
 
-  it("P11: the app role cannot SET ROLE or SESSION AUTHORIZATION to the owner", async () => {
+  it("P11 (refuses): the app role cannot SET ROLE or SESSION AUTHORIZATION to the owner", async () => {
     for (const statement of [
       `set role ${target.ownerRole}`,
       `set local role ${target.ownerRole}`,
@@ -181,7 +181,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     expect(await asApp(target, null, "select current_user as u")).toEqual([{ u: "rampart_app" }]);
   });
 
-  it("P11: the app role cannot read password hashes, token or key digests directly", async () => {
+  it("P11 (refuses): the app role cannot read password hashes, token or key digests directly", async () => {
     for (const statement of [
       "select password_hash from users",
       "select * from users",
@@ -223,7 +223,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     }
   });
 
-  it("P11: the app role cannot alter, drop, truncate or create tables, and owns nothing", async () => {
+  it("P11 (refuses): the app role cannot alter, drop, truncate or create tables, and owns nothing", async () => {
     for (const statement of [
       "alter table risks add column planted int",
       "alter table risks disable row level security",
@@ -267,7 +267,7 @@ describe.each(dbTargets())("P11 on $backend", (target: DbTarget) => {
     expect(rows).toEqual([]);
   });
 
-  it("P11: variables set in one request are not visible in the next on the same connection", async () => {
+  it("P11 (refuses): variables set in one request are not visible in the next on the same connection", async () => {
     const pool = await createPool(target.app);
     try {
       const client = await pool.connect();

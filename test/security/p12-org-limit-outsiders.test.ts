@@ -195,7 +195,7 @@ describe("P4/P12 an organization's limits count its own requests only", () => {
 });
 
 describe("P4/P12 the organization limit still refuses its members past it", () => {
-  it("P4: once the organization's own traffic used its quota, its members and keys get 429 with the RateLimit fields and Retry-After; outsiders spent none of it", async () => {
+  it("P4 (refuses): once the organization's own traffic used its quota, its members and keys get 429 with the RateLimit fields and Retry-After; outsiders spent none of it", async () => {
     const [boss, colleague, stranger, neighbour] = await Promise.all([
       person("boss"),
       person("colleague"),

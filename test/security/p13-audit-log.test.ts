@@ -76,12 +76,12 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     }
   });
 
-  it("P13: a write with no actor is refused, even by the owner", async () => {
+  it("P13 (refuses): a write with no actor is refused, even by the owner", async () => {
     const err = await dbError(asOwner(target, `insert into risks (org_id, title) values ('${a.orgId}', 'anonymous')`));
     expect(err.code).toBe("42501");
   });
 
-  it("P13: the app role cannot UPDATE, DELETE or TRUNCATE audit rows, whatever its role in the org", async () => {
+  it("P13 (refuses): the app role cannot UPDATE, DELETE or TRUNCATE audit rows, whatever its role in the org", async () => {
     for (const statement of [
       "update audit.entries set after = '{}'",
       "delete from audit.entries",
@@ -94,7 +94,7 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     }
   });
 
-  it("P13: a grant slip would still fail: the trigger refuses UPDATE, DELETE and TRUNCATE even for the owner", async () => {
+  it("P13 (refuses): a grant slip would still fail: the trigger refuses UPDATE, DELETE and TRUNCATE even for the owner", async () => {
     for (const statement of [
       `update audit.entries set after = '{}' where org_id = '${a.orgId}'`,
       `delete from audit.entries where org_id = '${a.orgId}'`,
@@ -147,7 +147,7 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     expect(await verify(target, org)).toEqual({ valid: true, entries: total, first_broken_seq: null });
   }, 120_000);
 
-  it("P13: tampering with one entry (as the owner, trigger disabled) is reported at that sequence number", async () => {
+  it("P13 (refuses): tampering with one entry (as the owner, trigger disabled) is reported at that sequence number", async () => {
     const org = await seedOrg(target, "cyberdyne");
     await asOwner(
       target,
@@ -158,7 +158,7 @@ describe.each(dbTargets())("P13 on $backend", (target: DbTarget) => {
     expect(await verify(target, org)).toEqual({ valid: false, entries: 2, first_broken_seq: 3 });
   });
 
-  it("P13: a removed entry or a cut-off tail is reported too", async () => {
+  it("P13 (refuses): a removed entry or a cut-off tail is reported too", async () => {
     const gap = await seedOrg(target, "tyrell");
     const tail = await seedOrg(target, "soylent");
     await asOwner(

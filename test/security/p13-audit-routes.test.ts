@@ -135,7 +135,7 @@ describe("P13 audit log over HTTP", () => {
     expect(await response.json()).toEqual({ valid: true, checked: 4, first_broken_seq: null });
   });
 
-  it("P13: an entry altered behind the API (owner, trigger disabled) is reported at its sequence number", async () => {
+  it("P13 (refuses): an entry altered behind the API (owner, trigger disabled) is reported at its sequence number", async () => {
     const owner = await person("owner");
     const org = await orgOf(owner);
     for (let i = 0; i < 4; i++) await write(org, owner, `insert into risks (org_id, title) values ('${org}', 'Risk ${i}')`);
@@ -160,7 +160,7 @@ describe("P13 audit log over HTTP", () => {
     }
   });
 
-  it("P11: another tenant's owner, an outsider and a malformed id get 404; another org's entries never appear", async () => {
+  it("P11 (refuses): another tenant's owner, an outsider and a malformed id get 404; another org's entries never appear", async () => {
     const other = await orgWithRoles();
     await write(other.orgId, other.people.member, `insert into risks (org_id, title) values ('${other.orgId}', 'Theirs')`);
     const outsider = await person();
@@ -218,7 +218,7 @@ describe("P13 audit log over HTTP", () => {
     expect(defaults.data).toHaveLength(11);
   });
 
-  it("P13: a tampered, forged, foreign or replayed-in-the-other-order cursor is 400 invalid_cursor, never a 500", async () => {
+  it("P13 (refuses): a tampered, forged, foreign or replayed-in-the-other-order cursor is 400 invalid_cursor, never a 500", async () => {
     const first = await page(orgId, people.owner.token, "?limit=1");
     const cursor = first.next_cursor ?? "";
     expect(cursor).not.toBe("");
@@ -250,7 +250,7 @@ describe("P13 audit log over HTTP", () => {
     ["a row that is no uuid", "?row=42"],
     ["a time that is no time", "?from=yesterday"],
     ["a cursor over 512 characters", `?cursor=${"A".repeat(600)}`],
-  ])("P13: %s is 422 validation_failed", async (_label, query) => {
+  ])("P13 (refuses): %s is 422 validation_failed", async (_label, query) => {
     await expectProblem(await log(orgId, people.owner.token, query), 422, "validation_failed");
   });
 });

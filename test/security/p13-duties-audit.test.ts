@@ -78,7 +78,7 @@ describe("P13 duties: the audit log", () => {
     expect(await verified(orgId, people.auditor.token)).toMatchObject({ valid: true, first_broken_seq: null });
   });
 
-  it("P13: a refused request writes no entry (draft policy, API key acknowledging, viewer assigning, someone else's completion, bad input)", async () => {
+  it("P13 (refuses): a refused request writes no entry (draft policy, API key acknowledging, viewer assigning, someone else's completion, bad input)", async () => {
     const draft = await policyIn(orgId, people.owner, { status: "draft" });
     const policy = await policyIn(orgId, people.owner);
     const training = await trainingIn(orgId, people.owner);

@@ -65,7 +65,7 @@ describe("P13 records: one audit entry per change, with the actor and the row be
     expect([upd.seq - ins.seq, del.seq - upd.seq]).toEqual([1, 1]);
   });
 
-  it("P13: refused requests leave no entry (wrong role, bad input, another org's id, an owner who is not a member)", async () => {
+  it("P13 (refuses): refused requests leave no entry (wrong role, bad input, another org's id, an owner who is not a member)", async () => {
     const seed = await createRecord(orgId, "incidents", people.member.token);
     const otherOwner = await person("other");
     const otherOrg = await orgOf(otherOwner);
@@ -101,30 +101,33 @@ describe("P13 records: one audit entry per change, with the actor and the row be
 });
 
 describe("P13 records: If-Match, no lost updates", () => {
-  it.each(NAMES)("P13: %s — a stale If-Match is 412 precondition_failed and writes nothing; the current one applies", async (name) => {
-    const label = resourceNamed(name).spec.label;
-    const record = await createRecord(orgId, name, people.member.token);
-    const path = recordsPath(orgId, name, record.id);
-    const read = await api("GET", path, people.member.token);
-    const etag = read.headers.get("etag") ?? "";
-    expect(etag).toBe('"1"');
-    // Someone else changes it meanwhile.
-    expect((await apiHeaders("PATCH", path, people.admin.token, { "if-match": etag }, { [label]: "Theirs" })).status).toBe(200);
-    const entries = await auditCount(orgId);
-    await expectProblem(
-      await apiHeaders("PATCH", path, people.member.token, { "if-match": etag }, { [label]: "Mine" }),
-      412,
-      "precondition_failed",
-    );
-    expect(await rowOf(name, record.id)).toMatchObject({ [label]: "Theirs", version: 2 });
-    expect(await auditCount(orgId)).toBe(entries);
-    const mine = await apiHeaders("PATCH", path, people.member.token, { "if-match": '"2"' }, { [label]: "Mine" });
-    expect(mine.status).toBe(200);
-    expect(mine.headers.get("etag")).toBe('"3"');
-    expect((await mine.json<RecordBody>()).version).toBe(3);
-  });
+  it.each(NAMES)(
+    "P13 (refuses): %s — a stale If-Match is 412 precondition_failed and writes nothing; the current one applies",
+    async (name) => {
+      const label = resourceNamed(name).spec.label;
+      const record = await createRecord(orgId, name, people.member.token);
+      const path = recordsPath(orgId, name, record.id);
+      const read = await api("GET", path, people.member.token);
+      const etag = read.headers.get("etag") ?? "";
+      expect(etag).toBe('"1"');
+      // Someone else changes it meanwhile.
+      expect((await apiHeaders("PATCH", path, people.admin.token, { "if-match": etag }, { [label]: "Theirs" })).status).toBe(200);
+      const entries = await auditCount(orgId);
+      await expectProblem(
+        await apiHeaders("PATCH", path, people.member.token, { "if-match": etag }, { [label]: "Mine" }),
+        412,
+        "precondition_failed",
+      );
+      expect(await rowOf(name, record.id)).toMatchObject({ [label]: "Theirs", version: 2 });
+      expect(await auditCount(orgId)).toBe(entries);
+      const mine = await apiHeaders("PATCH", path, people.member.token, { "if-match": '"2"' }, { [label]: "Mine" });
+      expect(mine.status).toBe(200);
+      expect(mine.headers.get("etag")).toBe('"3"');
+      expect((await mine.json<RecordBody>()).version).toBe(3);
+    },
+  );
 
-  it("P13: weak and unknown tags never match (412); a list matches any of its strong tags; * and no header apply to the current version", async () => {
+  it("P13 (refuses): weak and unknown tags never match (412); a list matches any of its strong tags; * and no header apply to the current version", async () => {
     const record = await createRecord(orgId, "risks", people.member.token);
     const path = recordsPath(orgId, "risks", record.id);
     const patch = (ifMatch: string | undefined, title: string) =>

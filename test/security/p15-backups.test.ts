@@ -135,7 +135,7 @@ describe("P15 backups: the daily export", () => {
     expect(text).toContain("https://bank.example");
   });
 
-  it("P15: a redelivered message changes nothing: the same object, one row, the same check", async () => {
+  it("P15 (refuses): a redelivered message changes nothing: the same object, one row, the same check", async () => {
     const { orgId } = await seeded();
     const first = await runBackup(orgId);
     const etag = (await backupsBucket().head(first.object_key))?.etag;
@@ -281,7 +281,7 @@ describe("P15 backups: the restore drill", () => {
     expect(Number((await ownerQuery("select count(*) as n from memberships where user_id = $1", [owner.id]))[0]?.n)).toBe(before);
   });
 
-  it("P15: a message for an organization deleted since the fan-out acks and writes nothing", async () => {
+  it("P15 (refuses): a message for an organization deleted since the fan-out acks and writes nothing", async () => {
     const orgId = crypto.randomUUID();
     const result = await deliver([{ type: "backup", org_id: orgId, date: today() }]);
     expect(result.explicitAcks).toHaveLength(1);

@@ -157,7 +157,7 @@ describe("P16 requests refused on an organization's routes", () => {
     expect((await refusedRows(org)).map((r) => r.actor_user_id)).toEqual([crew.viewer.id, crew.member.id]);
   });
 
-  it("P16: the database bounds on its own: one per (org, principal, code) and window; unknown orgs and principals store nothing", async () => {
+  it("P16 (refuses): the database bounds on its own: one per (org, principal, code) and window; unknown orgs and principals store nothing", async () => {
     const { orgId: org, people: crew } = await orgWithRoles();
     const call = (args: string) => asApp(workerDb(), null, `select app.record_refused_request(${args}) as stored`);
     const viewer = `'${org}', '${crew.viewer.id}', null, 'forbidden', 'req-1', 'POST', '/v1/orgs/:org/risks', 'aGFzaA', 600`;
@@ -187,7 +187,7 @@ describe("P16 requests refused on an organization's routes", () => {
     expect(direct.code).toBe("42501");
   });
 
-  it("P16: an outsider probing org B is answered as for an unknown org (404); B stores it, the prober sees nothing", async () => {
+  it("P16 (refuses): an outsider probing org B is answered as for an unknown org (404); B stores it, the prober sees nothing", async () => {
     const b = await orgWithRoles();
     const outsider = await person("outsider");
     const own = await orgOf(outsider);

@@ -138,7 +138,7 @@ describe("P16 security events over HTTP", () => {
     expect(inA?.source).not.toBe(inB?.source);
   });
 
-  it("P16: another organization's events never leak through a shared member (its deletion, its settings)", async () => {
+  it("P16 (refuses): another organization's events never leak through a shared member (its deletion, its settings)", async () => {
     const { orgId: org, people: crew } = await orgWithRoles();
     const elsewhere = await orgOf(crew.member);
     expect((await api("PATCH", `/v1/orgs/${elsewhere}`, crew.member.token, { name: "Side project" })).status).toBe(200);
@@ -161,7 +161,7 @@ describe("P16 security events over HTTP", () => {
     await expectProblem(await events(orgId, (await person()).token), 404, "not_found");
   });
 
-  it("P11: with the API's check bypassed, the database refuses members' account events to a member and to another org", async () => {
+  it("P11 (refuses): with the API's check bypassed, the database refuses members' account events to a member and to another org", async () => {
     const fn = "select * from audit.member_account_events(null, null, null, null, null, null, 50)";
     const member = await dbError(asApp(workerDb(), { orgId, userId: people.member.id }, fn));
     expect(member.code).toBe("42501");
@@ -203,7 +203,7 @@ describe("P16 security events over HTTP", () => {
     expect(walked).toEqual(all.map((e) => e.id));
   });
 
-  it("P16: a tampered or foreign cursor is 400 invalid_cursor; bad filters are 422; never a 500", async () => {
+  it("P16 (refuses): a tampered or foreign cursor is 400 invalid_cursor; bad filters are 422; never a 500", async () => {
     const b64url = (text: string): string => btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     for (const bad of [
       "garbage!",

@@ -183,7 +183,7 @@ describe("P17 incident deadlines", () => {
     expect(await deadlinesOf(orgId, neither.id, owner.token)).toEqual([]);
   });
 
-  it("P17: another organization's incident id, an unknown one and a malformed one answer 404, nothing written", async () => {
+  it("P17 (refuses): another organization's incident id, an unknown one and a malformed one answer 404, nothing written", async () => {
     const { orgId: other, people: them } = await orgWithRoles();
     const theirs = await createRecord(other, "incidents", them.owner.token, { significant: true });
     for (const id of [theirs.id, crypto.randomUUID(), "not-a-uuid"]) {
@@ -196,7 +196,7 @@ describe("P17 incident deadlines", () => {
     await expectProblem(await api("GET", deadlinesPath(other, theirs.id), owner.token), 404, "not_found");
   });
 
-  it("P17: a viewer reads deadlines and reports but cannot record one (403, nothing written)", async () => {
+  it("P17 (refuses): a viewer reads deadlines and reports but cannot record one (403, nothing written)", async () => {
     const incident = await createRecord(orgId, "incidents", owner.token, { significant: true });
     await expectProblem(
       await api("POST", notificationsPath(orgId, incident.id), people.viewer.token, { kind: "early_warning" }),
@@ -213,7 +213,7 @@ describe("P17 incident deadlines", () => {
     );
   });
 
-  it("P17: bad input (unknown kind, a future time, an oversized reference, an unknown field) is 422 and writes nothing", async () => {
+  it("P17 (refuses): bad input (unknown kind, a future time, an oversized reference, an unknown field) is 422 and writes nothing", async () => {
     const incident = await createRecord(orgId, "incidents", owner.token, { significant: true });
     const audits = await ownerCount("select count(*)::int as n from audit.entries where org_id = $1", [orgId]);
     const bad: Record<string, unknown>[] = [
@@ -242,7 +242,7 @@ describe("P17 incident deadlines", () => {
     expect(entries[0]?.after).toMatchObject({ kind: "early_warning", reference: "CSIRT-1", incident_id: incident.id });
   });
 
-  it("P17: the database refuses on its own: a future time, another organization's incident, a change or deletion of a report", async () => {
+  it("P17 (refuses): the database refuses on its own: a future time, another organization's incident, a change or deletion of a report", async () => {
     const target = workerDb();
     const incident = await createRecord(orgId, "incidents", owner.token, { significant: true });
     const { orgId: other, people: them } = await orgWithRoles();

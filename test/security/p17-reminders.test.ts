@@ -294,7 +294,7 @@ describe("P17 deadline reminders", () => {
     expect(await claimRows("org_id", t.orgId)).toBe(0);
   });
 
-  it("P17: lead times are whole hours 1-168, up to 5, kept longest first; anything else refuses the configuration", () => {
+  it("P17 (refuses): lead times are whole hours 1-168, up to 5, kept longest first; anything else refuses the configuration", () => {
     const parsed = (value: string | undefined) => parseConfig(envWith({ NIS2_REMINDER_LEAD_HOURS: value }));
     const ok = parsed(undefined);
     expect(ok.ok && ok.value.reminders).toEqual({ leadHours: [6, 1], perMessage: 50 });

@@ -159,7 +159,7 @@ describe("P18 bank OAuth2: the flow", () => {
     ).toBe(1);
   });
 
-  it("P9: only owners and admins connect, see or remove the connection; outsiders get 404", async () => {
+  it("P9 (refuses): only owners and admins connect, see or remove the connection; outsiders get 404", async () => {
     const { orgId, people } = await orgWithRoles();
     for (const role of ["member", "auditor", "viewer"] as const) {
       await expectProblem(await api("GET", `/v1/orgs/${orgId}/integrations/bank/connect`, people[role].token), 403, "forbidden");
@@ -175,7 +175,7 @@ describe("P18 bank OAuth2: the flow", () => {
     expect(await stateKeys(orgId)).toEqual([]);
   });
 
-  it("P18: without a configured bank the routes answer 503 bank_not_configured", async () => {
+  it("P18 (refuses): without a configured bank the routes answer 503 bank_not_configured", async () => {
     const { orgId, people } = await orgWithRoles();
     const res = await callApp(
       createApp(),
@@ -397,7 +397,7 @@ describe("P18 bank OAuth2: tokens in use", () => {
     expect((await statusOf(orgId, people.owner.token)).status).toBe("connected");
   });
 
-  it("P18: a bank that does not answer is 502 bank_unavailable and leaves the connection as it was", async () => {
+  it("P18 (refuses): a bank that does not answer is 502 bank_unavailable and leaves the connection as it was", async () => {
     const { orgId, people } = await orgWithRoles();
     await connectBank(orgId, people.owner);
     await ownerUpdate(

@@ -180,7 +180,7 @@ describe("P18 Stripe webhooks: processed once, in order", () => {
     ).toBe(2);
   });
 
-  it("P18: the same event delivered five times at once is applied exactly once", async () => {
+  it("P18 (refuses): the same event delivered five times at once is applied exactly once", async () => {
     const { orgId, customer, sub, base } = await subscribedOrg();
     const upgrade = stripeEvent("customer.subscription.updated", subscription(sub, customer, "active", "scale_yearly"), {
       created: base + 30,
@@ -306,7 +306,7 @@ describe("P18 Stripe webhooks: effects and strangers", () => {
     expect(await planOf(orgId)).toEqual({ plan: "pro", status: "active" });
   });
 
-  it("P18: only members read the billing status; an outsider gets 404", async () => {
+  it("P18 (refuses): only members read the billing status; an outsider gets 404", async () => {
     const { orgId, people } = await orgWithRoles();
     expect((await api("GET", `/v1/orgs/${orgId}/billing`, people.viewer.token)).status).toBe(200);
     await expectProblem(await api("GET", `/v1/orgs/${orgId}/billing`, (await person("stranger")).token), 404, "not_found");

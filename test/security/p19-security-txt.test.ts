@@ -4,6 +4,7 @@
  * and carry this deployment's configured values.
  */
 import { describe, expect, it } from "vitest";
+import { expectProblem } from "../helpers/expect";
 import { captureLogs } from "../helpers/logs";
 import { probeApp } from "../helpers/probe-module";
 import { call, callApp, envWith, testEnv } from "../helpers/worker";
@@ -67,6 +68,20 @@ describe("P19 security.txt", () => {
     }
   });
 
+  it("P19 (refuses): the file is read-only over HTTP: PUT, POST, PATCH and DELETE get 405 with Allow: GET, HEAD", async () => {
+    const forged = { headers: { "content-type": "text/plain" }, body: "Contact: mailto:attacker@evil.example\n" };
+    for (const init of [
+      { method: "PUT", ...forged },
+      { method: "POST", ...forged },
+      { method: "PATCH", ...forged },
+      { method: "DELETE" },
+    ]) {
+      const response = await call("/.well-known/security.txt", init);
+      await expectProblem(response, 405, "method_not_allowed");
+      expect(response.headers.get("allow"), init.method).toBe("GET, HEAD");
+    }
+  });
+
   it.each([
     ["SECURITY_TXT_EXPIRES", "next year"],
     ["SECURITY_TXT_EXPIRES", "2027-11-01"],
@@ -75,7 +90,7 @@ describe("P19 security.txt", () => {
     ["SECURITY_CONTACT", "security@rampart.example"],
     ["SECURITY_CONTACT", "mailto:a@b.example\r\nPolicy: https://evil.example"],
     ["SECURITY_PREFERRED_LANGUAGES", "en; de"],
-  ])("P19: %s=%j is refused by config validation instead of publishing a broken file", async (binding, value) => {
+  ])("P19 (refuses): %s=%j is refused by config validation instead of publishing a broken file", async (binding, value) => {
     const { app } = probeApp();
     const logs = captureLogs();
     try {
