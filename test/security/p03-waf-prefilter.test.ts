@@ -68,7 +68,10 @@ describe("P3 WAF prefilter", () => {
     expect(patternShape(/\bab(?=[c-e]{0,4})/)?.reach).toBe(6);
     expect(patternShape(/a+/)?.reach).toBe(Infinity);
     // What it cannot reason about has no shape (it runs on the whole value).
-    expect(patternShape(/(?<=a)b/)).toBeUndefined();
+    expect(patternShape(/(?<=ab)c/)).toBeUndefined();
+    expect(patternShape(/(?<![a-z]{1,2})b/)).toBeUndefined();
+    // A one-character lookbehind reads the character before a start, which every slice keeps.
+    expect(patternShape(/(?<![a-z_])b[c-e]{0,4}/)).toMatchObject({ alternatives: [[[98]]], reach: 5 });
     expect(patternShape(/(a)\1/)).toBeUndefined();
     expect(patternShape(/a/i)).toBeUndefined();
     // An octal escape (legacy syntax TypeScript refuses in a literal): built from a string.

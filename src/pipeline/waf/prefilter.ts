@@ -20,7 +20,7 @@
  * regex does at those positions exactly what it does on the whole value; the
  * matches are walked in the same order as a global regex over the whole value
  * would, so an `accept` sees the same tokens. Verdicts cannot change: a pattern the
- * reader does not understand (lookbehind, back-references, a flag other than `g`)
+ * reader does not understand (a lookbehind of more than one character, back-references, a flag other than `g`)
  * has no shape and runs whole, as it always did.
  */
 
@@ -172,6 +172,13 @@ class Reader {
     else if (head === "(?=" || head === "(?!") {
       this.#i += 3;
       lookahead = true;
+    } else if (head === "(?<" && (this.#src[this.#i + 3] === "!" || this.#src[this.#i + 3] === "=")) {
+      // A lookbehind of one character reads the character before a start, which every slice keeps.
+      this.#i += 4;
+      const inner = this.#disjunction();
+      if (this.#src[this.#i] !== ")" || inner.len !== 1 || inner.reach !== 1) throw new Unsupported("lookbehind");
+      this.#i++;
+      return { len: 0, reach: 0, required: [] };
     } else if (head.startsWith("(?")) throw new Unsupported("lookbehind or named group");
     else this.#i += 1;
     const inner = this.#disjunction();

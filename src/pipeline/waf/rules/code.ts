@@ -207,7 +207,9 @@ export const codeRules: readonly ValueRule[] = [
     pattern:
       /(?:<\?(?:php|=|\s|$)|[;)][ \t]{0,5}\?>|\[\/?\\?php\]|\{\/?php\}|\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|ogg|rar|ssh2(?:\.\w{1,10})?):\/\/)/,
   },
-  // call of a PHP code-execution or file function
+  // call of a PHP code-execution or file function; a name starts after no letter (inside a word
+  // every start would re-read the rest of it, and only a 41-character tail, never a function's
+  // name, could match there)
   {
     id: 602,
     needs: "(",
@@ -215,7 +217,7 @@ export const codeRules: readonly ValueRule[] = [
     paranoia: 1,
     score: 5,
     accept: (t) => PHP_FUNCTIONS.has(t),
-    pattern: /([a-z_][a-z0-9_]{1,40})\s{0,10}(?:(?:\/\*[^*]{0,100}\*\/|(?:#|\/\/)[^\n]{0,100}\n)\s{0,10}){0,4}\(/g,
+    pattern: /(?<![a-z_])([a-z_][a-z0-9_]{1,40})\s{0,10}(?:(?:\/\*[^*]{0,100}\*\/|(?:#|\/\/)[^\n]{0,100}\n)\s{0,10}){0,4}\(/g,
   },
   // call of an English-named code function with a code-like argument
   {

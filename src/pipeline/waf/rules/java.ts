@@ -48,26 +48,32 @@ function resolveLookup(body: string): string | null {
   return `\${${body}}`;
 }
 
+// Where a lookup opens or closes: text between two of them is copied as one slice.
+const LOOKUP_MARK = /\$\{|\}/g;
+
 /** One round of substitution; `null` when a lookup resolved to JNDI or a data lookup. */
 function substitute(value: string): string | null {
   // The enclosing lookups' texts so far; `current` is the innermost one's (the value's at depth 0).
   const outer: string[] = [];
   let current = "";
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i] ?? "";
-    if (ch === "$" && value[i + 1] === "{") {
-      if (outer.length >= MAX_LOOKUP_DEPTH) return null;
-      outer.push(current);
-      current = "";
-      i++;
-    } else if (ch === "}" && outer.length > 0) {
+  let from = 0;
+  LOOKUP_MARK.lastIndex = 0;
+  for (let m = LOOKUP_MARK.exec(value); m !== null; m = LOOKUP_MARK.exec(value)) {
+    // A `}` outside every lookup is text like any other.
+    if (m[0] === "}" && outer.length === 0) continue;
+    current += value.slice(from, m.index);
+    from = LOOKUP_MARK.lastIndex;
+    if (m[0] === "}") {
       const resolved = resolveLookup(current);
       if (resolved === null) return null;
       current = (outer.pop() ?? "") + resolved;
     } else {
-      current += ch;
+      if (outer.length >= MAX_LOOKUP_DEPTH) return null;
+      outer.push(current);
+      current = "";
     }
   }
+  current += value.slice(from);
   // A lookup left open is still read (Log4j would not run it, but a logger further on may).
   while (outer.length > 0) {
     if (resolveLookup(current) === null) return null;
@@ -184,9 +190,12 @@ const GADGET_NAMES: ReadonlySet<string> = new Set(
 );
 // What every value namesJavaGadget accepts holds (a necessary condition, rule 1202's gate): a
 // dotted name starts after no word character (a dot may stand before it: `..java.lang.runtime`)
-// with the first segment of a dangerous class or package, or a gadget's name holds one of these words.
-const CLASS_GATE =
-  /(?:^|[^\w$])(?:java|javax|jdk|sun|com|org|groovy|bsh|clojure|ognl|freemarker|javassist|net|ch)\.|transformer|closure|factory|lazymap|transformedmap|impl|processbuilder|scriptenginemanager|urlclassloader|handler|exception|datasource/;
+// with the first segment of a dangerous class or package, or a gadget's name stands between
+// non-word characters (a segment of a dotted name). Words that only contain one (`implementation`,
+// `handlers`) do not pass: prose is full of them.
+const CLASS_GATE = new RegExp(
+  `(?:^|[^\\w$])(?:(?:java|javax|jdk|sun|com|org|groovy|bsh|clojure|ognl|freemarker|javassist|net|ch)\\.|(?:${[...GADGET_NAMES].join("|")})(?![\\w$]))`,
+);
 // A dotted name (`java.lang.runtime`); what follows decides whether it is a stack frame.
 const DOTTED = /[a-z_$][\w$.]{2,400}/g;
 // `name(File.java:12)`, `(Native Method)`, `(Unknown Source)`: a stack frame quoted in a note.
@@ -235,7 +244,7 @@ const CLASS_LOADER_PATH =
   /\bclass(?:\.|\[\s{0,3}['"]?)(?:module|classloader|protectiondomain|getclassloader)\b|classloader(?:\.|\[\s{0,3}['"]?)[a-z_]|getclassloader\s{0,3}\(/;
 
 /** Patterns used inside `accept` and `detect` functions, for the ReDoS check. */
-export const JAVA_PATTERNS: readonly RegExp[] = [JNDI_NAME, CLASS_GATE, DOTTED, STACK_FRAME, COORDINATE];
+export const JAVA_PATTERNS: readonly RegExp[] = [JNDI_NAME, LOOKUP_MARK, CLASS_GATE, DOTTED, STACK_FRAME, COORDINATE];
 
 export const javaRules: readonly ValueRule[] = [
   // Log4j lookup resolving to JNDI or a data lookup, however nested and obfuscated
