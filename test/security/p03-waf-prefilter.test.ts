@@ -166,6 +166,8 @@ describe("P3 WAF prefilter", () => {
       }
     }
     expect(matched).toBeGreaterThan(100);
-    expect(cut).toBeLessThan(requests.length / 20);
+    // The adversarial bodies dense in a detector's work characters stop at the budget (one in ten
+    // of all); the comparison must still cover the great majority.
+    expect(cut).toBeLessThan(requests.length / 8);
   });
 });

@@ -1,9 +1,13 @@
 /**
  * P3 WAF work budget: one request may cost the value rules at most
- * INSPECTION_LIMITS.work characters read (summed over every rule run). What an
- * attacker builds to make every rule run on every value is refused (413
- * `inspection_limit_exceeded`) once it reaches the budget; nothing ordinary comes
- * near it (the densest ordinary body, 64 KiB of prose in ~700 fields, costs ~60% of it). The figures printed here are the calibration the README quotes.
+ * INSPECTION_LIMITS.work units (a unit per rule run and per KiB it reads, and on a
+ * long value one per occurrence of a detector's work characters past one in 64).
+ * What an attacker builds to make every rule run on every value, or a detector stop
+ * at every character, is refused (413 `inspection_limit_exceeded`) once it reaches
+ * the budget; nothing ordinary comes near it (the densest ordinary body, 64 KiB of
+ * prose in ~700 fields, costs ~60% of it). With the score at which the caller refuses
+ * (`blockAt`), the engine stops once the matches reach it, with the same verdict.
+ * The figures printed here are the calibration the README quotes.
  */
 import { describe, expect, it } from "vitest";
 import { compileRules, inspect, scoreOf, type WafRequest } from "../../src/pipeline/waf";
@@ -53,7 +57,7 @@ describe("P3 WAF work budget", () => {
     const bodies = proseBodies().map(workOf);
     const max = (xs: number[]) => Math.max(...xs);
     console.log(
-      `WAF work (rule runs, +1 per KiB of the value): own traffic max ${max(own)}, CRS benign max ${max(benign)}, 64 KiB prose bodies ${bodies.join(", ")}; budget ${INSPECTION_LIMITS.work}`,
+      `WAF work (rule runs, +1 per KiB of the value, + dense work characters): own traffic max ${max(own)}, CRS benign max ${max(benign)}, 64 KiB prose bodies ${bodies.join(", ")}; budget ${INSPECTION_LIMITS.work}`,
     );
     expect(own.length).toBeGreaterThan(100);
     expect(max([...own, ...benign])).toBeLessThanOrEqual(INSPECTION_LIMITS.work / 10);
@@ -88,5 +92,58 @@ describe("P3 WAF work budget", () => {
     const matches = inspect(dense!.request, rules);
     expect(limitExceeded(matches)).toBe(true);
     expect(scoreOf(matches)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("P3 (refuses): a long value dense in a detector's work characters is refused before the detector reads it; the same characters spread like prose's are not", () => {
+    const post = (description: string): WafRequest => ({
+      method: "POST",
+      target: "/v1/orgs/acme/risks",
+      headers: [host, ["content-type", "application/json"]],
+      body: JSON.stringify({ description }),
+    });
+    // Separators with no command after them: nothing matches, every one makes the shell rules read on.
+    const dense = post("a;b|c ".repeat(10_000));
+    const matches = inspect(dense, rules);
+    expect(lastInspectionWork()).toBeGreaterThan(INSPECTION_LIMITS.work);
+    expect(limitExceeded(matches)).toBe(true);
+    // The same separators one per sentence, as a long note holds them: read, nothing to refuse.
+    const sparse = post("The review found gaps; the owner fixed them | see the register. ".repeat(900));
+    const read = inspect(sparse, rules);
+    expect(lastInspectionWork()).toBeLessThan(INSPECTION_LIMITS.work / 4);
+    expect(read).toEqual([]);
+  });
+
+  it("P3 (refuses): with blockAt the engine stops once the score reaches it, and every verdict is the same as reading to the end", () => {
+    const crs = (cases as unknown as CrsCase[]).map((c) => crsRequest(c));
+    const bodies = adversarialBodies(CAP).map((c) => c.request);
+    const refused = (matches: readonly { id: number }[]): boolean =>
+      scoreOf(matches as Parameters<typeof scoreOf>[0]) >= 5 || limitExceeded(matches as Parameters<typeof limitExceeded>[0]);
+    let compared = 0;
+    let stoppedEarly = 0;
+    for (const request of [...crs, ...bodies]) {
+      const whole = inspect(request, rules);
+      const wholeWork = lastInspectionWork();
+      const stopped = inspect(request, rules, undefined, 5);
+      const stoppedWork = lastInspectionWork();
+      expect(refused(stopped)).toBe(refused(whole));
+      // Below the threshold nothing stopped: the same matches, the same work.
+      if (!refused(whole)) expect(stopped).toEqual(whole);
+      if (stoppedWork < wholeWork) stoppedEarly++;
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2000);
+    expect(stoppedEarly).toBeGreaterThan(100);
+    // A body of attacks costs what its first ones cost: 2,048 fields, each an injection.
+    const attacks = Array.from({ length: 2048 }, (_, i) => `f${i}=${encodeURIComponent(`x' or 1=1 -- ${i}`)}`).join("&");
+    const request: WafRequest = {
+      method: "POST",
+      target: "/v1/x",
+      headers: [host, ["content-type", "application/x-www-form-urlencoded"]],
+      body: attacks,
+    };
+    inspect(request, rules);
+    const whole = lastInspectionWork();
+    expect(scoreOf(inspect(request, rules, undefined, 5))).toBeGreaterThanOrEqual(5);
+    expect(lastInspectionWork()).toBeLessThan(whole / 100);
   });
 });

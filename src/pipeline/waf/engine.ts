@@ -92,6 +92,8 @@ class Check {
   readonly pattern: RegExp | undefined;
   readonly accept: ((token: string) => boolean) | undefined;
   readonly detect: ((value: string) => boolean) | undefined;
+  /** A detector's `workPer` as ASCII codes, CR beside LF; undefined for a pattern or a detector without one. */
+  readonly workCodes: Uint8Array | undefined;
 
   constructor(rule: ValueRule, need: number, shape: PatternShape | undefined) {
     this.rule = rule;
@@ -100,7 +102,34 @@ class Check {
     this.pattern = rule.pattern;
     this.accept = rule.accept;
     this.detect = rule.detect;
+    this.workCodes = rule.detect === undefined || rule.workPer === undefined ? undefined : workCodesOf(rule.workPer);
   }
+}
+
+/** The ASCII codes of `chars` (a CR beside every LF: the two share one `needs` bit). */
+function workCodesOf(chars: string): Uint8Array {
+  const codes = new Set<number>();
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars.charCodeAt(i);
+    if (c >= 128) throw new Error(`workPer holds a non-ASCII character: ${chars}`);
+    codes.add(c);
+    if (c === 10) codes.add(13);
+  }
+  return Uint8Array.from(codes);
+}
+
+// On a long value, a detector reads this many characters per occurrence of its work
+// characters for free (one in 64: a sentence's full stop, a paragraph's line break);
+// each occurrence beyond costs one unit of INSPECTION_LIMITS.work.
+const FREE_WORK_SPACING = 64;
+
+/** Units a detector's run on a long value costs beyond its run and its KiB: occurrences of its work characters past the free ones. */
+function densityCost(check: Check, profile: ValueProfile, length: number): number {
+  const codes = check.workCodes;
+  if (codes === undefined) return 0;
+  let n = 0;
+  for (let k = 0; k < codes.length; k++) n += profile.counts[codes[k] ?? 0] ?? 0;
+  return Math.max(0, n - Math.floor(length / FREE_WORK_SPACING));
 }
 
 /** The rules of one target kind, with their `needs` masks in a parallel array (no map lookup per rule). */
@@ -376,7 +405,7 @@ class Facts implements RequestFacts {
  * value repeated across a request's targets is judged once (see scanAll).
  */
 function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string): ValueRule[] | undefined {
-  if (workLeft < 0) return undefined;
+  if (workLeft < 0 || scored >= stopScore) return undefined;
   const table = tables[kind];
   const present = charMask(value);
   if ((present & NOT_PLAIN) === 0) {
@@ -390,7 +419,8 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
   // Built on the first rule that uses it: one pass, only for long values.
   let profile: ValueProfile | undefined;
   const long = value.length >= PREFILTER_LENGTH;
-  // A rule run costs one unit, and one more per KiB of the value it may read (INSPECTION_LIMITS.work).
+  // A rule run costs one unit, one more per KiB of the value it may read, and on a long value a
+  // detector's dense work characters (densityCost): all charged before it runs (INSPECTION_LIMITS.work).
   const runCost = 1 + (value.length >> 10);
   let found: ValueRule[] | undefined;
   for (let i = 0; i < checks.length; i++) {
@@ -401,6 +431,10 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
     if (shape !== undefined) {
       if (!canMatch(shape, PRESENT)) continue;
       if (long) profile ??= profileValue(value);
+    }
+    if (long && check.workCodes !== undefined) {
+      profile ??= profileValue(value);
+      workLeft -= densityCost(check, profile, value.length);
     }
     workLeft -= runCost;
     if (workLeft < 0) return found;
@@ -415,6 +449,21 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
  * synchronous: no other request's inspection can interleave with it in the isolate.
  */
 let workLeft = 0;
+
+/**
+ * The score at which the caller refuses (`inspect`'s `blockAt`), the score the matches
+ * reached so far (each rule counted once, as scoreOf does) and the rules counted:
+ * once `scored` reaches `stopScore`, no further rule runs. Reset by `inspect`.
+ */
+let stopScore = Infinity;
+let scored = 0;
+const scoredRules = new Set<number>();
+
+function count(id: number, score: number): void {
+  if (scoredRules.has(id)) return;
+  scoredRules.add(id);
+  scored += score;
+}
 
 /** Rule work the last `inspect` call cost (units of INSPECTION_LIMITS.work), for the bench and the calibration test. */
 export function lastInspectionWork(): number {
@@ -443,6 +492,7 @@ function record(
     if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
     const logged = kind === "secret" ? REDACTED : value;
     (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value: logged });
+    count(rule.id, rule.score);
   }
   return found;
 }
@@ -517,14 +567,17 @@ const NO_MATCHES: readonly WafMatch[] = Object.freeze([]);
  * Runs the rules on a request; returns every match (the caller scores them).
  * `excluded` is asked only when a rule matched a field target. The targets, in
  * order: the path, the query arguments, the inspected headers (cookies split
- * into pairs where the header is), the body.
+ * into pairs where the header is), the body. With `blockAt` (the score at which
+ * the caller refuses), no rule runs once the matches reach it: the verdict is
+ * made, and a body of attacks costs what its first ones cost. Without it every
+ * value is read (what log-only mode and the tests want: every rule that fires).
  *
  * @example
  * ```ts
- * const matches = inspect(request, compileRules(1));
+ * const matches = inspect(request, compileRules(1), undefined, 5);
  * ```
  */
-export function inspect(request: WafRequest, rules: CompiledRules, excluded?: ExclusionTest): readonly WafMatch[] {
+export function inspect(request: WafRequest, rules: CompiledRules, excluded?: ExclusionTest, blockAt = Infinity): readonly WafMatch[] {
   const raw = request.target;
   const hash = raw.indexOf("#");
   const end = hash < 0 ? raw.length : hash;
@@ -535,14 +588,19 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
   const normalisedPath = normalise(path, false);
   const facts = new Facts(path, query, normalisedPath, request.headers);
   workLeft = INSPECTION_LIMITS.work;
+  stopScore = blockAt;
+  scored = 0;
+  scoredRules.clear();
   let matches: WafMatch[] | undefined;
   const checks = rules.request;
   for (let i = 0; i < checks.length; i++) {
     const rule = checks[i];
     if (rule === undefined) continue;
     const where = rule.check(request, facts);
-    if (where !== undefined)
+    if (where !== undefined) {
       (matches ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: where, field: "", kind: "request", value: "" });
+      count(rule.id, rule.score);
+    }
   }
   const tables = rules.tables;
   matches = scan(tables, "path", normalisedPath, "path", "", undefined, excluded, matches);

@@ -41,10 +41,13 @@ export const INSPECTION_LIMITS = {
   length: 64 * 1024,
   /**
    * Rule work of one request: one unit per value rule run on a value, plus one per KiB
-   * of that value. Ordinary requests stay far below (README "WAF": Rampart's traffic
-   * ≤ 300, CRS's benign cases ≤ 150, a 64 KiB body of prose in 700 fields ~9,600); a
-   * body built to make every rule run on every value reaches it and is refused with 413
-   * before it costs the isolate more than a few milliseconds.
+   * of that value, plus, on a long value, one per occurrence of a detector's work
+   * characters past one in 64 (`workPer`: separators for the shell rules, quotes and
+   * operators for the SQL tokenizer). Ordinary requests stay far below (README "WAF":
+   * Rampart's traffic ≤ 300, CRS's benign cases ≤ 1,100, a 64 KiB body of prose in 700
+   * fields ~9,600, one 64 KiB value of prose ~4,700); a body built to make every rule
+   * run on every value, or a detector stop at every character, reaches it and is
+   * refused with 413 before it costs the isolate more than a few milliseconds.
    */
   work: 16_000,
 } as const;

@@ -83,6 +83,15 @@ export interface ValueRule {
    * its one-regex gate for plain values; without it the rule always runs.
    */
   readonly plainGate?: RegExp;
+  /**
+   * With `detect`: the characters at each of which the detector does a bounded but
+   * not negligible piece of work (a separator it reads a command after, a `$` it reads
+   * a callee from; a tenth of a microsecond or more each). On a long value, occurrences
+   * beyond one per 64 characters are charged to the request's work budget before the
+   * detector runs, one unit each (INSPECTION_LIMITS.work): a value dense in them is
+   * refused, not read at a cost proportional to its density.
+   */
+  readonly workPer?: string;
 }
 
 /** The request as the engine sees it: raw strings, headers with lower-case names. */

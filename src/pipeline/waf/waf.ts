@@ -103,7 +103,8 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
       if (found === undefined) found = options.routes.match(request.method, c.req.path) ?? null;
       return found?.excluded?.(t, group) === true;
     };
-    const matches = inspect(request, rulesFor(config.paranoia), excluded);
+    // Blocking, the engine stops at the threshold (the verdict is made); log-only mode reads on, to show every rule that fires.
+    const matches = inspect(request, rulesFor(config.paranoia), excluded, config.mode === "block" ? config.threshold : Infinity);
     if (matches.length === 0) return;
     // What the engine could not read whole is refused in log-only mode too: that mode trusts the
     // rules to be wrong sometimes, never lets a part of a request go unread.

@@ -396,7 +396,7 @@ export const codeRules: readonly ValueRule[] = [
     pattern: /(?:\[\]\+?\[\]|\(!\[\]\+\[\]\)|!!\[\]|\+!\+\[\]|\[\]\[\(|\(\+\[\]\))/,
   },
   // variable-function call: `$f(`, `$_GET['a'](`, `$$x{0}[1] (` with comments anywhere, `${'sys'.'tem'}(`
-  { id: 623, needs: "$", group: "code", paranoia: 1, score: 5, detect: callsVariableFunction },
+  { id: 623, needs: "$", group: "code", paranoia: 1, score: 5, detect: callsVariableFunction, workPer: "$" },
   // a value that is nothing but a risky PHP function's name (what a variable-function call takes)
   {
     id: 624,
@@ -408,5 +408,5 @@ export const codeRules: readonly ValueRule[] = [
     plainGate: RISKY_NAME_GATE,
   },
   // a function name built by string concatenation and called: `('sys'.'tem')('id')`, `"ex"."ec"(`
-  { id: 625, needs: "(", group: "code", paranoia: 1, score: 5, detect: callsConcatenatedName },
+  { id: 625, needs: "(", group: "code", paranoia: 1, score: 5, detect: callsConcatenatedName, workPer: "(" },
 ];

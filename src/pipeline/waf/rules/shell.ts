@@ -403,14 +403,14 @@ export const SHELL_PATTERNS: readonly RegExp[] = [
 export const shellRules: readonly ValueRule[] = [
   // command after a shell separator, followed by what a command line has there (the end, an option,
   // a path, a redirection...): "; set both", "; last report on…" are English after a semicolon
-  { id: 501, needs: ";|\n&$<>", group: "rce", paranoia: 1, score: 5, detect: separatedCommand },
+  { id: 501, needs: ";|\n&$<>", group: "rce", paranoia: 1, score: 5, detect: separatedCommand, workPer: ";|\n&$<>" },
   // a command read as a shell reads it, after a separator (`;`, `|`, `&`, `&&`, a line break) or
   // inside a substitution: quotes, escapes and empty expansions removed (`c''at`, `"who"ami`, `c\at`),
   // with a command line's arguments, a wrapped command (`nohup nc …`) or a sub-command (`net user`)
-  { id: 530, needs: ";|&\n$<>", group: "rce", paranoia: 1, score: 5, detect: shellCommand },
+  { id: 530, needs: ";|&\n$<>", group: "rce", paranoia: 1, score: 5, detect: shellCommand, workPer: ";|&\n$<>" },
   // command substitution running a command: `$(cmd`, or a backtick span a shell would run
-  { id: 502, needs: "$", group: "rce", paranoia: 1, score: 5, detect: substitutedCommand },
-  { id: 519, needs: "`", group: "rce", paranoia: 1, score: 5, detect: backtickCommand },
+  { id: 502, needs: "$", group: "rce", paranoia: 1, score: 5, detect: substitutedCommand, workPer: "$" },
+  { id: 519, needs: "`", group: "rce", paranoia: 1, score: 5, detect: backtickCommand, workPer: "`" },
   // a value that is a command line with options or paths (a `$` argument only as a command line
   // has one: `$(…)`, `$IFS`, `$HOME/…` or a variable ending the line; "Set ${HOME} in the template" is prose)
   {

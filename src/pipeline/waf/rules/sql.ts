@@ -19,7 +19,17 @@ const isMongoOperator = (token: string): boolean => MONGO_OPERATORS.has(token);
 
 export const sqlRules: readonly ValueRule[] = [
   // SQL grammar: quote break, boolean expression, stacked or UNION query
-  { id: 1001, plain: true, group: "sqli", paranoia: 1, score: 5, detect: looksLikeSqlInjection, plainGate: PLAIN_SQL },
+  // (its tokenizer's work grows with the quotes, brackets, operators and comment marks it reads)
+  {
+    id: 1001,
+    plain: true,
+    group: "sqli",
+    paranoia: 1,
+    score: 5,
+    detect: looksLikeSqlInjection,
+    plainGate: PLAIN_SQL,
+    workPer: "'\"`()=;|&#*<>!%^~\\",
+  },
   // NoSQL operator as a key: a JSON key (`password.$ne`, the walked path) or a query name
   // (`password[$ne]`, `$where`), which a MongoDB driver reads as a query operator
   {

@@ -28,7 +28,7 @@ const ONE_LINE: readonly TargetKind[] = ["path", "query", "header", "cookie", "n
 export const webRules: readonly ValueRule[] = [
   // --- xss -----------------------------------------------------------------------------------
   // script-capable HTML element: a tag opened with an attribute, or closed by its end tag
-  { id: 901, needs: "<", group: "xss", paranoia: 1, score: 5, detect: htmlElement },
+  { id: 901, needs: "<", group: "xss", paranoia: 1, score: 5, detect: htmlElement, workPer: "<" },
   // HTML event handler attribute
   { id: 902, needs: "=", group: "xss", paranoia: 1, score: 5, pattern: /(?:^|[\s"'`/;<>])on[a-z]{3,50}\s{0,5}=/ },
   // script URL scheme where a URL stands (the value's start, after `=`, a quote or `(`), or glued to its code
