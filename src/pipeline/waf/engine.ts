@@ -28,7 +28,7 @@
  * `limit`, which the stage answers with 413 `inspection_limit_exceeded`.
  */
 import { normalise } from "./normalise";
-import { canMatch, patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
+import { canMatch, literalsRuleOut, patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
 import { addBody, addPairs, INSPECTION_LIMITS, isInspectedHeader } from "./targets";
 import type {
@@ -430,7 +430,11 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
     const shape = check.shape;
     if (shape !== undefined) {
       if (!canMatch(shape, PRESENT)) continue;
-      if (long) profile ??= profileValue(value);
+      if (long) {
+        profile ??= profileValue(value);
+        // A pattern none of whose words the value holds is not run (nor charged).
+        if (literalsRuleOut(shape, profile)) continue;
+      }
     }
     if (long && check.workCodes !== undefined) {
       profile ??= profileValue(value);

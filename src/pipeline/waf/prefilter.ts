@@ -24,6 +24,20 @@
  * has no shape and runs whole, as it always did.
  */
 
+import {
+  alternationLiterals,
+  charLiterals,
+  filterOf,
+  literalsAllow,
+  literalTrigrams,
+  repeatedLiterals,
+  sequenceLiterals,
+  trigramsOf,
+  UNKNOWN,
+  ZERO_WIDTH,
+  type Literals,
+} from "./literals";
+
 /** A set of ASCII character codes; every match of an alternative holds at least one of them. */
 type CodeSet = readonly number[];
 
@@ -37,6 +51,10 @@ export interface PatternShape {
   readonly reach: number;
   /** A global copy of the pattern, run on slices (the rule's own pattern keeps its state untouched). */
   readonly global: RegExp;
+  /** Per top-level alternative: literals one of which each of its matches holds (undefined: none known). */
+  readonly literals: readonly (readonly string[] | undefined)[];
+  /** The same as trigram hashes (literals.ts); undefined when no alternative has literals. */
+  readonly literalTrigrams: readonly (readonly Uint32Array[] | undefined)[] | undefined;
 }
 
 /** What the reader computes for a part of a pattern. */
@@ -47,6 +65,8 @@ interface Info {
   readonly reach: number;
   /** Sets each match of the part intersects. */
   readonly required: readonly CodeSet[];
+  /** The strings it matches, or some of which each match holds (literals.ts). */
+  readonly lits: Literals;
 }
 
 class Unsupported extends Error {}
@@ -90,32 +110,39 @@ class Reader {
     // A match of the group holds a character of one branch's set: the union of each branch's smallest.
     const picks = branches.map((b) => smallest(b.required)).filter((p): p is CodeSet => p !== undefined);
     const required = picks.length === branches.length ? [union(picks)] : [];
-    return { len: Math.max(...branches.map((b) => b.len)), reach: Math.max(...branches.map((b) => b.reach)), required };
+    return {
+      len: Math.max(...branches.map((b) => b.len)),
+      reach: Math.max(...branches.map((b) => b.reach)),
+      required,
+      lits: alternationLiterals(branches.map((b) => b.lits)),
+    };
   }
 
   #sequence(): Info {
     let len = 0;
     let reach = 0;
     const required: CodeSet[] = [];
+    const parts: Literals[] = [];
     while (this.#i < this.#src.length && this.#src[this.#i] !== "|" && this.#src[this.#i] !== ")") {
       const term = this.#term();
       reach = Math.max(reach, len + term.reach);
       len += term.len;
       required.push(...term.required);
+      parts.push(term.lits);
     }
-    return { len, reach: Math.max(reach, len), required };
+    return { len, reach: Math.max(reach, len), required, lits: sequenceLiterals(parts) };
   }
 
   #term(): Info {
     const c = this.#src[this.#i];
     if (c === "^" || c === "$") {
       this.#i++;
-      return { len: 0, reach: 0, required: [] };
+      return { len: 0, reach: 0, required: [], lits: ZERO_WIDTH };
     }
     if (c === "\\" && (this.#src[this.#i + 1] === "b" || this.#src[this.#i + 1] === "B")) {
       this.#i += 2;
       // Reads the character at its position (and the one before, which every slice keeps).
-      return { len: 0, reach: 1, required: [] };
+      return { len: 0, reach: 1, required: [], lits: ZERO_WIDTH };
     }
     const atom = this.#atom();
     return this.#quantified(atom);
@@ -128,7 +155,7 @@ class Reader {
     if (this.#src[this.#i] === "?") this.#i++; // lazy: the same bounds
     const len = atom.len === 0 ? 0 : max * atom.len;
     const reach = max === 0 ? 0 : atom.len === 0 ? atom.reach : (max - 1) * atom.len + atom.reach;
-    return { len, reach, required: min >= 1 ? atom.required : [] };
+    return { len, reach, required: min >= 1 ? atom.required : [], lits: repeatedLiterals(atom.lits, min, max) };
   }
 
   #quantifier(): readonly [number, number] | undefined {
@@ -157,7 +184,7 @@ class Reader {
     if (c === "[") return this.#class();
     if (c === ".") {
       this.#i++;
-      return { len: 1, reach: 1, required: [] };
+      return { len: 1, reach: 1, required: [], lits: UNKNOWN };
     }
     if (c === "\\") return one(this.#escape(false));
     if (c === ")" || c === "*" || c === "+" || c === "?") throw new Unsupported(`stray ${c}`);
@@ -178,14 +205,14 @@ class Reader {
       const inner = this.#disjunction();
       if (this.#src[this.#i] !== ")" || inner.len !== 1 || inner.reach !== 1) throw new Unsupported("lookbehind");
       this.#i++;
-      return { len: 0, reach: 0, required: [] };
+      return { len: 0, reach: 0, required: [], lits: ZERO_WIDTH };
     } else if (head.startsWith("(?")) throw new Unsupported("lookbehind or named group");
     else this.#i += 1;
     const inner = this.#disjunction();
     if (this.#src[this.#i] !== ")") throw new Unsupported("unclosed group");
     this.#i++;
     // A lookahead consumes nothing but reads ahead; its characters are not in the match.
-    return lookahead ? { len: 0, reach: inner.reach, required: [] } : inner;
+    return lookahead ? { len: 0, reach: inner.reach, required: [], lits: ZERO_WIDTH } : inner;
   }
 
   #class(): Info {
@@ -211,7 +238,12 @@ class Reader {
       }
     }
     this.#i++;
-    return { len: 1, reach: 1, required: usable && codes.every((x) => x < 128) ? [union([codes])] : [] };
+    return {
+      len: 1,
+      reach: 1,
+      required: usable && codes.every((x) => x < 128) ? [union([codes])] : [],
+      lits: usable ? charLiterals(codes) : UNKNOWN,
+    };
   }
 
   /** One member of a class: its codes, or undefined for a set the prefilter cannot list (`\s`, `\W`). */
@@ -252,7 +284,7 @@ class Reader {
 /** An atom of one character from `codes` (undefined: a set the prefilter cannot use). */
 function one(codes: readonly number[] | undefined): Info {
   const usable = codes !== undefined && codes.every((x) => x < 128);
-  return { len: 1, reach: 1, required: usable ? [union([codes])] : [] };
+  return { len: 1, reach: 1, required: usable ? [union([codes])] : [], lits: charLiterals(codes) };
 }
 
 /**
@@ -290,6 +322,7 @@ export function patternShape(pattern: RegExp): PatternShape | undefined {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
+  const literals = infos.map((info) => filterOf(info.lits));
   return {
     alternatives: infos.map((info) => info.required),
     masks: infos.map((info) => {
@@ -301,6 +334,10 @@ export function patternShape(pattern: RegExp): PatternShape | undefined {
     }),
     reach: Math.max(...infos.map((info) => info.reach)),
     global: new RegExp(pattern.source, "g"),
+    literals,
+    literalTrigrams: literals.some((set) => set !== undefined)
+      ? literals.map((set) => (set === undefined ? undefined : set.map(literalTrigrams)))
+      : undefined,
   };
 }
 
@@ -336,13 +373,15 @@ export function canMatch(shape: PatternShape, present: Uint32Array): boolean {
  */
 export class ValueProfile {
   readonly counts = new Uint32Array(128);
-  readonly #value: string;
+  /** The value profiled. */
+  readonly value: string;
   #starts: Uint32Array | undefined;
   #positions: Uint32Array | undefined;
+  #trigrams: Uint32Array | undefined;
 
   /** One counting pass: linear in the value. */
   constructor(value: string) {
-    this.#value = value;
+    this.value = value;
     const counts = this.counts;
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
@@ -359,9 +398,14 @@ export class ValueProfile {
     return this.#positions ?? this.#place().positions;
   }
 
+  /** The value's trigrams (literals.ts), read on first use: one pass. */
+  get trigrams(): Uint32Array {
+    return (this.#trigrams ??= trigramsOf(this.value));
+  }
+
   /** One placing pass: linear in the value. */
   #place(): { starts: Uint32Array; positions: Uint32Array } {
-    const value = this.#value;
+    const value = this.value;
     const starts = new Uint32Array(129);
     for (let c = 0; c < 128; c++) starts[c + 1] = (starts[c] ?? 0) + (this.counts[c] ?? 0);
     const positions = new Uint32Array(starts[128] ?? 0);
@@ -374,6 +418,15 @@ export class ValueProfile {
     this.#positions = positions;
     return { starts, positions };
   }
+}
+
+/**
+ * True when `shape`'s literals rule the pattern out on the profiled value: every
+ * alternative has a literal set and the value holds no member of any (by trigrams).
+ */
+export function literalsRuleOut(shape: PatternShape, profile: ValueProfile): boolean {
+  const grams = shape.literalTrigrams;
+  return grams !== undefined && !literalsAllow(shape.literals, grams, profile.trigrams, profile.value);
 }
 
 /** The profile of a long value (see {@link ValueProfile}). */
@@ -435,6 +488,7 @@ export function windowedMatch(
   profile: ValueProfile,
   onMatch: (m: RegExpExecArray) => boolean,
 ): boolean | undefined {
+  if (literalsRuleOut(shape, profile)) return false;
   const set = triggers(shape, profile, value.length);
   if (set === "none") return false;
   if (set === "whole") return undefined;
