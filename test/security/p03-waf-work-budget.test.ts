@@ -5,7 +5,7 @@
  * What an attacker builds to make every rule run on every value, or a detector stop
  * at every character, is refused (413 `inspection_limit_exceeded`) once it reaches
  * the budget; nothing ordinary comes near it (the densest ordinary body, 64 KiB of
- * prose in ~700 fields, costs ~60% of it). With the score at which the caller refuses
+ * prose in ~700 fields, costs ~80% of it). With the score at which the caller refuses
  * (`blockAt`), the engine stops once the matches reach it, with the same verdict.
  * The figures printed here are the calibration the README quotes.
  */
@@ -51,18 +51,19 @@ function proseBodies(): WafRequest[] {
 }
 
 describe("P3 WAF work budget", () => {
-  it("P3: ordinary requests stay far below the budget: Rampart's traffic and CRS's benign cases under a tenth, 64 KiB bodies of prose under 60%", () => {
+  it("P3: ordinary requests stay below the budget: Rampart's traffic and CRS's benign cases under a tenth, 64 KiB bodies of prose under 85%", () => {
     const own = (traffic as unknown as TrafficCase[]).map((c) => workOf(trafficRequest(c)));
     const benign = (cases as unknown as CrsCase[]).filter((c) => c.expect === "benign").map((c) => workOf(crsRequest(c)));
     const bodies = proseBodies().map(workOf);
     const max = (xs: number[]) => Math.max(...xs);
     console.log(
-      `WAF work (rule runs, +1 per KiB of the value, + dense work characters): own traffic max ${max(own)}, CRS benign max ${max(benign)}, 64 KiB prose bodies ${bodies.join(", ")}; budget ${INSPECTION_LIMITS.work}`,
+      `WAF work (rule runs, +1 per KiB of a value (+2 on a long one), + dense work characters): own traffic max ${max(own)}, CRS benign max ${max(benign)}, 64 KiB prose bodies ${bodies.join(", ")}; budget ${INSPECTION_LIMITS.work}`,
     );
     expect(own.length).toBeGreaterThan(100);
     expect(max([...own, ...benign])).toBeLessThanOrEqual(INSPECTION_LIMITS.work / 10);
-    // The densest ordinary body we could write: 64 KiB of prose in ~700 fields.
-    expect(max(bodies)).toBeLessThanOrEqual(INSPECTION_LIMITS.work * 0.6);
+    // The densest ordinary body we could write: 64 KiB of prose in ~700 fields (it costs the
+    // isolate about what the worst adversarial body does: the budget cannot be much lower).
+    expect(max(bodies)).toBeLessThanOrEqual(INSPECTION_LIMITS.work * 0.85);
   });
 
   it("P3 (refuses): a body built to make every rule run on every value is refused at the budget, not judged to the end", () => {
@@ -109,7 +110,7 @@ describe("P3 WAF work budget", () => {
     // The same separators one per sentence, as a long note holds them: read, nothing to refuse.
     const sparse = post("The review found gaps; the owner fixed them | see the register. ".repeat(900));
     const read = inspect(sparse, rules);
-    expect(lastInspectionWork()).toBeLessThan(INSPECTION_LIMITS.work / 4);
+    expect(lastInspectionWork()).toBeLessThan(INSPECTION_LIMITS.work / 2);
     expect(read).toEqual([]);
   });
 

@@ -41,15 +41,16 @@ export const INSPECTION_LIMITS = {
   length: 64 * 1024,
   /**
    * Rule work of one request: one unit per value rule run on a value, plus one per KiB
-   * of that value, plus, on a long value, one per occurrence of a detector's work
-   * characters past one in 64 (`workPer`: separators for the shell rules, quotes and
-   * operators for the SQL tokenizer). Ordinary requests stay far below (README "WAF":
-   * Rampart's traffic ≤ 300, CRS's benign cases ≤ 1,100, a 64 KiB body of prose in 700
-   * fields ~9,600, one 64 KiB value of prose ~4,700); a body built to make every rule
-   * run on every value, or a detector stop at every character, reaches it and is
-   * refused with 413 before it costs the isolate more than a few milliseconds.
+   * of that value (two on a long value), plus, on a long value, one per occurrence of a
+   * detector's work characters past one in 64 (`workPer`: separators for the shell
+   * rules, quotes, brackets and operators for the SQL tokenizer). Measured (README
+   * "WAF"): Rampart's traffic ≤ 300, CRS's benign cases ≤ 1,100, one 64 KiB value of
+   * prose ~8,100, the densest ordinary body we could write (64 KiB of prose in ~700
+   * fields) ~9,600, which costs the isolate about what the worst adversarial body does;
+   * a body built to make every rule run on every value, or a detector stop at every
+   * character, reaches the budget and is refused with 413 before it costs more.
    */
-  work: 16_000,
+  work: 12_000,
 } as const;
 
 const SIMPLE_KEY = /^[a-z][a-z0-9]{0,30}(?:_[a-z0-9]{1,30}){0,5}$/i;

@@ -19,7 +19,7 @@ const isMongoOperator = (token: string): boolean => MONGO_OPERATORS.has(token);
 
 export const sqlRules: readonly ValueRule[] = [
   // SQL grammar: quote break, boolean expression, stacked or UNION query
-  // (its tokenizer's work grows with the quotes, brackets, operators and comment marks it reads)
+  // (its tokenizer's work grows with the quotes, brackets, commas, operators and comment marks it reads)
   {
     id: 1001,
     plain: true,
@@ -28,7 +28,7 @@ export const sqlRules: readonly ValueRule[] = [
     score: 5,
     detect: looksLikeSqlInjection,
     plainGate: PLAIN_SQL,
-    workPer: "'\"`()=;|&#*<>!%^~\\",
+    workPer: "'\"`()[]{},=;|&#*<>!%^~\\",
   },
   // NoSQL operator as a key: a JSON key (`password.$ne`, the walked path) or a query name
   // (`password[$ne]`, `$where`), which a MongoDB driver reads as a query operator
