@@ -9,6 +9,7 @@ import { createApp } from "../../src/app";
 import { ownerQuery, randomIp } from "./identity-ip";
 import { person } from "./orgs";
 import { accessTokenFor } from "./tokens";
+import type { OpenApiDocument, Schema } from "./openapi";
 import { callApp } from "./worker";
 
 /** The app the admin tests call (its `waitUntil` work is awaited by `callApp`). */
@@ -43,25 +44,8 @@ export function send(
 
 // ── The OpenAPI document as data ─────────────────────────────────────────────────
 
-type Schema = Record<string, unknown>;
-
-interface Parameter {
-  readonly name: string;
-  readonly in: "path" | "query" | "header" | "cookie";
-  readonly required?: boolean;
-  readonly schema?: Schema;
-}
-
-interface Operation {
-  readonly parameters?: Parameter[];
-  readonly requestBody?: { readonly content: Record<string, { readonly schema?: Schema }> };
-  readonly security?: Record<string, string[]>[];
-}
-
-export interface Document {
-  readonly paths: Record<string, Record<string, Operation>>;
-  readonly components?: { readonly schemas?: Record<string, Schema> };
-}
+/** The document as the walk reads it. */
+export type Document = OpenApiDocument;
 
 /** One operation of the document, ready to send. */
 export interface WalkedOperation {
