@@ -14,7 +14,7 @@ export interface WafProbeState {
   calls: number;
 }
 
-const Report = z.object({ title: z.string().max(200), description: z.string().max(20_000), notes: z.string().max(2000).optional() });
+const Report = z.object({ title: z.string().max(200), description: z.string().max(50_000), notes: z.string().max(2000).optional() });
 
 const report = defineRoute(
   {

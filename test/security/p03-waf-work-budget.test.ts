@@ -10,7 +10,7 @@
  * The figures printed here are the calibration the README quotes.
  */
 import { describe, expect, it } from "vitest";
-import { compileRules, inspect, scoreOf, type WafRequest } from "../../src/pipeline/waf";
+import { compileRules, exclusionTest, inspect, scoreOf, type WafExclusion, type WafRequest } from "../../src/pipeline/waf";
 import { lastInspectionWork, limitExceeded, LIMIT_RULE_IDS } from "../../src/pipeline/waf/engine";
 import { INSPECTION_LIMITS } from "../../src/pipeline/waf/targets";
 import { adversarialBodies } from "../bench/waf-adversarial";
@@ -112,6 +112,37 @@ describe("P3 WAF work budget", () => {
     const read = inspect(sparse, rules);
     expect(lastInspectionWork()).toBeLessThan(INSPECTION_LIMITS.work / 2);
     expect(read).toEqual([]);
+  });
+
+  it("P3: code quoted in a free-text field its route excludes groups on is not charged for them: a 48 KiB script, SQL or JSON passes; elsewhere the same text is read, and a group left on still fires", () => {
+    // The route's own declaration, as the traffic corpus records it (POST a risk: description is free text).
+    const route = (traffic as unknown as TrafficCase[]).find((c) => c.method === "POST" && c.path.endsWith("/risks"));
+    expect(route?.exclude).toBeDefined();
+    const excluded = exclusionTest(route!.exclude as readonly WafExclusion[]);
+    const units = [
+      'set -eu\nfor f in /var/log/app/*.log; do gzip -9 "$f" && mv "$f.gz" /srv/archive/ || echo "failed: $f" >&2; done\n',
+      "SELECT r.id, count(*) AS n FROM risks r JOIN actions a ON a.risk_id = r.id WHERE a.done AND r.title NOT LIKE '%draft%' GROUP BY r.id;\n",
+      `${JSON.stringify({ controls: [{ id: 7, tags: ["a", "b"], owner: null, done: true }], next: { page: 2 } })}\n`,
+    ];
+    const post = (fields: Record<string, string>): WafRequest => ({
+      method: "POST",
+      target: "/v1/orgs/acme/risks",
+      headers: [host, ["content-type", "application/json"]],
+      body: JSON.stringify(fields),
+    });
+    for (const unit of units) {
+      const text = unit.repeat(Math.ceil((48 * 1024) / unit.length)).slice(0, 48 * 1024);
+      const inField = inspect(post({ title: "Nightly job", description: text }), rules, excluded);
+      const spentThere = lastInspectionWork();
+      expect(inField, unit).toEqual([]);
+      expect(spentThere, unit).toBeLessThan(INSPECTION_LIMITS.work / 2);
+      // The same text under a field the route does not exclude runs every group: it costs more.
+      inspect(post({ title: "Nightly job", vendor_notes: text }), rules, excluded);
+      expect(lastInspectionWork(), unit).toBeGreaterThan(spentThere);
+    }
+    // The exclusion names groups, not the field: prototype pollution is no group the route excludes there.
+    const polluted = inspect(post({ description: "set user.__proto__.isAdmin to true" }), rules, excluded);
+    expect(polluted.map((m) => m.group)).toContain("prototype");
   });
 
   it("P3 (refuses): with blockAt the engine stops once the score reaches it, and every verdict is the same as reading to the end", () => {

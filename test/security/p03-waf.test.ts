@@ -166,6 +166,20 @@ describe("P3 WAF exclusions are as narrow as declared", () => {
     expect(state.calls).toBe(2);
   });
 
+  it("P3: the excluded field may quote 48 KiB of JSON (the excluded groups are not run there, so not charged to the work budget); another field is refused at the budget", async () => {
+    const { app, state } = wafProbeApp();
+    const unit = `${JSON.stringify({ controls: [{ id: 7, tags: ["a", "b"], owner: null, done: true }], next: { page: 2 } })}\n`;
+    const snippet = unit.repeat(Math.ceil((48 * 1024) / unit.length)).slice(0, 48 * 1024);
+    expect((await callApp(app, "/__waf/reports", post({ title: "Export sample", description: snippet }))).status).toBe(200);
+    expect(state.calls).toBe(1);
+    await expectProblem(
+      await callApp(app, "/__waf/reports", post({ title: "x", description: "x", notes: snippet })),
+      413,
+      "inspection_limit_exceeded",
+    );
+    expect(state.calls).toBe(1);
+  });
+
   it("P3 (refuses): the same text in another field of the same route is blocked", async () => {
     const { app, state } = wafProbeApp();
     await expectProblem(await callApp(app, "/__waf/reports", post({ title: sql, description: "x" })), 403, "waf_blocked");

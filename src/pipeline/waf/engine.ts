@@ -31,18 +31,8 @@ import { normalise } from "./normalise";
 import { canMatch, literalsRuleOut, patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
 import { addBody, addPairs, INSPECTION_LIMITS, isInspectedHeader } from "./targets";
-import type {
-  InspectionLimit,
-  Paranoia,
-  RequestFacts,
-  RequestRule,
-  Target,
-  TargetKind,
-  ValueRule,
-  WafGroup,
-  WafMatch,
-  WafRequest,
-} from "./types";
+import type { InspectionLimit, Paranoia, RequestFacts, RequestRule, Target, TargetKind, ValueRule, WafMatch, WafRequest } from "./types";
+import { groupBit, WAF_GROUPS } from "./types";
 
 /** Rule ids of the limit verdicts, as logged (`rule_ids`). */
 export const LIMIT_RULE_IDS: Readonly<Record<InspectionLimit, number>> = { depth: 131, values: 132, length: 133, work: 134 };
@@ -94,9 +84,12 @@ class Check {
   readonly detect: ((value: string) => boolean) | undefined;
   /** A detector's `workPer` as ASCII codes, CR beside LF; undefined for a pattern or a detector without one. */
   readonly workCodes: Uint8Array | undefined;
+  /** The rule's group as a bit (groupBit), tested against a target's excluded groups. */
+  readonly groupBit: number;
 
   constructor(rule: ValueRule, need: number, shape: PatternShape | undefined) {
     this.rule = rule;
+    this.groupBit = groupBit(rule.group);
     this.need = need;
     this.shape = shape;
     this.pattern = rule.pattern;
@@ -370,8 +363,12 @@ export function splitTarget(target: string): { path: string; query: string } {
   return q < 0 || q > end ? { path: target.slice(0, end), query: "" } : { path: target.slice(0, q), query: target.slice(q + 1, end) };
 }
 
-/** Predicate of a route's exclusions: true when `group` must not run on the target. */
-export type ExclusionTest = (target: Target, group: WafGroup) => boolean;
+/**
+ * A route's exclusions on one target: the groups that must not run on it, as a mask of
+ * `groupBit`s (0: none). Asked once per field target, before any rule runs on it, so an
+ * excluded group is neither run nor charged to the work budget there.
+ */
+export type ExclusionTest = (target: Pick<Target, "kind" | "field">) => number;
 
 /** The facts of one request for the request rules: headers looked up by a scan of the (short) list. */
 class Facts implements RequestFacts {
@@ -404,7 +401,7 @@ class Facts implements RequestFacts {
  * in table order; `undefined` when none does. Depends on nothing but the two, so a
  * value repeated across a request's targets is judged once (see scanAll).
  */
-function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string): ValueRule[] | undefined {
+function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string, skipGroups: number): ValueRule[] | undefined {
   if (workLeft < 0 || scored >= stopScore) return undefined;
   const table = tables[kind];
   const present = charMask(value);
@@ -427,7 +424,8 @@ function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value:
   let found: ValueRule[] | undefined;
   for (let i = 0; i < checks.length; i++) {
     const check = checks[i];
-    if (check === undefined) continue;
+    // A group the route excludes on this field is not run there (nor charged).
+    if (check === undefined || (check.groupBit & skipGroups) !== 0) continue;
     // A pattern whose every alternative needs a character the value lacks is not run at all.
     const shape = check.shape;
     if (shape !== undefined) {
@@ -480,7 +478,7 @@ export function lastInspectionWork(): number {
  * Appends the matches of `rules` on a value to `matches` (created on the first match,
  * returned). `target` is the value's target when it exists already; else one is built
  * from `name` and `field` (for a header, `field` is its name and the target's name
- * `header.<name>`). A route's exclusions drop a rule's match on a field here.
+ * `header.<name>`). The rules are those left after the target's exclusions.
  */
 function record(
   rules: readonly ValueRule[],
@@ -489,23 +487,22 @@ function record(
   name: string,
   field: string,
   target: Target | undefined,
-  excluded: ExclusionTest | undefined,
   matches: WafMatch[] | undefined,
 ): WafMatch[] | undefined {
   let found = matches;
-  const seen = target ?? { name: kind === "header" ? `header.${field}` : name, kind, field, value };
+  const where = target?.name ?? (kind === "header" ? `header.${field}` : name);
+  const logged = kind === "secret" ? REDACTED : value;
   for (const rule of rules) {
-    if (excluded !== undefined && field !== "" && excluded(seen, rule.group)) continue;
-    const logged = kind === "secret" ? REDACTED : value;
-    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: seen.name, field, kind, value: logged });
+    (found ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: where, field, kind, value: logged });
     count(rule.id, rule.score);
   }
   return found;
 }
 
 /**
- * Runs the value rules of `kind` on `value`, appending to `matches` (created on
- * the first match, returned); see {@link record} for `target`, `name` and `field`.
+ * Runs the value rules of `kind` on `value`, but those of `skipGroups` (the route's
+ * exclusions on it), appending to `matches` (created on the first match, returned);
+ * see {@link record} for `target`, `name` and `field`.
  */
 function scan(
   tables: CompiledRules["tables"],
@@ -514,7 +511,7 @@ function scan(
   name: string,
   field: string,
   target: Target | undefined,
-  excluded: ExclusionTest | undefined,
+  skipGroups: number,
   matches: WafMatch[] | undefined,
 ): WafMatch[] | undefined {
   if (value.length > INSPECTION_LIMITS.length) {
@@ -522,8 +519,8 @@ function scan(
     (matches ??= []).push(limitMatch("length", kind === "header" ? `header.${field}` : name));
     return matches;
   }
-  const rules = matchingRules(tables, kind, value);
-  return rules === undefined ? matches : record(rules, kind, value, name, field, target, excluded, matches);
+  const rules = matchingRules(tables, kind, value, skipGroups);
+  return rules === undefined ? matches : record(rules, kind, value, name, field, target, matches);
 }
 
 // From this many targets on (a query, a cookie header, a body), a value seen before in the
@@ -535,6 +532,13 @@ const MEMO_TARGETS = 16;
 const MEMO_LENGTH = 32;
 // What the memo holds for a value no rule matched.
 const NONE_MATCHED: readonly ValueRule[] = Object.freeze([]);
+// The memo's key for the rules a value runs: its kind and the groups excluded on its field.
+const KIND_KEY: Readonly<Record<TargetKind, number>> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, name: 5, secret: 6 };
+const GROUP_MASKS = 1 << WAF_GROUPS.length;
+
+/** The groups `excluded` drops on `target`: only a field's (a query argument's, a body field's). */
+const skippedOn = (target: Target, excluded: ExclusionTest | undefined): number =>
+  excluded === undefined || target.field === "" ? 0 : excluded(target);
 
 function scanAll(
   tables: CompiledRules["tables"],
@@ -544,24 +548,26 @@ function scanAll(
 ): WafMatch[] | undefined {
   let found = matches;
   if (targets.length < MEMO_TARGETS) {
-    for (const t of targets) found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
+    for (const t of targets) found = scan(tables, t.kind, t.value, t.name, t.field, t, skippedOn(t, excluded), found);
     return found;
   }
-  // Per kind (the rules that run depend on it), the rules each value matched.
-  const memo = new Map<TargetKind, Map<string, readonly ValueRule[]>>();
+  // Per kind and excluded groups (the rules that run depend on both), the rules each value matched.
+  const memo = new Map<number, Map<string, readonly ValueRule[]>>();
   for (const t of targets) {
+    const skip = skippedOn(t, excluded);
     if (t.value.length > INSPECTION_LIMITS.length || t.value.length < MEMO_LENGTH) {
-      found = scan(tables, t.kind, t.value, t.name, t.field, t, excluded, found);
+      found = scan(tables, t.kind, t.value, t.name, t.field, t, skip, found);
       continue;
     }
-    let judged = memo.get(t.kind);
-    if (judged === undefined) memo.set(t.kind, (judged = new Map<string, readonly ValueRule[]>()));
+    const key = KIND_KEY[t.kind] * GROUP_MASKS + skip;
+    let judged = memo.get(key);
+    if (judged === undefined) memo.set(key, (judged = new Map<string, readonly ValueRule[]>()));
     let rules = judged.get(t.value);
     if (rules === undefined) {
-      rules = matchingRules(tables, t.kind, t.value) ?? NONE_MATCHED;
+      rules = matchingRules(tables, t.kind, t.value, skip) ?? NONE_MATCHED;
       judged.set(t.value, rules);
     }
-    if (rules.length > 0) found = record(rules, t.kind, t.value, t.name, t.field, t, excluded, found);
+    if (rules.length > 0) found = record(rules, t.kind, t.value, t.name, t.field, t, found);
   }
   return found;
 }
@@ -571,7 +577,7 @@ const NO_MATCHES: readonly WafMatch[] = Object.freeze([]);
 
 /**
  * Runs the rules on a request; returns every match (the caller scores them).
- * `excluded` is asked only when a rule matched a field target. The targets, in
+ * `excluded` is asked once per field target, before its rules run. The targets, in
  * order: the path, the query arguments, the inspected headers (cookies split
  * into pairs where the header is), the body. With `blockAt` (the score at which
  * the caller refuses), no rule runs once the matches reach it: the verdict is
@@ -609,7 +615,7 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
     }
   }
   const tables = rules.tables;
-  matches = scan(tables, "path", normalisedPath, "path", "", undefined, excluded, matches);
+  matches = scan(tables, "path", normalisedPath, "path", "", undefined, 0, matches);
   if (query !== "") {
     const targets: Target[] = [];
     const limit = addPairs(targets, query, "&", "query", "query");
@@ -630,7 +636,7 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
       matches = scanAll(tables, targets, excluded, matches);
     } else if (value !== "" && isInspectedHeader(name)) {
       // Its target (`header.<name>`, the name as field) is built only on a match.
-      matches = scan(tables, "header", normalise(value, false), "", name, undefined, excluded, matches);
+      matches = scan(tables, "header", normalise(value, false), "", name, undefined, 0, matches);
     }
   }
   if (request.body !== undefined && request.body !== "") {

@@ -7,7 +7,7 @@
  */
 import { TrieRouter } from "hono/router/trie-router";
 import type { ExclusionTest } from "./engine";
-import type { Target, WafExclusion, WafGroup } from "./types";
+import { groupBit, type WafExclusion } from "./types";
 
 /**
  * Key under which `defineRoute` stores a route's WAF facts on its definition. A
@@ -49,24 +49,22 @@ export interface WafRouteIndex {
   build(definitions: readonly RegisteredDefinition[]): void;
 }
 
-/** The predicate for a list of exclusions; `undefined` when it excludes nothing. */
+/** The exclusions of a list, per target (see ExclusionTest); `undefined` when it excludes nothing. */
 export function exclusionTest(exclude: readonly WafExclusion[]): ExclusionTest | undefined {
   if (exclude.length === 0) return undefined;
-  // `body:description` / `query:q` → the groups excluded there.
-  const byField = new Map<string, Set<WafGroup>>();
+  // Per place, a field's name (lower case) → the groups excluded there, as a mask.
+  const byField = { body: new Map<string, number>(), query: new Map<string, number>() };
   for (const rule of exclude) {
-    for (const field of rule.fields) {
-      const key = `${rule.in ?? "body"}:${field.toLowerCase()}`;
-      const groups = byField.get(key) ?? new Set<WafGroup>();
-      for (const group of rule.groups) groups.add(group);
-      byField.set(key, groups);
-    }
+    const fields = byField[rule.in ?? "body"];
+    let mask = 0;
+    for (const group of rule.groups) mask |= groupBit(group);
+    for (const field of rule.fields) fields.set(field.toLowerCase(), (fields.get(field.toLowerCase()) ?? 0) | mask);
   }
-  return (target: Target, group: WafGroup) => {
+  return (target) => {
     // Field names of a body are JSON keys or form fields; names (keys) themselves are never excluded.
-    const where = target.kind === "body" ? "body" : target.kind === "query" ? "query" : undefined;
-    if (where === undefined) return false;
-    return byField.get(`${where}:${target.field.toLowerCase()}`)?.has(group) === true;
+    const fields = target.kind === "body" ? byField.body : target.kind === "query" ? byField.query : undefined;
+    if (fields === undefined || fields.size === 0) return 0;
+    return fields.get(target.field.toLowerCase()) ?? 0;
   };
 }
 

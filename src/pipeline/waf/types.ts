@@ -23,6 +23,9 @@ export const WAF_GROUPS = [
 /** One rule group, e.g. `sqli`. */
 export type WafGroup = (typeof WAF_GROUPS)[number];
 
+/** A group's bit in a mask of groups (an exclusion's groups on a field): its place in WAF_GROUPS. */
+export const groupBit = (group: WafGroup): number => 1 << WAF_GROUPS.indexOf(group);
+
 /** Paranoia level: 1 (few false positives) to 4 (strictest). */
 export type Paranoia = 1 | 2 | 3 | 4;
 

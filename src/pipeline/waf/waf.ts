@@ -99,9 +99,9 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
   function check(c: Context<AppEnv>, request: WafRequest, route: WafRoute | null | undefined): void {
     const config = c.get("config").waf;
     let found = route;
-    const excluded: ExclusionTest = (t, group) => {
+    const excluded: ExclusionTest = (t) => {
       if (found === undefined) found = options.routes.match(request.method, c.req.path) ?? null;
-      return found?.excluded?.(t, group) === true;
+      return found?.excluded?.(t) ?? 0;
     };
     // Blocking, the engine stops at the threshold (the verdict is made); log-only mode reads on, to show every rule that fires.
     const matches = inspect(request, rulesFor(config.paranoia), excluded, config.mode === "block" ? config.threshold : Infinity);
