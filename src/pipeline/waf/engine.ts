@@ -398,8 +398,9 @@ class Facts implements RequestFacts {
 
 /**
  * The value rules of `kind` that match `value` (a value within the length limit),
- * in table order; `undefined` when none does. Depends on nothing but the two, so a
- * value repeated across a request's targets is judged once (see scanAll).
+ * in table order, but those of the groups in `skipGroups`; `undefined` when none does.
+ * Depends on nothing but the three, so a value repeated across a request's targets is
+ * judged once per kind and exclusion (see scanAll).
  */
 function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string, skipGroups: number): ValueRule[] | undefined {
   if (workLeft < 0 || scored >= stopScore) return undefined;
