@@ -9,7 +9,7 @@
 import type { Config } from "../env";
 import { log } from "../lib/log";
 import { utf8 } from "../lib/encoding";
-import { COMMON_PASSWORDS } from "./common-passwords";
+import { COMMON_PASSWORDS_FRONT_CODED } from "./common-passwords";
 
 /** Which source decided. */
 export interface BreachVerdict {
@@ -17,11 +17,25 @@ export interface BreachVerdict {
   readonly source: "hibp" | "common_list";
 }
 
+/**
+ * The bundled list, decoded: each line of the generated file is one digit (how many leading
+ * characters the password shares with the one before it in sorted order) and the rest.
+ */
+export function commonPasswordList(): string[] {
+  const list: string[] = [];
+  let previous = "";
+  for (const line of COMMON_PASSWORDS_FRONT_CODED.split("\n")) {
+    previous = previous.slice(0, Number(line[0])) + line.slice(1);
+    list.push(previous);
+  }
+  return list;
+}
+
 let common: ReadonlySet<string> | undefined;
 
 /** The bundled list as a set, built on first use (only when the API failed). */
 function commonPasswords(): ReadonlySet<string> {
-  common ??= new Set(COMMON_PASSWORDS.split("\n"));
+  common ??= new Set(commonPasswordList());
   return common;
 }
 

@@ -9,9 +9,10 @@
  * from `createApp()` with a modified env) against the HIBP range stand-in, and is
  * checked in the database as its owner.
  */
+import { dictionary } from "@zxcvbn-ts/language-common";
 import bcrypt from "bcryptjs";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { COMMON_PASSWORDS } from "../../src/clients/common-passwords";
+import { commonPasswordList } from "../../src/clients/breach-check";
 import { hashPassword } from "../../src/crypto/passwords";
 import { parseConfig } from "../../src/env";
 import { BREACHED_TEST_PASSWORDS } from "../stack/hibp-range/test-passwords";
@@ -46,7 +47,7 @@ const CONFIGURED_COST = ((): number => {
 })();
 /** Rampart's own hash at `cost`: bcrypt (2b) over the pre-hash, behind its prefix. */
 const ownHash = (cost: number): RegExp => new RegExp(`^\\$bcrypt-sha256\\$\\$2b\\$${String(cost).padStart(2, "0")}\\$[./A-Za-z0-9]{53}$`);
-const COMMON = COMMON_PASSWORDS.split("\n");
+const COMMON = commonPasswordList();
 
 /** `n` random characters from `alphabet` (lower-case letters and digits unless told). */
 function randomChars(n: number, alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"): string {
@@ -256,6 +257,16 @@ describe("P5 breach check", { timeout: 30_000 }, () => {
     );
     expect((await userWithEmail(account.email)).password_hash).toBe(before.password_hash);
     expect((await logIn(account.email, account.password)).status).toBe(200);
+  });
+
+  it("P5: the bundled fallback list decodes to exactly its source, the 10,000 most common passwords of 8 to 128 characters", () => {
+    const source = dictionary["passwords-common"];
+    if (!Array.isArray(source)) throw new Error("@zxcvbn-ts/language-common has no passwords-common list");
+    const length = (p: string): number => Array.from(p).length;
+    const expected = source.filter((p) => length(p) >= 8 && length(p) <= 128 && !p.includes("\n")).slice(0, 10_000);
+    expect(COMMON).toHaveLength(10_000);
+    expect(new Set(COMMON).size).toBe(10_000);
+    expect([...COMMON].sort()).toEqual([...expected].sort());
   });
 
   it("P5 (refuses): when the range API does not answer within HIBP_TIMEOUT_MS, the bundled list refuses a common password and accepts an uncommon one", async () => {
