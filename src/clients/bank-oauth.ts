@@ -43,7 +43,8 @@ export interface BankTokens {
   readonly scopes: readonly string[];
 }
 
-const lib = () => import("oauth4webapi");
+// The library loads with the first bank call (only the parts ./bank-oauth.lib names).
+const lib = () => import("./bank-oauth.lib");
 type Lib = Awaited<ReturnType<typeof lib>>;
 
 const discovered = new Map<string, { readonly server: Promise<AuthorizationServer>; readonly until: number }>();

@@ -7,7 +7,7 @@
  * "signed" with a public key as an HMAC secret), checks issuer, audience, type,
  * expiry, not-before and age. Keys are imported once per isolate (per parsed config).
  */
-import type * as Jose from "jose";
+import type * as Jose from "./jose.lib";
 import type { JWK, JWTVerifyGetKey } from "jose";
 import type { SigningJwk } from "../config/identity";
 import type { Config } from "../env";
@@ -31,9 +31,9 @@ export type PublicJwk = Omit<SigningJwk, "d"> & { readonly use: "sig" };
 /** The JWT `typ` of access tokens. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
-// jose loads with the first token signed or verified, not with the worker.
+// jose loads with the first token signed or verified, not with the worker (only the parts ./jose.lib names).
 let library: Promise<typeof Jose> | undefined;
-const jose = (): Promise<typeof Jose> => (library ??= import("jose"));
+const jose = (): Promise<typeof Jose> => (library ??= import("./jose.lib"));
 
 interface KeyState {
   readonly signer: ReturnType<typeof Jose.importJWK>;

@@ -4,8 +4,8 @@
  * a `v1` signature of the raw body made with one of STRIPE_WEBHOOK_SECRETS (several
  * during a rotation, newest first) within 5 minutes of the header's timestamp. Stripe's
  * check only bounds a timestamp's age; one more than 5 minutes ahead is refused here
- * too, so a header cannot be made to last longer than the window. The SDK loads with
- * the first webhook, not with the app.
+ * too, so a header cannot be made to last longer than the window. The SDK's webhook
+ * module (src/clients/stripe-webhooks.ts) loads with the first webhook, not with the app.
  */
 import type Stripe from "stripe";
 
@@ -46,16 +46,15 @@ export async function verifyWebhook(
   if (Number.isFinite(timestamp) && timestamp - Math.floor(nowMs / 1000) > SIGNATURE_TOLERANCE_SECONDS) {
     return { ok: false, reason: "future_timestamp" };
   }
-  const { default: StripeSdk } = await import("stripe");
-  const provider = StripeSdk.createSubtleCryptoProvider();
+  const { webhooks, cryptoProvider, StripeSignatureVerificationError } = await import("../../clients/stripe-webhooks");
   let reason: SignatureRefusal = "bad_signature";
   for (const secret of secrets) {
     try {
-      const event = await StripeSdk.webhooks.constructEventAsync(payload, header, secret, SIGNATURE_TOLERANCE_SECONDS, provider, nowMs);
+      const event = await webhooks.constructEventAsync(payload, header, secret, SIGNATURE_TOLERANCE_SECONDS, cryptoProvider, nowMs);
       return { ok: true, event };
     } catch (error) {
       // Anything but the SDK's verification error is a bug (a bad payload type): let it surface.
-      if (!(error instanceof StripeSdk.errors.StripeSignatureVerificationError)) throw error;
+      if (!(error instanceof StripeSignatureVerificationError)) throw error;
       // The signature matched under this secret but the timestamp is too old: no other secret changes that.
       if (error.message.startsWith("Timestamp outside the tolerance zone")) reason = "stale_timestamp";
     }
