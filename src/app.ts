@@ -2,6 +2,8 @@
  * The whole request pipeline, in order, and every module router (README
  * "One request, in order"). Read top to bottom: this is what a request goes through.
  *
+ *   0. modules   the modules whose routes match the path are loaded, once per isolate
+ *                (src/app.modules.ts; README "Start-up"); a path no route has loads none
  *   1. edge      request id → config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2)
  *   2. waf       linear-time checks on method, path, query, headers, body; anomaly score; no I/O (P3)
  *      cors      the browser app's origins (CORS_ORIGINS); preflights answered with the path's real methods
@@ -22,65 +24,72 @@
  *                a refusal on an organization's route → its `request_refused` event, after
  *                the response, at most one per principal, code and window (P16)
  */
+import { Hono } from "hono";
+import { getPath } from "hono/utils/url";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Shell } from "./app.assemble";
+import { MODULES, type AppModule, type ModuleName } from "./app.modules";
+import { MODULE_ROUTES } from "./app.routes";
 import type { AppEnv } from "./context";
-import { createRouter, openApiDocument } from "./http/openapi";
-import { AUDIT_BASE_PATH, createAuditRouter } from "./modules/audit";
-import { AUTH_BASE_PATH, createAuthRouter } from "./modules/auth";
-import { createInvitationsRouter, createOrgsRouter, INVITATIONS_BASE_PATH, ORGS_BASE_PATH } from "./modules/orgs";
-import { createPlatformRouter, DOCS_CSP, DOCS_PATH } from "./modules/platform";
-import { createRecordsRouter, RECORDS_BASE_PATH } from "./modules/records";
-import { createNis2Router, NIS2_BASE_PATH } from "./modules/nis2";
-import { createFilesRouter, FILES_BASE_PATH, FILES_CSP, FILES_PATH } from "./modules/files";
-import { createLinksRouter, LINKS_BASE_PATH } from "./modules/links";
-import { createDutiesRouter, DUTIES_BASE_PATH } from "./modules/duties";
-import { createIntegrationsRouter, INTEGRATIONS_BASE_PATH } from "./modules/integrations";
-import { BACKUPS_BASE_PATH, createBackupsRouter } from "./modules/backups";
-import { ADMIN_BASE_PATH, createAdminRouter } from "./modules/admin";
-import { SECURITY_SCHEMES } from "./pipeline/authenticate";
-import { withRefusalEvents } from "./pipeline/authorize";
+import type { Bindings } from "./env";
+import { openApiDocument } from "./http/openapi-document";
+import { DOCS_CSP, DOCS_PATH } from "./modules/platform/platform.docs";
+import { FILES_CSP, FILES_PATH } from "./modules/files/files.paths";
+import { withRefusalEvents } from "./pipeline/authorize/refusal-hook";
 import { cors } from "./pipeline/cors";
-import { edge, onError } from "./pipeline/edge";
-import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched, type MethodIndex, type RegisteredRoute } from "./pipeline/request";
-import { declaredAuth } from "./pipeline/route";
-import { waf, wafRouteIndex, type RegisteredDefinition } from "./pipeline/waf";
+import { edge, onError, type RequestStage } from "./pipeline/edge";
+import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched } from "./pipeline/request";
+import { waf, wafRouteIndex } from "./pipeline/waf";
 
-/** A module's router and where it is mounted. */
-export interface AppModule {
-  /** Mount point, e.g. `/v1/auth`; `/` for routes declared with full paths. */
-  readonly basePath: string;
-  readonly router: OpenAPIHono<AppEnv>;
-}
+export type { AppModule } from "./app.modules";
 
 /** Options of {@link createApp}. */
 export interface CreateAppOptions {
-  /** Extra modules, mounted after the built-in ones (tests mount probe modules here). */
+  /** Extra modules, built already, mounted after the app's own (tests mount probe modules here). */
   readonly modules?: readonly AppModule[];
 }
 
-/**
- * Deny by default: every route the router serves must have been declared with
- * `defineRoute` and its `auth`; a route added any other way stops the app from
- * building, so no route can be served without an authentication decision.
- */
-function requireDeclaredAuth(routes: readonly RegisteredRoute[], definitions: readonly RegisteredDefinition[]): void {
-  const declared = new Set(
-    definitions.flatMap((d) =>
-      d.type === "route" && d.route !== undefined && declaredAuth(d.route) !== undefined
-        ? [`${d.route.method.toUpperCase()} ${d.route.path.replace(/\{([^}/]+)\}/g, ":$1")}`]
-        : [],
-    ),
-  );
-  for (const route of routes) {
-    if (route.method === "ALL") continue;
-    const key = `${route.method.toUpperCase()} ${route.path}`;
-    if (!declared.has(key)) throw new Error(`createApp: ${key} declares no authentication (declare it with defineRoute's auth)`);
-  }
+/** The app: a fetch handler over the modules loaded so far. */
+export interface App {
+  /** Answers one request, loading the modules its path needs first. */
+  readonly fetch: (request: Request, env: Bindings, ctx?: ExecutionContext) => Promise<Response>;
+  /** Loads every module and resolves to the router with all of them (the OpenAPI document; tests). */
+  readonly loadAll: () => Promise<OpenAPIHono<AppEnv>>;
+  /** The modules mounted so far, in mounting order (tests and the start-up bench read it). */
+  readonly mounted: () => ModuleName[];
+}
+
+/** Hono's `:param` (one segment) as a regular expression over a path, literal elsewhere. */
+function patternSource(path: string): string {
+  return path
+    .split("/")
+    .map((segment) => (segment.startsWith(":") ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+}
+
+/** For each module, one expression matching every path one of its routes serves. */
+const MODULE_PATHS: readonly (readonly [ModuleName, RegExp])[] = MODULES.map(({ name }) => [
+  name,
+  new RegExp(`^(?:${MODULE_ROUTES[name].map(patternSource).join("|")})$`),
+]);
+
+/** The modules with a route on `path`, any method (a 405 must know every method the path has). */
+export function modulesFor(path: string): ModuleName[] {
+  return MODULE_PATHS.flatMap(([name, pattern]) => (pattern.test(path) ? [name] : []));
+}
+
+/** Stage 0's failure, thrown inside the edge so it is answered (and logged) like any bug: a 500 with the request id. */
+function failedLoads(failures: WeakMap<Request, Error>): RequestStage {
+  return (c) => {
+    const failure = failures.get(c.req.raw);
+    if (failure !== undefined) throw failure;
+    return undefined;
+  };
 }
 
 /**
- * Builds the app. Everything costly (middleware, regexes, the method index,
- * schemas) is built here, once per isolate; a request only runs the stages.
+ * Builds the app's shell: the edge with the WAF, CORS and the error handler, built
+ * once per isolate at start-up; the modules are built on first use, each once.
  *
  * @example
  * ```ts
@@ -88,14 +97,12 @@ function requireDeclaredAuth(routes: readonly RegisteredRoute[], definitions: re
  * export default { fetch: app.fetch };
  * ```
  */
-export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
-  const app = createRouter();
-
+export function createApp(options: CreateAppOptions = {}): App {
+  const extras = options.modules ?? [];
   // 1. Edge, outermost: request id, config, HTTPS/TLS; on the way out every
   //    response gets the secure headers and the request id, errors included.
   // 2. WAF (P3), run inside the edge's frame: after HTTPS, before any route work; no I/O.
-  //    It needs each route's body limit and exclusions before the router runs:
-  //    collected below, once the modules are mounted.
+  //    It reads each mounted route's body limit and exclusions, indexed when modules are mounted.
   const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
   // Every failure, the edge's own (the WAF's) included, passes the refusal recorder on its way out:
   // refusals on an organization's routes become its `request_refused` events, after the response.
@@ -105,62 +112,94 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
     { prefix: DOCS_PATH, policy: DOCS_CSP },
     { prefix: FILES_PATH, policy: FILES_CSP },
   ];
-  app.use(edge({ csp, onError: errors, stages: [waf({ routes: wafRoutes })] }));
-  // CORS before routing, so a preflight never meets a route; its methods come from the index built below.
-  // Only the API under /v1 is called from browsers: other paths (health, docs) carry no CORS frame.
-  const index: { methods?: MethodIndex } = {};
-  app.use(
-    "/v1/*",
-    cors(() => index.methods),
-  );
-  // The browser app uploads evidence files to their signed URLs (no credentials needed, but a PUT is cross-origin).
-  app.use(
-    `${FILES_PATH}/*`,
-    cors(() => index.methods),
-  );
+  const failures = new WeakMap<Request, Error>();
+  const index = { methods: buildMethodIndex([]) };
+  const edgeStages = edge({ csp, onError: errors, stages: [failedLoads(failures), waf({ routes: wafRoutes })] });
+  const corsFrame = cors(() => index.methods);
+  const shell: Shell = {
+    frame(router) {
+      router.use(edgeStages);
+      // CORS before routing, so a preflight never meets a route. Only the API under /v1 is
+      // called from browsers (other paths, health and docs, carry no CORS frame), and the
+      // browser app uploads evidence files to their signed URLs (a cross-origin PUT).
+      router.use("/v1/*", corsFrame);
+      router.use(`${FILES_PATH}/*`, corsFrame);
+    },
+    errors,
+    wafRoutes,
+    index,
+  };
 
-  // 3–7. Modules, in the order of the README's route table. Their routes carry their own body stages, auth and limits.
-  app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
-  app.route(AUTH_BASE_PATH, createAuthRouter());
-  app.route(ORGS_BASE_PATH, createOrgsRouter());
-  app.route(AUDIT_BASE_PATH, createAuditRouter());
-  // The eight compliance records under /v1/orgs/{org}/<resource>, one declaration each (src/modules/records/registry.ts).
-  app.route(RECORDS_BASE_PATH, createRecordsRouter());
-  app.route(NIS2_BASE_PATH, createNis2Router());
-  // Evidence files: versions, signed upload and download URLs, and the /files routes that serve them (P14).
-  app.route(FILES_BASE_PATH, createFilesRouter());
-  // Links between records (control ↔ risk, control ↔ evidence) and assessment results (assessment ↔ control).
-  app.route(LINKS_BASE_PATH, createLinksRouter());
-  // Policy acknowledgements, training assignments and each person's open duties.
-  app.route(DUTIES_BASE_PATH, createDutiesRouter());
-  app.route(INVITATIONS_BASE_PATH, createInvitationsRouter());
-  // Stripe's webhook, billing status, the bank's OAuth2 connection, data-key re-encryption (full paths).
-  app.route(INTEGRATIONS_BASE_PATH, createIntegrationsRouter());
-  // Backups: the organization's encrypted exports, their restore checks, the restore drill; the administrators' list (P15).
-  app.route(BACKUPS_BASE_PATH, createBackupsRouter());
-  // Platform administration: organizations, suspension, cross-tenant security events and alerts (super administrators, aal2).
-  app.route(ADMIN_BASE_PATH, createAdminRouter());
-  for (const module of options.modules ?? []) app.route(module.basePath, module.router);
+  // Until a module is needed: the same frames, and a 404 for every path (no route exists yet).
+  const empty = new Hono<AppEnv>();
+  shell.frame(empty);
+  empty.notFound(routeNotMatched(index.methods));
+  empty.onError(errors);
 
-  const definitions = app.openAPIRegistry.definitions;
-  requireDeclaredAuth(app.routes, definitions);
-  app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEMES.user, {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "An access token from login, MFA verification or refresh (≤ 15 minutes). Routes that need aal2 say so.",
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEMES.api_key, {
-    type: "http",
-    scheme: "bearer",
-    description: "An organization's API key (`rk_live_…`).",
-  });
-  // The registry lists every mounted route (full path) with what defineRoute declared.
-  wafRoutes.build(definitions);
-  // 3. No route matched: 404, or 405 with Allow derived from the routes just mounted.
-  index.methods = buildMethodIndex(app.routes);
-  app.notFound(routeNotMatched(index.methods));
-  // 8. Errors.
-  app.onError(errors);
-  return app;
+  const loaded = new Map<ModuleName, AppModule>();
+  const loading = new Map<ModuleName, Promise<void>>();
+  let router: Hono<AppEnv> = empty;
+  /** The last router assembled, and the modules it mounts. */
+  let assembled: { readonly router: OpenAPIHono<AppEnv>; readonly modules: readonly ModuleName[] } | undefined;
+  /** Set once every module is mounted: from then on a request skips stage 0. */
+  let complete = false;
+
+  const deps = { openApiDocument: openApiDocument(() => loadAll()) };
+  const load = (name: ModuleName): Promise<void> => {
+    let pending = loading.get(name);
+    if (pending === undefined) {
+      const module = MODULES.find((m) => m.name === name);
+      if (module === undefined) return Promise.reject(new Error(`createApp: no module named ${name}`));
+      pending = module
+        .load(deps)
+        .then((built) => void loaded.set(name, built))
+        .finally(() => loading.delete(name));
+      loading.set(name, pending);
+    }
+    return pending;
+  };
+  /** Whether the current router mounts `names` and everything loaded (the extras, the first time, too). */
+  const ready = (names: readonly ModuleName[]): boolean =>
+    names.every((name) => loaded.has(name)) &&
+    (assembled === undefined ? loaded.size === 0 && extras.length === 0 : assembled.modules.length === loaded.size);
+
+  /** Loads `names`, then mounts every loaded module afresh (a failed assembly is tried again by the next request). */
+  async function need(names: readonly ModuleName[]): Promise<void> {
+    await Promise.all(names.filter((name) => !loaded.has(name)).map(load));
+    if (ready(names)) return;
+    const { assembleRouter } = await import("./app.assemble");
+    if (ready(names)) return;
+    // Modules only ever join, and nothing pauses between reading `loaded` and the
+    // assignment, so each router mounts every module an earlier one had: a request that
+    // waited for its modules finds them in whichever router is current when it resumes.
+    const mounting = MODULES.flatMap(({ name }) => (loaded.has(name) ? [name] : []));
+    const modules = MODULES.flatMap(({ name }) => loaded.get(name) ?? []);
+    const built = assembleRouter(shell, [...modules, ...extras]);
+    assembled = { router: built, modules: mounting };
+    router = built;
+    complete = mounting.length === MODULES.length;
+  }
+
+  async function loadAll(): Promise<OpenAPIHono<AppEnv>> {
+    await need(MODULES.map((m) => m.name));
+    if (assembled === undefined) throw new Error("createApp: no router was assembled");
+    return assembled.router;
+  }
+
+  return {
+    fetch(request, env, ctx) {
+      if (complete) return Promise.resolve(router.fetch(request, env, ctx));
+      const names = modulesFor(getPath(request));
+      if (ready(names)) return Promise.resolve(router.fetch(request, env, ctx));
+      return need(names).then(
+        () => router.fetch(request, env, ctx),
+        (error: unknown) => {
+          failures.set(request, error instanceof Error ? error : new Error(String(error)));
+          return router.fetch(request, env, ctx);
+        },
+      );
+    },
+    loadAll,
+    mounted: () => [...(assembled?.modules ?? [])],
+  };
 }

@@ -22,6 +22,7 @@ import { ALERT_BINDINGS, alertsConfig, alertsShape, type AlertsConfig } from "./
 import { REMINDER_BINDINGS, remindersConfig, remindersShape, type RemindersConfig } from "./config/reminders";
 import { loopbackAliases, parseLocalDevOrigin, parseUrl } from "./lib/urls";
 import { BACKUP_BINDINGS, backupsShape, type BackupKey } from "./config/backups";
+import { TLS_VERSIONS, type TlsVersion } from "./config/tls";
 
 /** Names of the string bindings (vars and secrets) the worker reads. */
 export const BINDING_NAMES = [
@@ -73,10 +74,7 @@ export type Bindings = { readonly [K in (typeof BINDING_NAMES)[number]]?: string
   readonly ASSETS: Fetcher;
 };
 
-/** TLS versions in the order `request.cf.tlsVersion` names them. */
-export const TLS_VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
-/** A TLS version name. */
-export type TlsVersion = (typeof TLS_VERSIONS)[number];
+export { TLS_VERSIONS, type TlsVersion } from "./config/tls";
 
 const contactUri = text.refine((v) => /^(?:mailto:[^\s@]+@[^\s@]+|tel:\+?[0-9-]+)$/.test(v) || parseUrl(v)?.protocol === "https:", {
   message: "must be a mailto:, tel: or https:// URI",

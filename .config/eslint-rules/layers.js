@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 /** Layers of src/, highest first; the first pattern that matches a repo-relative path wins. */
 const LAYERS = [
-  { rank: 5, name: "app", test: (p) => p === "src/index.ts" || p === "src/app.ts" || p === "src/jobs.ts" },
+  { rank: 5, name: "app", test: (p) => p === "src/index.ts" || /^src\/app(?:\.[a-z]+)?\.ts$/.test(p) || p === "src/jobs.ts" },
   { rank: 4, name: "modules", test: (p) => p.startsWith("src/modules/") },
   { rank: 3, name: "pipeline", test: (p) => p.startsWith("src/pipeline/") },
   {

@@ -6,8 +6,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../src/context";
+import type { App } from "../../src/app";
 import type { Bindings } from "../../src/env";
 
 /** Origin used for requests in tests; https unless a test is about plain http. */
@@ -34,7 +33,7 @@ export function call(target: string, init?: RequestInit<RequestInitCfProperties>
 
 /** Runs `app` in this isolate, as the runtime would (env + execution context). */
 export async function callApp(
-  app: OpenAPIHono<AppEnv>,
+  app: Pick<App, "fetch">,
   target: string,
   init?: RequestInit<RequestInitCfProperties>,
   bindings: Bindings = testEnv,

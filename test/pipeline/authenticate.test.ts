@@ -9,7 +9,9 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { createRouter } from "../../src/http/openapi";
 import { defineRoute } from "../../src/pipeline/route";
-import { call } from "../helpers/worker";
+import { expectProblem } from "../helpers/expect";
+import { captureLogs } from "../helpers/logs";
+import { call, callApp } from "../helpers/worker";
 
 interface Operation {
   security?: Record<string, string[]>[];
@@ -21,20 +23,41 @@ interface Document {
 }
 
 describe("deny by default", () => {
-  it("P8 (refuses): the app refuses to build with a route that declares no authentication", () => {
+  it("P8 (refuses): the app refuses to build with a route that declares no authentication", async () => {
     const router = createRouter();
     router.get("/__undeclared", (c) => c.text("open"));
-    expect(() => createApp({ modules: [{ basePath: "/", router }] })).toThrow(/GET \/__undeclared declares no authentication/);
+    await expect(createApp({ modules: [{ basePath: "/", router }] }).loadAll()).rejects.toThrow(
+      /GET \/__undeclared declares no authentication/,
+    );
   });
 
-  it("P8: a route declared with defineRoute builds, public or not", () => {
+  it("P8 (refuses): such a route is never served: a request to it is a 500 problem, logged, and nothing runs", async () => {
+    const router = createRouter();
+    let ran = false;
+    router.get("/__undeclared", (c) => {
+      ran = true;
+      return c.text("open");
+    });
+    const logs = captureLogs();
+    try {
+      const response = await callApp(createApp({ modules: [{ basePath: "/", router }] }), "/__undeclared");
+      await expectProblem(response, 500, "internal_error");
+      expect(response.headers.get("x-request-id")).toBeTruthy();
+      expect(ran).toBe(false);
+      expect(logs.raw().filter((line) => line.includes("declares no authentication"))).toHaveLength(1);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it("P8: a route declared with defineRoute builds, public or not", async () => {
     const router = createRouter();
     const ok = { 200: { description: "ok", content: { "application/json": { schema: z.object({}) } } } } as const;
     router.openapi(defineRoute({ method: "get", path: "/__declared", responses: ok }, { auth: "public" }), (c) => c.json({}, 200));
     router.openapi(defineRoute({ method: "get", path: "/__private", responses: ok }, { auth: { principals: ["user"] } }), (c) =>
       c.json({}, 200),
     );
-    expect(() => createApp({ modules: [{ basePath: "/", router }] })).not.toThrow();
+    await expect(createApp({ modules: [{ basePath: "/", router }] }).loadAll()).resolves.toBeDefined();
   });
 
   it("P8: every route's OpenAPI security says what it declared; protected routes document 401", async () => {

@@ -129,8 +129,8 @@ describe("GET /openapi.json", () => {
     // Hono lists a route once per handler (validators included): compare the distinct method+path pairs.
     const registered = [
       ...new Set(
-        createApp()
-          .routes.filter((r) => r.method !== "ALL")
+        (await createApp().loadAll()).routes
+          .filter((r) => r.method !== "ALL")
           .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
       ),
     ].sort();

@@ -31,8 +31,8 @@ describe("method index", () => {
     expect(index.allowFor("/v1/orgs/123/members")).toBeUndefined();
   });
 
-  it("is built from the real app's routes", () => {
-    const app = createApp();
+  it("is built from the real app's routes", async () => {
+    const app = await createApp().loadAll();
     const built = buildMethodIndex(app.routes);
     expect(built.allowFor("/readyz")).toBe("GET, HEAD");
     expect(built.allowFor("/docs/assets/x")).toBe("GET, HEAD");

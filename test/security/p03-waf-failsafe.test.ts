@@ -96,7 +96,11 @@ function incoming(method: string, target: string, body: BodyInit, headers: Recor
   return request;
 }
 
-async function send(app: Hono<AppEnv>, request: Request, bindings: Bindings = testEnv): Promise<Response> {
+interface Fetches {
+  fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response>;
+}
+
+async function send(app: Fetches, request: Request, bindings: Bindings = testEnv): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await app.fetch(request, bindings, ctx);
   await waitOnExecutionContext(ctx);
@@ -224,7 +228,7 @@ describe("P3 fail-safe: no body on methods that take none", () => {
     const app = new Hono<AppEnv>();
     app.use(async (c, next) => {
       c.set("requestId", "hot-path");
-      requireConfig(c);
+      await requireConfig(c);
       const pending = stage(c);
       returned.push(pending);
       if (pending !== undefined) await pending;

@@ -10,7 +10,7 @@ import { EVIDENCE_MEDIA_TYPE_LIST, MAX_UPLOAD_BYTES } from "../../config/evidenc
 import { json } from "../../http/schemas";
 import { defineRoute } from "../../pipeline/route";
 import { EvidenceFile, FileUrlParams } from "./files.schemas";
-import { FILES_PATH } from "./files.urls";
+import { FILES_PATH } from "./files.paths";
 
 const tags = ["evidence"];
 const path = `${FILES_PATH}/orgs/{org}/evidence/{id}/{version}`;

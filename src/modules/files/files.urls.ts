@@ -12,9 +12,7 @@ import { isAllowedMediaType } from "../../config/evidence";
 import type { Config } from "../../env";
 import { signUrl, verifyUrl, type SignedMethod, type SignedUrlRefusal } from "../../crypto/signed-urls";
 import { err, ok, type Result } from "../../lib/result";
-
-/** Where signed file URLs are served. */
-export const FILES_PATH = "/files";
+import { FILES_PATH } from "./files.paths";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const KEY_PATH = new RegExp(`^${FILES_PATH}/orgs/(${UUID})/evidence/(${UUID})/(${UUID})$`);

@@ -16,14 +16,12 @@ import { createFileRoute, deleteFileRoute, downloadUrlRoute, listFilesRoute } fr
 import { download, upload } from "./files.serve";
 import { downloadRoute, uploadRoute } from "./files.serve.routes";
 
-export { FILES_PATH, objectKeyOf } from "./files.urls";
+export { objectKeyOf } from "./files.urls";
+export { FILES_CSP, FILES_PATH } from "./files.paths";
 export { purgeOrganization } from "./files.purge";
 
 /** Where the module is mounted: its routes carry full paths (`/v1/orgs/{org}/evidence/…`, `/files/…`). */
 export const FILES_BASE_PATH = "/";
-
-/** Files can run nothing, even opened in a browser tab: no source of anything, sandboxed, never framed. */
-export const FILES_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 export function createFilesRouter(): OpenAPIHono<AppEnv> {
   const router = createRouter();

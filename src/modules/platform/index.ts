@@ -1,11 +1,12 @@
 /**
  * The platform module: /healthz, /readyz, /.well-known/security.txt,
  * /openapi.json and /docs. The OpenAPI document describes the whole app, so the
- * app hands in a function that returns it.
+ * app hands in a function that loads every module and returns it.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import { createRouter, type OpenApiDocument } from "../../http/openapi";
+import { createRouter } from "../../http/openapi";
+import type { OpenApiDocument } from "../../http/openapi-document";
 import { docsAsset, docsInit, docsPage, docsSlash, health, jwks, openApi, ready, securityTxt } from "./platform.handlers";
 import {
   docsAssetRoute,
@@ -23,8 +24,8 @@ export { DOCS_CSP, DOCS_PATH } from "./platform.docs";
 
 /** What the platform module needs from the app. */
 export interface PlatformDeps {
-  /** The app's OpenAPI document. */
-  readonly openApiDocument: () => OpenApiDocument;
+  /** The app's OpenAPI document (every module loaded first). */
+  readonly openApiDocument: () => Promise<OpenApiDocument>;
 }
 
 /**
@@ -32,7 +33,7 @@ export interface PlatformDeps {
  *
  * @example
  * ```ts
- * app.route("/", createPlatformRouter({ openApiDocument: openApiDocument(app) }));
+ * createPlatformRouter({ openApiDocument: openApiDocument(app.loadAll) });
  * ```
  */
 export function createPlatformRouter(deps: PlatformDeps): OpenAPIHono<AppEnv> {

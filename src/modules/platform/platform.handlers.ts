@@ -3,7 +3,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { publicJwks } from "../../crypto/jwt";
 import { AppError } from "../../http/errors";
-import type { OpenApiDocument } from "../../http/openapi";
+import type { OpenApiDocument } from "../../http/openapi-document";
 import { DOCS_ASSET_TYPES, DOCS_HTML, DOCS_INIT_JS, DOCS_PATH } from "./platform.docs";
 import { checkReadiness } from "./platform.readiness";
 import type {
@@ -45,8 +45,8 @@ export const jwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) =>
   c.json({ keys: [...(await publicJwks(c.get("config"))).keys] }, 200, { "Cache-Control": "public, max-age=300" });
 
 /** GET /openapi.json, from the document generated once per isolate. */
-export function openApi(document: () => OpenApiDocument): RouteHandler<typeof openApiRoute, AppEnv> {
-  return (c) => c.json(document(), 200);
+export function openApi(document: () => Promise<OpenApiDocument>): RouteHandler<typeof openApiRoute, AppEnv> {
+  return async (c) => c.json(await document(), 200);
 }
 
 /** GET /docs. */

@@ -21,7 +21,7 @@
  * - 429 `rate_limited`, and the WAF's 403 `waf_blocked`.
  * Anonymous requests (401) are not: anyone can send them, naming any org id.
  */
-import type { Context, ErrorHandler } from "hono";
+import type { Context } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv, Variables } from "../../context";
 import { API_KEY_PREFIX, apiKeyDigest, apiKeyIdOf, isWellFormedApiKey } from "../../crypto/api-keys";
@@ -128,21 +128,4 @@ export function noteRefusal(c: Context<AppEnv>, error: Error): void {
     log.warn("request_refused_not_stored", { request_id: requestId, code, error: failure });
   });
   afterResponse(c, work);
-}
-
-/**
- * The app's error handler, noting refusals first (see the header comment).
- *
- * @example
- * ```ts
- * const errors = withRefusalEvents(onError);
- * app.use(edge({ onError: errors, stages: [waf(…)] }));
- * app.onError(errors);
- * ```
- */
-export function withRefusalEvents(onError: ErrorHandler<AppEnv>): ErrorHandler<AppEnv> {
-  return (error, c) => {
-    noteRefusal(c, error);
-    return onError(error, c);
-  };
 }

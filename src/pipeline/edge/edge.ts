@@ -46,7 +46,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
     c.set("requestId", requestId);
     let response: Response;
     try {
-      const config = requireConfig(c);
+      const config = await requireConfig(c);
       const redirect = enforceTransport(c, config);
       if (redirect) {
         response = redirect;

@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import { AppError } from "../../http/errors";
-import { TLS_VERSIONS, type TlsVersion } from "../../env";
+import { TLS_VERSIONS, type TlsVersion } from "../../config/tls";
 import type { AppEnv } from "../../context";
 import { err, PASS, type Result } from "../../lib/result";
 
