@@ -225,7 +225,7 @@ describe("P13 audit log over HTTP", () => {
     for (const bad of [
       "not-a-cursor!",
       "AAAA",
-      `${cursor.slice(0, -2)}zz`,
+      `${cursor.slice(0, -2)}${cursor.endsWith("zz") ? "yy" : "zz"}`,
       b64url("{}"),
       b64url('{"l":"audit-log","p":{"seq":"1 or 1=1","order":"desc"}}'),
       b64url('{"l":"audit-log","p":{"seq":-1,"order":"desc"}}'),
