@@ -73,9 +73,14 @@ const MODULE_PATHS: readonly (readonly [ModuleName, RegExp])[] = MODULES.map(({ 
   new RegExp(`^(?:${MODULE_ROUTES[name].map(patternSource).join("|")})$`),
 ]);
 
-/** The modules with a route on `path`, any method (a 405 must know every method the path has). */
-export function modulesFor(path: string): ModuleName[] {
-  return MODULE_PATHS.flatMap(([name, pattern]) => (pattern.test(path) ? [name] : []));
+/**
+ * The modules with a route on `path`, any method (a 405 must know every method the path
+ * has), leaving out those `skip` says are loaded already.
+ */
+export function modulesFor(path: string, skip: (name: ModuleName) => boolean = () => false): ModuleName[] {
+  const found: ModuleName[] = [];
+  for (const [name, pattern] of MODULE_PATHS) if (!skip(name) && pattern.test(path)) found.push(name);
+  return found;
 }
 
 /** Stage 0's failure, thrown inside the edge so it is answered (and logged) like any bug: a 500 with the request id. */
@@ -189,7 +194,8 @@ export function createApp(options: CreateAppOptions = {}): App {
   return {
     fetch(request, env, ctx) {
       if (complete) return Promise.resolve(router.fetch(request, env, ctx));
-      const names = modulesFor(getPath(request));
+      // Only the modules not loaded yet are matched: the fewer remain, the cheaper the check.
+      const names = modulesFor(getPath(request), (name) => loaded.has(name));
       if (ready(names)) return Promise.resolve(router.fetch(request, env, ctx));
       return need(names).then(
         () => router.fetch(request, env, ctx),
