@@ -21,7 +21,9 @@
  * It runs on every request, so the common case allocates little: the path and
  * the headers are inspected without building target objects (one is built only
  * for a match), header lookups scan the short header list, and the list of
- * matches exists only once something matched.
+ * matches exists only once something matched. A path or header value the isolate
+ * judged clean before (clients send the same User-Agent, Accept and Host on every
+ * request) is looked up instead of judged again, and charged the same work.
  *
  * What it cannot inspect completely (JSON too deep, too many values, one value
  * too long: `INSPECTION_LIMITS`) is not skipped: it becomes a match of kind
@@ -140,7 +142,17 @@ interface KindTable {
    * Built lazily, at most CANDIDATE_MASKS of them.
    */
   readonly candidates: Map<number, readonly Check[]>;
+  /** Path and header values no rule of this table matched, with the work they cost (see CLEAN_VALUES); undefined: none kept. */
+  readonly clean: Map<string, number> | undefined;
 }
+
+// Clean path and header values an isolate remembers per table, and the longest it remembers. A
+// value is remembered only once every candidate rule ran on it and none matched, and a
+// request that meets it again is charged the work it cost (so the work limit and every
+// verdict stay what they were); a sender of ever new values only empties the map
+// (cleared when full): at most 1,024 values of up to 512 characters per table.
+const CLEAN_VALUES = 1024;
+const CLEAN_LENGTH = 512;
 
 // Masks whose candidate lists are kept per table: an attacker who sends many masks gets the
 // lists computed each time beyond this, as every value was before, not an unbounded map.
@@ -250,6 +262,7 @@ function kindTable(
   plain: readonly ValueRule[],
   needs: ReadonlyMap<ValueRule, number>,
   prefilter: boolean,
+  remember: boolean,
 ): KindTable {
   const check = (r: ValueRule): Check => new Check(r, needs.get(r) ?? 0, prefilter ? shapeOf(r) : undefined);
   return {
@@ -260,6 +273,7 @@ function kindTable(
     plainChecks: plain.map(check),
     plainGates: new Map(),
     candidates: new Map(),
+    clean: remember ? new Map() : undefined,
   };
 }
 
@@ -267,7 +281,8 @@ function kindTable(
  * Compiles the table for `paranoia`. `skipAppRules` drops the rules the app
  * does not need (see `APP_SKIPPED_RULE_IDS`); the app sets it. `prefilter: false`
  * runs every rule on the whole of every value (the reference the tests compare
- * the prefilter's verdicts with).
+ * the prefilter's verdicts with); `remember: false` judges a path or header value
+ * afresh each time (the reference for the clean values' memo, CLEAN_VALUES).
  *
  * @example
  * ```ts
@@ -276,7 +291,7 @@ function kindTable(
  */
 export function compileRules(
   paranoia: Paranoia,
-  options: { readonly skipAppRules?: boolean; readonly prefilter?: boolean } = {},
+  options: { readonly skipAppRules?: boolean; readonly prefilter?: boolean; readonly remember?: boolean } = {},
 ): CompiledRules {
   const active = VALUE_RULES.filter((r) => r.paranoia <= paranoia);
   const byKind = Object.fromEntries(KINDS.map((kind) => [kind, active.filter((r) => reads(r, kind))])) as Record<TargetKind, ValueRule[]>;
@@ -287,10 +302,10 @@ export function compileRules(
   >;
   const needs = new Map(active.map((r) => [r, r.needs === undefined ? 0 : maskOf(r.needs)]));
   const prefilter = options.prefilter !== false;
-  const tables = Object.fromEntries(KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs, prefilter)])) as Record<
-    TargetKind,
-    KindTable
-  >;
+  const remember = options.remember !== false;
+  const tables = Object.fromEntries(
+    KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs, prefilter, remember)]),
+  ) as Record<TargetKind, KindTable>;
   return { paranoia, byKind, plainByKind, request, needs, tables };
 }
 
@@ -405,6 +420,26 @@ class Facts implements RequestFacts {
 function matchingRules(tables: CompiledRules["tables"], kind: TargetKind, value: string, skipGroups: number): ValueRule[] | undefined {
   if (workLeft < 0 || scored >= stopScore) return undefined;
   const table = tables[kind];
+  // Paths and header values repeat across requests: one judged clean before costs its work, nothing more.
+  const clean = (kind === "header" || kind === "path") && skipGroups === 0 && value.length <= CLEAN_LENGTH ? table.clean : undefined;
+  if (clean !== undefined) {
+    const cost = clean.get(value);
+    if (cost !== undefined) {
+      workLeft -= cost;
+      return undefined;
+    }
+  }
+  const workBefore = workLeft;
+  const found = judge(table, value, skipGroups);
+  if (clean !== undefined && found === undefined && workLeft >= 0) {
+    if (clean.size >= CLEAN_VALUES) clean.clear();
+    clean.set(value, workBefore - workLeft);
+  }
+  return found;
+}
+
+/** {@link matchingRules} without the memo: runs the candidate rules of `table` on `value`. */
+function judge(table: KindTable, value: string, skipGroups: number): ValueRule[] | undefined {
   const present = charMask(value);
   if ((present & NOT_PLAIN) === 0) {
     const gate = plainGate(table, present);
