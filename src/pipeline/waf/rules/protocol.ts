@@ -94,7 +94,12 @@ function targetShapeProblem(request: WafRequest, host: string | undefined): stri
   const target = request.target;
   if (target.includes("#")) return "target.fragment";
   if (target === "*") return request.method === "OPTIONS" ? undefined : "target.asterisk";
-  if (target.startsWith("/")) return target.slice(0, target.search(/[?]|$/)).includes("\\") ? "target.backslash" : undefined;
+  if (target.startsWith("/")) {
+    // A backslash before the query, if any.
+    const backslash = target.indexOf("\\");
+    const query = target.indexOf("?");
+    return backslash >= 0 && (query < 0 || backslash < query) ? "target.backslash" : undefined;
+  }
   const absolute = /^https?:\/\/([^/?#@]{1,255})/i.exec(target);
   if (absolute === null) return "target.form";
   // Absolute form is only for proxies; to this server it must name the host it is addressed to.
@@ -366,8 +371,19 @@ export const protocolRules: readonly RequestRule[] = [
     paranoia: 1,
     score: 5,
     check: (r) => {
-      const lengths = new Set(r.headers.flatMap((h) => (h[0] === "content-length" ? h[1].split(",").map((v) => v.trim()) : [])));
-      return lengths.size > 1 ? "header.content-length" : undefined;
+      // Nothing allocated unless a Content-Length is there (every request runs this).
+      let first: string | undefined;
+      const headers = r.headers;
+      for (let i = 0; i < headers.length; i++) {
+        const header = headers[i];
+        if (header === undefined || header[0] !== "content-length") continue;
+        for (const part of header[1].split(",")) {
+          const length = part.trim();
+          if (first === undefined) first = length;
+          else if (length !== first) return "header.content-length";
+        }
+      }
+      return undefined;
     },
   },
   // request target not in a form this server takes: a fragment, `*` outside OPTIONS, a backslash
