@@ -20,6 +20,7 @@ import { createApp } from "../../src/app";
 import type { AppEnv } from "../../src/context";
 import { parseConfig, type Bindings } from "../../src/env";
 import { createRouter } from "../../src/http/openapi";
+import { readRequestHead } from "../../src/http/request-head";
 import { requireConfig } from "../../src/pipeline/edge";
 import { defineRoute } from "../../src/pipeline/route";
 import { WAF_INSPECTION_CAP, waf, wafRouteIndex } from "../../src/pipeline/waf";
@@ -229,7 +230,7 @@ describe("P3 fail-safe: no body on methods that take none", () => {
     app.use(async (c, next) => {
       c.set("requestId", "hot-path");
       await requireConfig(c);
-      const pending = stage(c);
+      const pending = stage(c, readRequestHead(c.req.raw));
       returned.push(pending);
       if (pending !== undefined) await pending;
       await next();

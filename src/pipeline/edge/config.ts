@@ -19,11 +19,22 @@ export class ConfigUnavailableError extends Error {
   }
 }
 
-/** Puts the configuration on the context, or throws {@link ConfigUnavailableError}. */
-export async function requireConfig(c: Context<AppEnv>): Promise<Config> {
-  const { getConfig } = await import("../../env");
+type GetConfig = (typeof import("../../env"))["getConfig"];
+// The parser, once imported: from then on a request reads its configuration without a promise.
+let parse: GetConfig | undefined;
+
+function put(c: Context<AppEnv>, getConfig: GetConfig): Config {
   const config = getConfig(c.env);
   if (!config.ok) throw new ConfigUnavailableError();
   c.set("config", config.value);
   return config.value;
+}
+
+/**
+ * Puts the configuration on the context, or throws {@link ConfigUnavailableError}.
+ * A promise only until the parser is imported (the isolate's first request).
+ */
+export function requireConfig(c: Context<AppEnv>): Config | Promise<Config> {
+  if (parse !== undefined) return put(c, parse);
+  return import("../../env").then((env) => put(c, (parse = env.getConfig)));
 }

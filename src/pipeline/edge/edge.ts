@@ -6,11 +6,15 @@
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../context";
+import { headerOf, readRequestHead, type RequestHead } from "../../http/request-head";
 import { requireConfig } from "./config";
 import { NonErrorThrown } from "./error-handler";
 import { headerListsFor, withSecureHeaders, type CspRule } from "./headers";
 import { enforceTransport } from "./https";
 import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";
+
+// The request id's header as the runtime lists it (lower case).
+const REQUEST_ID_NAME = REQUEST_ID_HEADER.toLowerCase();
 
 /** Options of {@link edge}. */
 export interface EdgeOptions {
@@ -27,8 +31,11 @@ export interface EdgeOptions {
   readonly stages?: readonly RequestStage[];
 }
 
-/** A pre-routing stage run by the edge: throws to refuse; a promise only when it must wait. */
-export type RequestStage = (c: Context<AppEnv>) => Promise<void> | undefined;
+/**
+ * A pre-routing stage run by the edge: throws to refuse; a promise only when it must wait.
+ * `head` is the request line and headers the edge read once (no stage reads them again).
+ */
+export type RequestStage = (c: Context<AppEnv>, head: RequestHead) => Promise<void> | undefined;
 
 /**
  * The edge stage, outermost: it sees every response last, whoever built it.
@@ -42,17 +49,19 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
   const headerListFor = headerListsFor(options.csp ?? []);
   const stages = options.stages ?? [];
   return async function edge(c, next) {
-    const requestId = resolveRequestId(c.req.raw.headers.get(REQUEST_ID_HEADER));
+    const head = readRequestHead(c.req.raw);
+    const requestId = resolveRequestId(headerOf(head, REQUEST_ID_NAME));
     c.set("requestId", requestId);
     let response: Response;
     try {
-      const config = await requireConfig(c);
-      const redirect = enforceTransport(c, config);
+      const pending = requireConfig(c);
+      const config = pending instanceof Promise ? await pending : pending;
+      const redirect = enforceTransport(c, head, config);
       if (redirect) {
         response = redirect;
       } else {
         for (const stage of stages) {
-          const pending = stage(c);
+          const pending = stage(c, head);
           if (pending !== undefined) await pending;
         }
         await next();

@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import { AppError } from "../../http/errors";
 import { TLS_VERSIONS, type TlsVersion } from "../../config/tls";
 import type { AppEnv } from "../../context";
+import type { RequestHead } from "../../http/request-head";
 import { err, PASS, type Result } from "../../lib/result";
 
 /** What the transport check needs from a request. */
@@ -55,7 +56,9 @@ const MIN_RANKS: Readonly<Record<TlsVersion, number>> = Object.fromEntries(TLS_V
  */
 export function checkTransport(facts: TransportFacts, policy: TransportPolicy): Result<void, TransportRefusal> {
   if (!facts.url.startsWith("https:")) {
-    for (const origin of policy.localDevOrigins) if (facts.url.startsWith(`${origin}/`)) return PASS;
+    // The origin, then a `/`: compared in place, nothing built per request.
+    for (const origin of policy.localDevOrigins)
+      if (facts.url.startsWith(origin) && facts.url.charCodeAt(origin.length) === 47) return PASS;
     if (facts.method !== "GET" && facts.method !== "HEAD") return err({ kind: "plain_http_refused" });
     const target = new URL(facts.url);
     target.protocol = "https:";
@@ -85,9 +88,11 @@ export function upgradeFor(minimum: TlsVersion): string {
  * an {@link AppError} (400 `https_required`, 426 `tls_version_too_low`) thrown.
  * Runs before any body is read or any route is matched.
  */
-export function enforceTransport(c: Context<AppEnv>, policy: TransportPolicy): Response | undefined {
-  const raw = c.req.raw;
-  const verdict = checkTransport({ url: raw.url, method: raw.method, tlsVersion: raw.cf?.tlsVersion }, policy);
+export function enforceTransport(c: Context<AppEnv>, head: RequestHead, policy: TransportPolicy): Response | undefined {
+  const url = head.url;
+  // `cf` (a call into the runtime) is read only where its answer counts: over https.
+  const tlsVersion = url.startsWith("https:") ? c.req.raw.cf?.tlsVersion : undefined;
+  const verdict = checkTransport({ url, method: head.method, tlsVersion }, policy);
   if (verdict.ok) return undefined;
   const refusal = verdict.error;
   switch (refusal.kind) {

@@ -14,6 +14,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
+import type { RequestHead } from "../../http/request-head";
 import { AppError } from "../../http/errors";
 import { securityEvent } from "../../lib/security-events";
 import { readBodyBounded, refuseBody, WAF_INSPECTION_CAP } from "./body";
@@ -21,8 +22,6 @@ import { compileRules, inspect, limitExceeded, scoreOf, type CompiledRules, type
 import { excerpt } from "./normalise";
 import type { WafRoute, WafRouteIndex } from "./routes";
 import type { Paranoia, WafMatch, WafRequest } from "./types";
-
-const isHost = (h: readonly [string, string]): boolean => h[0] === "host";
 
 /**
  * Methods that never carry a body here. RFC 9110 gives content in GET, HEAD,
@@ -80,7 +79,7 @@ function report(
  * app.use(edge({ onError, stages: [waf({ routes })] }));
  * ```
  */
-export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> | undefined {
+export function waf(options: WafOptions): (c: Context<AppEnv>, head: RequestHead) => Promise<void> | undefined {
   // Compiled once per paranoia level per isolate (the config decides which); the
   // last one is kept at hand, as the level does not change between requests.
   const compiled = new Map<Paranoia, CompiledRules>();
@@ -134,27 +133,27 @@ export function waf(options: WafOptions): (c: Context<AppEnv>) => Promise<void> 
     check(c, { ...request, body: read.text }, route);
   }
 
-  return function waf(c) {
+  return function waf(c, head) {
     const raw = c.req.raw;
-    const url = raw.url;
+    const url = head.url;
     const hostStart = url.indexOf("//") + 2;
     const pathStart = url.indexOf("/", hostStart);
     const target = url.slice(pathStart);
-    // All headers, as the request rules read them (restricted names, NUL anywhere); the
-    // runtime's header iterator was not measurably cheaper in workerd than forEach.
-    const headers: [string, string][] = [];
-    // The body's declared framing, noted in the same pass (no second call into the runtime, nothing
-    // allocated): Content-Length's value, or "chunked" for any Transfer-Encoding (which wins over a length).
+    // All headers, as the request rules read them (restricted names, NUL anywhere), with the
+    // body's declared framing: Content-Length's value, or "chunked" for any Transfer-Encoding
+    // (which wins over a length).
+    let headers = head.headers;
     let framing: string | undefined;
-    raw.headers.forEach((value, name) => {
-      headers.push([name, value]);
-      if (name === "transfer-encoding") framing = "chunked";
-      else if (name === "content-length" && framing !== "chunked") framing = value;
-    });
+    let host = false;
+    for (let i = 0; i < headers.length; i++) {
+      const name = headers[i]?.[0];
+      if (name === "host") host = true;
+      else if (name === "transfer-encoding") framing = "chunked";
+      else if (name === "content-length" && framing !== "chunked") framing = headers[i]?.[1];
+    }
     // The runtime derives the URL from Host; a request object built without one (tests, service bindings) still had a host.
-    // A scan of the copy, not `headers.has`: no second call into the runtime.
-    if (!headers.some(isHost)) headers.push(["host", url.slice(hostStart, pathStart)]);
-    const request: WafRequest = { method: raw.method, target, headers, body: undefined };
+    if (!host) headers = [...headers, ["host", url.slice(hostStart, pathStart)]];
+    const request: WafRequest = { method: head.method, target, headers, body: undefined };
     const stream = raw.body;
     // A body in any framing: chunked, a length other than 0 (clients send `Content-Length: 0`
     // on an empty DELETE), or a stream with no framing header at all.
