@@ -73,6 +73,10 @@ const MODULE_PATHS: readonly (readonly [ModuleName, RegExp])[] = MODULES.map(({ 
   new RegExp(`^(?:${MODULE_ROUTES[name].map(patternSource).join("|")})$`),
 ]);
 
+// Paths an isolate remembers as settled (every module with a route on them loaded); past
+// this many the set starts again, so a client of ever new paths costs a little time, no memory.
+const SETTLED_PATHS = 1024;
+
 /**
  * The modules with a route on `path`, any method (a 405 must know every method the path
  * has), leaving out those `skip` says are loaded already.
@@ -148,6 +152,9 @@ export function createApp(options: CreateAppOptions = {}): App {
   let assembled: { readonly router: OpenAPIHono<AppEnv>; readonly modules: readonly ModuleName[] } | undefined;
   /** Set once every module is mounted: from then on a request skips stage 0. */
   let complete = false;
+  const isLoaded = (name: ModuleName): boolean => loaded.has(name);
+  /** Paths whose modules are all loaded: modules only ever join, so a path once settled stays so. */
+  const settled = new Set<string>();
 
   const deps = { openApiDocument: openApiDocument(() => loadAll()) };
   const load = (name: ModuleName): Promise<void> => {
@@ -194,8 +201,16 @@ export function createApp(options: CreateAppOptions = {}): App {
   return {
     fetch(request, env, ctx) {
       if (complete) return Promise.resolve(router.fetch(request, env, ctx));
-      // Only the modules not loaded yet are matched: the fewer remain, the cheaper the check.
-      const names = modulesFor(getPath(request), (name) => loaded.has(name));
+      // A warm isolate's requests mostly go to paths it served before: no module to match.
+      const path = getPath(request);
+      let names: readonly ModuleName[] = [];
+      if (!settled.has(path)) {
+        names = modulesFor(path, isLoaded);
+        if (names.length === 0) {
+          if (settled.size >= SETTLED_PATHS) settled.clear();
+          settled.add(path);
+        }
+      }
       if (ready(names)) return Promise.resolve(router.fetch(request, env, ctx));
       return need(names).then(
         () => router.fetch(request, env, ctx),
