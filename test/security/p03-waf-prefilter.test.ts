@@ -5,14 +5,18 @@
  * every pattern is compared match by match with a walk over the whole value, and
  * the engine's matches with the prefilter on and off, on long values that hold the
  * CRS corpus's requests (read from the corpus file, not copied) between filler text.
+ * The request rules' `when` traits are the same kind of shortcut: a rule is skipped on
+ * a request without any of its traits, with the same request matches as running all.
  */
 import { describe, expect, it } from "vitest";
 import cases from "./corpora/crs/regression.json";
-import { compileRules, inspect, VALUE_RULES, type WafRequest } from "../../src/pipeline/waf";
+import { compileRules, inspect, REQUEST_RULES, VALUE_RULES, type WafRequest } from "../../src/pipeline/waf";
 import { eachMatch, patternShape, profileValue, windowedMatch } from "../../src/pipeline/waf/prefilter";
 import { LIMIT_RULE_IDS } from "../../src/pipeline/waf/engine";
 import { adversarialBodies } from "../bench/waf-adversarial";
 import { crsRequest, type CrsCase } from "../waf/crs-cases";
+import { trafficRequest, type TrafficCase } from "../waf/traffic";
+import traffic from "./corpora/rampart-traffic.json";
 
 const crs = cases as unknown as CrsCase[];
 const FILLERS = ["lorem ipsum dolor sit amet, ", "x", "a b c ", "0123456789", "the review found. "];
@@ -169,5 +173,62 @@ describe("P3 WAF prefilter", () => {
     // The adversarial bodies dense in a detector's work characters stop at the budget (one in ten
     // of all); the comparison must still cover the great majority.
     expect(cut).toBeLessThan(requests.length / 8);
+  });
+
+  it("P3: a request rule skipped for lack of its traits never matched: the same request matches with and without the shortcut", () => {
+    const requests: WafRequest[] = [...crs.map(crsRequest), ...(traffic as unknown as TrafficCase[]).map(trafficRequest)];
+    // Each trait's edge: present but empty, present twice, the only thing that makes a rule match.
+    const host: [string, string] = ["host", "api.rampart.example"];
+    const get = (target: string, headers: [string, string][] = [], body?: string): WafRequest => ({
+      method: body === undefined ? "GET" : "POST",
+      target,
+      headers: [host, ...headers],
+      body,
+    });
+    requests.push(
+      get("/x", [["content-length", "abc"]]),
+      get("/x", [
+        ["content-length", "0"],
+        ["transfer-encoding", "chunked"],
+      ]),
+      get("/x", [["transfer-encoding", "gzip"]]),
+      get("/x", [["content-type", ""]]),
+      get("/x", [["content-type", "text/html; charset=utf-7"]]),
+      get("/x", [["range", "bytes=0-,0-,0-"]]),
+      get("/x", [["connection", "keep-alive, close"]]),
+      get("/x", [
+        ["content-length", "5"],
+        ["content-length", "6"],
+      ]),
+      get("/x?a=%zz"),
+      get("/x%c0%ae%c0%ae/"),
+      get("/x?a=%252e"),
+      get("/config.bak"),
+      get("/x", [], "a=b"),
+      get(
+        "/x",
+        [["content-type", "multipart/form-data; boundary=b"]],
+        '--b\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\nx\r\n--b--',
+      ),
+    );
+    let matched = 0;
+    const fired = new Set<number>();
+    for (const level of [1, 2, 3, 4] as const) {
+      const withShortcut = compileRules(level);
+      const without = compileRules(level, { prefilter: false });
+      expect(withShortcut.requestWhen.some((mask) => mask !== 0)).toBe(true);
+      for (const request of requests) {
+        const expected = inspect(request, without).filter((m) => m.kind === "request");
+        const actual = inspect(request, withShortcut).filter((m) => m.kind === "request");
+        if (expected.length > 0) matched++;
+        for (const m of expected) fired.add(m.id);
+        expect(actual).toEqual(expected);
+      }
+    }
+    // Every rule with traits fired somewhere in this sample (not a comparison of empty lists).
+    const gated = REQUEST_RULES.filter((r) => r.when !== undefined).map((r) => r.id);
+    expect(gated.length).toBeGreaterThan(10);
+    expect(gated.filter((id) => !fired.has(id))).toEqual([]);
+    expect(matched).toBeGreaterThan(400);
   });
 });

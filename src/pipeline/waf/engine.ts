@@ -33,7 +33,18 @@ import { normalise } from "./normalise";
 import { canMatch, literalsRuleOut, patternShape, profileValue, windowedMatch, type PatternShape, type ValueProfile } from "./prefilter";
 import { APP_SKIPPED_RULE_IDS, REQUEST_RULES, VALUE_RULES } from "./rules";
 import { addBody, addPairs, INSPECTION_LIMITS, isInspectedHeader } from "./targets";
-import type { InspectionLimit, Paranoia, RequestFacts, RequestRule, Target, TargetKind, ValueRule, WafMatch, WafRequest } from "./types";
+import type {
+  InspectionLimit,
+  Paranoia,
+  RequestFacts,
+  RequestRule,
+  RequestTrait,
+  Target,
+  TargetKind,
+  ValueRule,
+  WafMatch,
+  WafRequest,
+} from "./types";
 import { groupBit, WAF_GROUPS } from "./types";
 
 /** Rule ids of the limit verdicts, as logged (`rule_ids`). */
@@ -175,6 +186,8 @@ export interface CompiledRules {
   /** The same, only the rules that can match a plain value. */
   readonly plainByKind: Readonly<Record<TargetKind, readonly ValueRule[]>>;
   readonly request: readonly RequestRule[];
+  /** Per request rule, its `when` traits as a mask (TRAIT_BITS; 0: it always runs, as without the prefilter). */
+  readonly requestWhen: Uint32Array;
   /** Each rule's `needs` as a bit mask (0: none declared). */
   readonly needs: ReadonlyMap<ValueRule, number>;
   /** The engine's per-kind tables (derived from the above). */
@@ -306,7 +319,8 @@ export function compileRules(
   const tables = Object.fromEntries(
     KINDS.map((kind) => [kind, kindTable(byKind[kind], plainByKind[kind], needs, prefilter, remember)]),
   ) as Record<TargetKind, KindTable>;
-  return { paranoia, byKind, plainByKind, request, needs, tables };
+  const requestWhen = Uint32Array.from(request, (r) => (prefilter ? traitMask(r.when ?? []) : 0));
+  return { paranoia, byKind, plainByKind, request, requestWhen, needs, tables };
 }
 
 /**
@@ -385,12 +399,33 @@ export function splitTarget(target: string): { path: string; query: string } {
  */
 export type ExclusionTest = (target: Pick<Target, "kind" | "field">) => number;
 
+/** A request trait's bit in a mask of traits (RequestRule.when). */
+const TRAIT_BITS: Readonly<Record<RequestTrait, number>> = {
+  body: 1 << 0,
+  query: 1 << 1,
+  percent: 1 << 2,
+  dot: 1 << 3,
+  "content-type": 1 << 4,
+  "content-length": 1 << 5,
+  "transfer-encoding": 1 << 6,
+  range: 1 << 7,
+  connection: 1 << 8,
+};
+// The traits a header's presence gives a request.
+const HEADER_TRAITS: ReadonlyMap<string, number> = new Map(
+  (["content-type", "content-length", "transfer-encoding", "range", "connection"] as const).map((name) => [name, TRAIT_BITS[name]]),
+);
+
+const traitMask = (traits: readonly RequestTrait[]): number => traits.reduce((mask, trait) => mask | TRAIT_BITS[trait], 0);
+
 /** The facts of one request for the request rules: headers looked up by a scan of the (short) list. */
 class Facts implements RequestFacts {
   readonly path: string;
   readonly query: string;
   readonly normalisedPath: string;
   readonly contentType: string | undefined;
+  /** The traits the headers give the request (HEADER_TRAITS), from the same pass that finds Content-Type. */
+  readonly traits: number;
   readonly #headers: WafRequest["headers"];
 
   constructor(path: string, query: string, normalisedPath: string, headers: WafRequest["headers"]) {
@@ -398,7 +433,19 @@ class Facts implements RequestFacts {
     this.query = query;
     this.normalisedPath = normalisedPath;
     this.#headers = headers;
-    this.contentType = this.header("content-type");
+    let traits = 0;
+    let contentType: string | undefined;
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i];
+      if (header === undefined) continue;
+      const bit = HEADER_TRAITS.get(header[0]);
+      if (bit === undefined) continue;
+      traits |= bit;
+      // The last one, as `header` answers.
+      if (bit === TRAIT_BITS["content-type"]) contentType = header[1];
+    }
+    this.traits = traits;
+    this.contentType = contentType;
   }
 
   /** The last value under `name`, as a map built from the list would hold. */
@@ -641,9 +688,18 @@ export function inspect(request: WafRequest, rules: CompiledRules, excluded?: Ex
   scoredRules.clear();
   let matches: WafMatch[] | undefined;
   const checks = rules.request;
+  const whens = rules.requestWhen;
+  const traits =
+    facts.traits |
+    (query !== "" ? TRAIT_BITS.query : 0) |
+    (raw.includes("%") ? TRAIT_BITS.percent : 0) |
+    (normalisedPath.includes(".") ? TRAIT_BITS.dot : 0) |
+    (request.body !== undefined && request.body !== "" ? TRAIT_BITS.body : 0);
   for (let i = 0; i < checks.length; i++) {
     const rule = checks[i];
-    if (rule === undefined) continue;
+    const when = whens[i] ?? 0;
+    // A rule that needs a trait the request lacks cannot match it (RequestRule.when).
+    if (rule === undefined || (when !== 0 && (when & traits) === 0)) continue;
     const where = rule.check(request, facts);
     if (where !== undefined) {
       (matches ??= []).push({ id: rule.id, group: rule.group, score: rule.score, target: where, field: "", kind: "request", value: "" });

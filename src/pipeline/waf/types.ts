@@ -107,12 +107,25 @@ export interface WafRequest {
   readonly body: string | undefined;
 }
 
+/**
+ * What a request holds that a request rule may need: a body (not empty), a query (not
+ * empty), a `%` in the target, a `.` in the normalised path, or one of the headers named.
+ */
+export type RequestTrait =
+  "body" | "query" | "percent" | "dot" | "content-type" | "content-length" | "transfer-encoding" | "range" | "connection";
+
 /** A request-level rule (protocol enforcement): sees the whole request. */
 export interface RequestRule {
   readonly id: number;
   readonly group: WafGroup;
   readonly paranoia: Paranoia;
   readonly score: number;
+  /**
+   * A necessary condition: the rule can match only a request with at least one of these
+   * traits, so the engine skips it on the others (most requests: a GET with ordinary
+   * headers). Without it the rule runs on every request.
+   */
+  readonly when?: readonly RequestTrait[];
   /** Name of the offending part when the rule matches, else `undefined`. */
   readonly check: (request: WafRequest, facts: RequestFacts) => string | undefined;
 }

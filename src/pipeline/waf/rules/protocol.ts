@@ -139,6 +139,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["content-length"],
     check: (_r, f) => {
       const v = f.header("content-length");
       return v === undefined || isNumber(v) ? undefined : "header.content-length";
@@ -150,6 +151,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["content-length"],
     check: (_r, f) =>
       f.header("content-length") !== undefined && f.header("transfer-encoding") !== undefined ? "header.transfer-encoding" : undefined,
   },
@@ -159,6 +161,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["transfer-encoding"],
     check: (_r, f) => {
       const v = f.header("transfer-encoding");
       return v === undefined || v.trim().toLowerCase() === "chunked" ? undefined : "header.transfer-encoding";
@@ -170,6 +173,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["body", "content-length", "transfer-encoding"],
     check: (r, f) =>
       (r.method === "GET" || r.method === "HEAD") &&
       ((r.body ?? "") !== "" || (f.header("content-length") ?? "0") !== "0" || f.header("transfer-encoding") !== undefined)
@@ -195,6 +199,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["body"],
     check: (r, f) => ((r.body ?? "") !== "" && f.contentType === undefined ? "header.content-type" : undefined),
   },
   // Content-Type not allowed
@@ -203,6 +208,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["content-type"],
     check: (_r, f) => {
       if (f.contentType === undefined) return undefined;
       const essence = (f.contentType.split(";", 1)[0] ?? "").trim().toLowerCase();
@@ -215,6 +221,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["content-type"],
     check: (_r, f) => {
       const matches = f.contentType?.toLowerCase().match(/charset\s{0,3}=\s{0,3}["']?[^"';\s,]{0,40}/g);
       if (!matches) return undefined;
@@ -229,6 +236,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol_attack",
     paranoia: 1,
     score: 5,
+    when: ["content-type"],
     check: (_r, f) => {
       const v = f.contentType?.toLowerCase();
       if (v === undefined) return undefined;
@@ -250,6 +258,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["percent", "body"],
     check: (r, f) =>
       withPercent(INVALID_PERCENT, f.query)
         ? "query"
@@ -263,6 +272,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["percent", "body"],
     check: (r) =>
       withPercent(OVERLONG, r.target) || withPercent(OVERLONG, r.body ?? "")
         ? "target"
@@ -287,6 +297,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["dot"],
     check: (_r, f) => {
       const p = f.normalisedPath;
       return p.includes(".") && (RESTRICTED_EXTENSION.test(p) || BACKUP_COPY.test(p)) ? "path" : undefined;
@@ -309,6 +320,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["range"],
     check: (_r, f) => {
       const v = f.header("range");
       return v === undefined || isSaneRange(v) ? undefined : "header.range";
@@ -320,6 +332,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["query"],
     check: (_r, f) => {
       if (f.query.length === 0) return undefined;
       const parts = f.query.split("&");
@@ -332,6 +345,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["body"],
     check: (r, f) => {
       if (!f.contentType?.toLowerCase().startsWith("multipart/") || r.body === undefined) return undefined;
       const b = r.body.toLowerCase();
@@ -370,6 +384,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["content-length"],
     check: (r) => {
       // Nothing allocated unless a Content-Length is there (every request runs this).
       let first: string | undefined;
@@ -395,6 +410,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["content-type"],
     check: (_r, f) => (f.contentType === undefined || MEDIA_TYPE.test(f.contentType.trim()) ? undefined : "header.content-type"),
   },
   // Connection asking both to keep the connection and to close it
@@ -403,6 +419,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 1,
     score: 5,
+    when: ["connection"],
     check: (_r, f) => {
       const v = f.header("connection")?.toLowerCase();
       return v !== undefined && v.includes("close") && v.includes("keep-alive") ? "header.connection" : undefined;
@@ -423,6 +440,7 @@ export const protocolRules: readonly RequestRule[] = [
     group: "protocol",
     paranoia: 2,
     score: 5,
+    when: ["percent", "body"],
     check: (r, f) =>
       withPercent(DOUBLE_ENCODED, r.target)
         ? "target"
