@@ -7,6 +7,9 @@
  *   served by the `workerd` binary, no proxy in between. The goal is judged here.
  * autocannon runs in a child process on other cores than the server (cpu-pin.ts),
  * so the two do not take turns on one core and the ratio measures the worker.
+ * In workerd a third server joins each round for reference: bare Hono behind Hono's
+ * own request-id and secure-headers middleware, answering the app's headers (checked
+ * first), which shows what of the ratio the promised headers take on their own.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -41,33 +44,75 @@ async function rps(url: string, plan: PinPlan): Promise<number> {
   return result.requests.average;
 }
 
-async function compare(group: string, appUrl: string, bareUrl: string, plan: PinPlan, goal: boolean): Promise<Row[]> {
-  await rps(appUrl, plan); // warm-up
-  await rps(bareUrl, plan);
-  const apps: number[] = [];
-  const bares: number[] = [];
+/** The response headers that must agree between the app and the reference: all but the per-request ones. */
+async function headerSet(url: string): Promise<Map<string, string>> {
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return new Map([...response.headers].filter(([name]) => !["x-request-id", "date", "content-length"].includes(name)));
+}
+
+/** Fails when the reference does not answer with the app's headers: then it would not measure what they cost. */
+async function requireSameHeaders(appUrl: string, referenceUrl: string): Promise<void> {
+  const [app, reference] = await Promise.all([headerSet(appUrl), headerSet(referenceUrl)]);
+  const differ = [...new Set([...app.keys(), ...reference.keys()])].filter((name) => app.get(name) !== reference.get(name));
+  if (differ.length > 0) throw new Error(`the secure-headers reference answers other headers than the app: ${differ.join(", ")}`);
+}
+
+async function compare(
+  group: string,
+  urls: { readonly app: string; readonly bare: string; readonly reference?: string },
+  plan: PinPlan,
+  goal: boolean,
+): Promise<Row[]> {
+  const servers = [urls.app, urls.bare, ...(urls.reference === undefined ? [] : [urls.reference])];
+  if (urls.reference !== undefined) await requireSameHeaders(urls.app, urls.reference);
+  for (const url of servers) await rps(url, plan); // warm-up
+  const rounds: number[][] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    // Which server goes first alternates, so a drift of the machine favours neither.
-    if (i % 2 === 0) {
-      apps.push(await rps(appUrl, plan));
-      bares.push(await rps(bareUrl, plan));
-    } else {
-      bares.push(await rps(bareUrl, plan));
-      apps.push(await rps(appUrl, plan));
-    }
+    // Which server goes first alternates, so a drift of the machine favours none.
+    const order = i % 2 === 0 ? servers : [...servers].reverse();
+    const measured = new Map<string, number>();
+    for (const url of order) measured.set(url, await rps(url, plan));
+    rounds.push(servers.map((url) => measured.get(url) ?? 0));
   }
-  // Each round's pair is measured back to back: the median of the pairs' ratios resists a noisy round.
-  const ratios = apps.map((app, i) => app / (bares[i] ?? app));
-  const { median: ratio, min, max } = spreadOf(ratios);
+  // Each round's servers are measured back to back: the median of the rounds' ratios resists a noisy round.
+  const column = (k: number): number[] => rounds.map((round) => round[k] ?? 0);
+  const apps = column(0);
+  const ratioTo = (k: number) => spreadOf(apps.map((app, i) => app / (column(k)[i] ?? app)));
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const label = `median of ${ROUNDS} pairs, range ${min.toFixed(2)}–${max.toFixed(2)}`;
-  return [
+  const label = ({ min, max }: { min: number; max: number }): string =>
+    `median of ${ROUNDS} rounds, range ${min.toFixed(2)}–${max.toFixed(2)}`;
+  const bare = ratioTo(1);
+  const rows: Row[] = [
     { group, name: "pipeline GET /healthz", value: mean(apps), unit: "req/s" },
-    { group, name: "bare Hono GET /healthz", value: mean(bares), unit: "req/s" },
+    { group, name: "bare Hono GET /healthz", value: mean(column(1)), unit: "req/s" },
     goal
-      ? { group, name: `pipeline / bare (${plan.label}; ${label})`, value: ratio, unit: "×", goal: `≥ ${GOAL}`, ok: ratio >= GOAL }
-      : { group, name: `pipeline / bare (wrangler's proxy included; ${plan.label}; ${label})`, value: ratio, unit: "×" },
+      ? {
+          group,
+          name: `pipeline / bare (${plan.label}; ${label(bare)})`,
+          value: bare.median,
+          unit: "×",
+          goal: `≥ ${GOAL}`,
+          ok: bare.median >= GOAL,
+        }
+      : { group, name: `pipeline / bare (wrangler's proxy included; ${plan.label}; ${label(bare)})`, value: bare.median, unit: "×" },
   ];
+  if (urls.reference !== undefined) {
+    const reference = ratioTo(2);
+    const share = spreadOf(column(2).map((secure, i) => secure / (column(1)[i] ?? secure)));
+    rows.push(
+      { group, name: "bare Hono + hono/request-id + hono/secure-headers, the app's headers", value: mean(column(2)), unit: "req/s" },
+      {
+        group,
+        name: `that reference / bare: what the promised headers cost done Hono's way (${label(share)})`,
+        value: share.median,
+        unit: "×",
+      },
+      { group, name: `pipeline / that reference (${label(reference)})`, value: reference.median, unit: "×" },
+    );
+  }
+  return rows;
 }
 
 /** Through `wrangler dev`, as started by the launcher; its process groups are pinned for the run, then released. */
@@ -75,7 +120,7 @@ export async function measureThroughputWranglerDev(appUrl: string, benchUrl: str
   const plan = pinPlan();
   const release = plan.pinned ? pinDevServers([appUrl, benchUrl], plan.serverCpus) : undefined;
   try {
-    return await compare("wrangler dev", `${appUrl}/healthz`, `${benchUrl}/healthz`, plan, false);
+    return await compare("wrangler dev", { app: `${appUrl}/healthz`, bare: `${benchUrl}/healthz` }, plan, false);
   } finally {
     release?.();
   }
@@ -98,7 +143,12 @@ export async function measureThroughputWorkerd(stack: Stack): Promise<Row[]> {
   const appServer = await serve(app.mainPath);
   const bareServer = await serve(bare.mainPath);
   try {
-    return await compare("workerd", `${appServer.url}/healthz`, `${bareServer.url}/healthz`, plan, true);
+    return await compare(
+      "workerd",
+      { app: `${appServer.url}/healthz`, bare: `${bareServer.url}/healthz`, reference: `${bareServer.url}/healthz-secure` },
+      plan,
+      true,
+    );
   } finally {
     await Promise.all([appServer.stop(), bareServer.stop()]);
   }

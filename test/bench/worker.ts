@@ -1,6 +1,9 @@
 /**
  * Benchmark worker.
  * - `GET /healthz`: a bare Hono route, the req/s baseline for the app's /healthz.
+ * - `GET /healthz-secure`: the same route behind Hono's own request-id and secure-headers
+ *   middleware, set to the headers the app promises (P1, P2): what those headers cost
+ *   done the standard way, a reference beside the baseline.
  * - `GET /rate-limited/<probe path>`: the tests' rate-limit probe routes (P4), for the
  *   Redis round-trip count at the Upstash stand-in (X-Probe-* headers pass through).
  * - `GET /tenant?org=ID&user=ID`: one tenant-scoped request through the data layer
@@ -37,6 +40,8 @@
  */
 import bcrypt from "bcryptjs";
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import { count } from "drizzle-orm";
 import { createApp } from "../../src/app";
 import { createDatabase, inTenant, schema } from "../../src/db";
@@ -77,6 +82,54 @@ const BCRYPT_PASSWORD = "rampart bench password";
 
 const bare = new Hono();
 bare.get("/healthz", (c) => c.json({ status: "ok" }));
+
+// The app's API header list (src/pipeline/edge/headers.ts) in hono/secure-headers' terms;
+// throughput.ts checks that both answer with the same headers before it measures.
+const bareSecure = new Hono();
+bareSecure.use(
+  requestId(),
+  secureHeaders({
+    strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    xContentTypeOptions: "nosniff",
+    referrerPolicy: "no-referrer",
+    crossOriginResourcePolicy: "same-origin",
+    crossOriginOpenerPolicy: "same-origin",
+    xFrameOptions: "DENY",
+    permissionsPolicy: Object.fromEntries(
+      [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "displayCapture",
+        "encryptedMedia",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idleDetection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "pictureInPicture",
+        "publickeyCredentialsGet",
+        "screenWakeLock",
+        "serial",
+        "syncXhr",
+        "usb",
+        "xrSpatialTracking",
+      ].map((feature) => [feature, []]),
+    ),
+    crossOriginEmbedderPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  }),
+);
+bareSecure.get("/healthz-secure", (c) => c.json({ status: "ok" }));
 
 const app = createApp();
 // A separate app, so the in-isolate measurement of `app` is unchanged.
@@ -311,6 +364,7 @@ export default {
       const target = `https://bench.rampart.test${url.pathname.slice("/rate-limited".length)}`;
       return rateLimited.fetch(new Request(target, { headers: request.headers }), env, ctx);
     }
+    if (url.pathname === "/healthz-secure") return bareSecure.fetch(request, env, ctx);
     if (url.pathname !== "/isolate") return bare.fetch(request, env, ctx);
 
     const n = Math.min(Number(url.searchParams.get("n") ?? "500"), 10_000);
