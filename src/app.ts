@@ -4,7 +4,8 @@
  *
  *   0. modules   the modules whose routes match the path are loaded, once per isolate
  *                (src/app.modules.ts; README "Start-up"); a path no route has loads none
- *   1. edge      request id → config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2)
+ *   1. edge      request line and headers read once → request id → config → HTTPS/TLS (P1);
+ *                on the way out secure headers (P1 HSTS, P2)
  *   2. waf       linear-time checks on method, path, query, headers, body; anomaly score; no I/O (P3)
  *      cors      the browser app's origins (CORS_ORIGINS); preflights answered with the path's real methods
  *   3. route     Hono matches; unknown path 404, other method 405 + Allow (P3).

@@ -18,7 +18,8 @@ export interface RequestHead {
 }
 
 /**
- * Reads `request`'s line and headers in three calls into the runtime.
+ * Reads `request`'s line and headers in four calls into the runtime (the headers, their
+ * `forEach`, `url`, `method`).
  *
  * @example
  * ```ts
