@@ -94,8 +94,9 @@ bareSecure.use(
     xContentTypeOptions: "nosniff",
     referrerPolicy: "no-referrer",
     crossOriginResourcePolicy: "same-origin",
-    crossOriginOpenerPolicy: "same-origin",
-    xFrameOptions: "DENY",
+    // The API's JSON carries neither (documents do): off, as in the app.
+    crossOriginOpenerPolicy: false,
+    xFrameOptions: false,
     permissionsPolicy: Object.fromEntries(
       [
         "accelerometer",

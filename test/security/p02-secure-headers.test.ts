@@ -53,11 +53,30 @@ describe("P2 secure headers on every response", () => {
     expectSecureHeaders(response);
   });
 
-  it("P2 (refuses): a handler cannot add a banner or weaken the CSP or frame options", async () => {
+  it("P2 (refuses): a handler cannot add a banner, weaken the CSP or allow framing (its X-Frame-Options is removed)", async () => {
     const response = await callApp(app, "/__probe/banner");
     expect(response.status).toBe(200);
     expectSecureHeaders(response);
-    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("content-security-policy")).toBe(API_CSP);
+    expect(response.headers.has("x-frame-options")).toBe(false);
+  });
+
+  it("P2: the API's JSON carries no document-only header; the /docs page carries each of them", async () => {
+    const documentOnly = [
+      "cross-origin-opener-policy",
+      "x-frame-options",
+      "origin-agent-cluster",
+      "x-dns-prefetch-control",
+      "x-download-options",
+      "x-permitted-cross-domain-policies",
+      "x-xss-protection",
+    ];
+    const [json, page] = await Promise.all([call("/healthz"), call("/docs")]);
+    expect(json.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(documentOnly.filter((name) => json.headers.has(name))).toEqual([]);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(documentOnly.filter((name) => !page.headers.has(name))).toEqual([]);
+    await Promise.all([json.arrayBuffer(), page.arrayBuffer()]);
   });
 
   it("P2: the API CSP forbids loading anything and being framed", async () => {

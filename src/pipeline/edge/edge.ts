@@ -46,7 +46,7 @@ export type RequestStage = (c: Context<AppEnv>, head: RequestHead) => Promise<vo
  * ```
  */
 export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
-  const headerListFor = headerListsFor(options.csp ?? []);
+  const secureHeadersFor = headerListsFor(options.csp ?? []);
   const stages = options.stages ?? [];
   return async function edge(c, next) {
     const head = readRequestHead(c.req.raw);
@@ -72,7 +72,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
       // edge's own refusals, or a non-Error value Hono rethrows untouched.
       response = await options.onError(thrown instanceof Error ? thrown : new NonErrorThrown(thrown), c);
     }
-    const final = withSecureHeaders(response, headerListFor(c.req.path), requestId);
+    const final = withSecureHeaders(response, secureHeadersFor(c.req.path), requestId);
     if (final !== c.res) {
       // Cleared first: assigning over an existing response makes Hono copy that
       // response's headers onto the new one, one `set` each.
