@@ -10,6 +10,8 @@
  * In workerd a third server joins each round for reference: bare Hono behind Hono's
  * own request-id and secure-headers middleware, answering the app's headers (checked
  * first), which shows what of the ratio the promised headers take on their own.
+ * Then the same three, one at a time under valgrind, give the instructions a request
+ * executes (instructions.ts): the steady figure beside the noisy req/s one.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -20,6 +22,7 @@ import { freePort, repoRoot } from "../stack/dev-server.ts";
 import type { Stack } from "../stack/launcher.ts";
 import { ensureDevVars } from "../stack/secrets.ts";
 import { buildWorker, wranglerVars } from "./build.ts";
+import { callgrindAvailable, instructionsPerRequest } from "./instructions.ts";
 import { onCpus, pinDevServers, pinPlan, type PinPlan } from "./cpu-pin.ts";
 import { spreadOf } from "./median.ts";
 import type { Row } from "./table.ts";
@@ -132,18 +135,25 @@ export async function measureThroughputWorkerd(stack: Stack): Promise<Row[]> {
   const app = buildWorker({ outdir: join(repoRoot, ".bench/throughput/app") });
   const bare = buildWorker({ outdir: join(repoRoot, ".bench/throughput/bare"), config: join(repoRoot, "test/bench/wrangler.toml") });
   const { vars: secrets } = await ensureDevVars(join(repoRoot, ".dev.vars"));
+  // Plain http is served only for the configured loopback dev origin (P1).
+  const bindingsFor = (url: string): Record<string, string> => ({
+    ...wranglerVars(),
+    ...secrets,
+    ...stack.workerVars(),
+    APP_ENV: "development",
+    LOCAL_DEV_ORIGIN: url,
+  });
   const serve = async (mainPath: string): Promise<{ url: string; stop(): Promise<void> }> => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    // Plain http is served only for the configured loopback dev origin (P1).
-    const bindings = { ...wranglerVars(), ...secrets, ...stack.workerVars(), APP_ENV: "development", LOCAL_DEV_ORIGIN: url };
-    const server = await serveWithWorkerd({ mainPath, port, bindings, cpus: plan.pinned ? plan.serverCpus : undefined });
+    const server = await serveWithWorkerd({ mainPath, port, bindings: bindingsFor(url), cpus: plan.pinned ? plan.serverCpus : undefined });
     return { url, stop: () => server.stop() };
   };
   const appServer = await serve(app.mainPath);
   const bareServer = await serve(bare.mainPath);
+  let rows: Row[];
   try {
-    return await compare(
+    rows = await compare(
       "workerd",
       { app: `${appServer.url}/healthz`, bare: `${bareServer.url}/healthz`, reference: `${bareServer.url}/healthz-secure` },
       plan,
@@ -152,4 +162,26 @@ export async function measureThroughputWorkerd(stack: Stack): Promise<Row[]> {
   } finally {
     await Promise.all([appServer.stop(), bareServer.stop()]);
   }
+  if (!callgrindAvailable()) {
+    console.log("throughput: valgrind is not installed, so the instruction counts are skipped (apt install valgrind)");
+    return rows;
+  }
+  // One server at a time under valgrind, after the req/s rounds (it would slow them).
+  const pipeline = await instructionsPerRequest(app.mainPath, "/healthz", bindingsFor);
+  const plain = await instructionsPerRequest(bare.mainPath, "/healthz", bindingsFor);
+  const reference = await instructionsPerRequest(bare.mainPath, "/healthz-secure", bindingsFor);
+  const group = "workerd";
+  return [
+    ...rows,
+    { group, name: "instructions per request, pipeline GET /healthz (callgrind, user space)", value: Math.round(pipeline), unit: "instr" },
+    { group, name: "instructions per request, bare Hono GET /healthz", value: Math.round(plain), unit: "instr" },
+    { group, name: "instructions per request, the headers reference", value: Math.round(reference), unit: "instr" },
+    {
+      group,
+      name: "bare / pipeline in instructions (steady; no kernel share, so below the req/s ratio)",
+      value: plain / pipeline,
+      unit: "×",
+    },
+    { group, name: "bare / reference in instructions", value: plain / reference, unit: "×" },
+  ];
 }

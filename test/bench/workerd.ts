@@ -5,7 +5,8 @@
  * touch no R2 or other bindings, for the start-up row, which puts an entry
  * module of its own in front of the bundle, and for the login CPU row, whose worker
  * calls the stand-ins on loopback (`loopbackOutbound`: workerd's default outbound
- * reaches public addresses only). `cpus` runs it under `taskset -c` (cpu-pin.ts).
+ * reaches public addresses only). `cpus` runs it under `taskset -c` (cpu-pin.ts); `wrapper`
+ * under another command (valgrind, for the instruction counts of instructions.ts).
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -42,6 +43,10 @@ export async function serveWithWorkerd(options: {
   compatibilityFlags?: readonly string[] | undefined;
   /** Let the worker's fetch() reach loopback addresses too (the local stand-ins); default public only. */
   loopbackOutbound?: boolean | undefined;
+  /** V8 flags for the isolate (the config's `v8Flags`); default none. */
+  v8Flags?: readonly string[] | undefined;
+  /** A command workerd runs under (valgrind: instructions.ts), given workerd's path and arguments; unset → none. */
+  wrapper?: readonly string[] | undefined;
 }): Promise<WorkerdServer> {
   // capnp's `embed` reads paths relative to the config file: put both side by side.
   const dir = mkdtempSync(join(tmpdir(), "rampart-workerd-"));
@@ -60,6 +65,7 @@ const config :Workerd.Config = (
     options.loopbackOutbound === true ? `, (name = "internet", network = (allow = ["public", "local"]))` : ""
   } ],
   sockets = [ (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main") ],
+  v8Flags = [ ${(options.v8Flags ?? []).map(capnpString).join(", ")} ],
 );
 const worker :Workerd.Worker = (
   modules = [ ${modules} ],
@@ -73,7 +79,12 @@ const worker :Workerd.Worker = (
   const configPath = join(dir, "config.capnp");
   writeFileSync(configPath, config);
   // taskset execs workerd in its own place, so the child's pid (and the SIGTERM below) is workerd's.
-  const [file, args] = onCpus(options.cpus, workerdBinary(), ["serve", configPath, "--experimental"]);
+  const wrapper = options.wrapper ?? [];
+  const serve = [workerdBinary(), "serve", configPath, "--experimental"];
+  const [file, args] = onCpus(options.cpus, wrapper[0] ?? workerdBinary(), [
+    ...wrapper.slice(1),
+    ...(wrapper.length > 0 ? serve : serve.slice(1)),
+  ]);
   const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   child.stdout.on("data", (d: Buffer) => output.push(d.toString()));
@@ -86,7 +97,8 @@ const worker :Workerd.Worker = (
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
+  // Under a wrapper (valgrind) the runtime starts many times slower.
+  const deadline = Date.now() + (wrapper.length > 0 ? 120_000 : 20_000);
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`workerd exited (${child.exitCode}) serving ${basename(options.mainPath)}:\n${output.join("")}`);
@@ -97,7 +109,7 @@ const worker :Workerd.Worker = (
     if (up) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`workerd did not serve ${options.mainPath} within 20 s:\n${output.join("")}`);
+      throw new Error(`workerd did not serve ${options.mainPath} in time:\n${output.join("")}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
