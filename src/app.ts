@@ -36,9 +36,10 @@ import type { Bindings } from "./env";
 import { openApiDocument } from "./http/openapi-document";
 import { DOCS_CSP, DOCS_PATH } from "./modules/platform/platform.docs";
 import { FILES_CSP, FILES_PATH } from "./modules/files/files.paths";
+import { CALLBACK_PATH as BANK_CALLBACK_PATH } from "./modules/integrations/bank.paths";
 import { withRefusalEvents } from "./pipeline/authorize/refusal-hook";
 import { cors } from "./pipeline/cors";
-import { edge, onError, type RequestStage } from "./pipeline/edge";
+import { API_CSP, edge, onError, type RequestStage } from "./pipeline/edge";
 import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched } from "./pipeline/request";
 import { waf, wafRouteIndex } from "./pipeline/waf";
 
@@ -117,10 +118,13 @@ export function createApp(options: CreateAppOptions = {}): App {
   // Every failure, the edge's own (the WAF's) included, passes the refusal recorder on its way out:
   // refusals on an organization's routes become its `request_refused` events, after the response.
   const errors = withRefusalEvents(onError);
-  // Evidence files served under /files get a CSP that runs nothing (P14).
+  // Where browsers navigate, the responses are documents and get the document-only headers
+  // too: the docs page; evidence files under /files, with a CSP that runs nothing (P14); and
+  // the bank's OAuth callback, whose navigation carries its binding cookie (API CSP).
   const csp = [
     { prefix: DOCS_PATH, policy: DOCS_CSP },
     { prefix: FILES_PATH, policy: FILES_CSP },
+    { prefix: BANK_CALLBACK_PATH, policy: API_CSP },
   ];
   const failures = new WeakMap<Request, Error>();
   const index = { methods: buildMethodIndex([]) };

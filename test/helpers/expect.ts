@@ -33,14 +33,18 @@ export const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
- * Asserts the P1/P2 headers (and the request id) on any response. A CSP other than
- * the API's is a document's (a page, a file a browser may render): those also carry
- * COOP and X-Frame-Options, which the API's JSON does not (its CSP's `frame-ancestors`
- * forbids framing).
+ * Asserts the P1/P2 headers (and the request id) on any response. A document (a page,
+ * a file a browser may render, a URL browsers navigate to; any CSP but the API's is
+ * one) also carries COOP and X-Frame-Options, which the API's JSON does not (its CSP's
+ * `frame-ancestors` forbids framing).
  */
-export function expectSecureHeaders(response: Response, csp: string = API_CSP): void {
+export function expectSecureHeaders(
+  response: Response,
+  csp: string = API_CSP,
+  kind: "api" | "document" = csp === API_CSP ? "api" : "document",
+): void {
   const h = response.headers;
-  const document = csp !== API_CSP;
+  const document = kind === "document";
   expect(h.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains; preload");
   expect(h.get("content-security-policy")).toBe(csp);
   expect(h.get("x-content-type-options")).toBe("nosniff");

@@ -23,7 +23,7 @@ import {
   startConnect,
   tokensOf,
 } from "../helpers/bank";
-import { expectProblem } from "../helpers/expect";
+import { API_CSP, expectProblem, expectSecureHeaders } from "../helpers/expect";
 import { jwtPayload, ownerCount, ownerQuery } from "../helpers/identity-ip";
 import { api, orgWithRoles, person, someIp } from "../helpers/orgs";
 import { directRedis } from "../helpers/upstash";
@@ -195,7 +195,10 @@ describe("P18 bank OAuth2: a state works once, in its own session, for 10 minute
     expect(appResult(await callback(url, started.cookie)).result).toBe("connected");
     const first = await connectionRow(orgId);
     const before = (await bankRequests()).length;
-    await expectProblem(await callback(url, started.cookie), 400, "invalid_oauth_state");
+    const replay = await callback(url, started.cookie);
+    // Browsers navigate here with the binding cookie: the answer is served as a document (P2).
+    expectSecureHeaders(replay, API_CSP, "document");
+    await expectProblem(replay, 400, "invalid_oauth_state");
     expect(await connectionRow(orgId)).toEqual(first);
     expect(await requestsWith(before, url.searchParams.get("code") ?? undefined)).toEqual([]);
   });

@@ -31,7 +31,8 @@ import { inOrg } from "../../pipeline/authorize";
 import { CLIENT_IP_HEADER, clientAddress, identifierHash } from "../../pipeline/rate-limit";
 import { currentUser } from "../auth/auth.principal";
 import type { callbackRoute, checkRoute, connectRoute, disconnectRoute, statusRoute } from "./bank.routes";
-import { APP_RETURN_PATH, CALLBACK_PATH } from "./bank.routes";
+import { CALLBACK_PATH } from "./bank.paths";
+import { APP_RETURN_PATH } from "./bank.routes";
 import type { BankConnectionOut } from "./bank.schemas";
 import { BINDING_COOKIE, STATE_TTL_SECONDS, consumeState, newState } from "./bank.state";
 import {

@@ -11,13 +11,12 @@ import { defineRoute } from "../../pipeline/route";
 import { json } from "../../http/schemas";
 import { OrgParams } from "../orgs/orgs.schemas";
 import { FREE_TEXT_WAF_GROUPS } from "../records/declaration";
+import { CALLBACK_PATH } from "./bank.paths";
 import { BankConnection, CallbackQuery, ConnectStarted } from "./bank.schemas";
 
 const tags = ["integrations"];
 const auth = { principals: ["user"] } as const;
 
-/** Where the bank sends the browser back (registered at the bank as the redirect URI). */
-export const CALLBACK_PATH = "/oauth/bank/callback";
 /** Where the callback sends the browser: the web app's page, `?result=connected` or `?result=error&reason=…`. */
 export const APP_RETURN_PATH = "/settings/integrations/bank";
 

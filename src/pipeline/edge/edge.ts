@@ -18,7 +18,10 @@ const REQUEST_ID_NAME = REQUEST_ID_HEADER.toLowerCase();
 
 /** Options of {@link edge}. */
 export interface EdgeOptions {
-  /** Path prefixes with their own CSP (the /docs page); every other path gets the API's. */
+  /**
+   * Documents: path prefixes browsers navigate to, each with its CSP; their responses get
+   * the document-only headers too. Every other path gets the API's CSP and list.
+   */
   readonly csp?: readonly CspRule[];
   /** The app's error handler: a throw that reaches the edge leaves through it as problem+json. */
   readonly onError: ErrorHandler<AppEnv>;

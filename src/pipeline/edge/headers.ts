@@ -66,8 +66,9 @@ const BANNERS = ["server", "x-powered-by"];
  * files, not with the API's JSON. X-Frame-Options is obsolete beside the CSP's
  * `frame-ancestors`, which every response carries (ASVS 5.0 V3.4.6; browsers that
  * read both obey the CSP); COOP applies to responses that render a document (V3.4.8),
- * and no JSON response a navigation reaches is an authenticated one (the API reads
- * bearer tokens, which a navigation never carries). The rest are legacy.
+ * and a navigation to the API carries no bearer token (the one URL browsers are sent
+ * to with a cookie, the bank's OAuth callback, is served as a document). The rest are
+ * legacy.
  */
 const DOCUMENT_ONLY: HeaderList = [
   ["cross-origin-opener-policy", "same-origin"],
