@@ -2,7 +2,7 @@
  * Instructions per request in workerd, counted by valgrind's callgrind: a second
  * view of the throughput row that a shared machine's noise cannot move. The req/s
  * ratio of two servers drifts by ±5–10% from round to round with the machine's load;
- * the instructions a request executes stay within ~1–2% between runs, so a change of
+ * the instructions a request executes stay within ~1–3% between runs, so a change of
  * a few percent shows here and not there. V8 runs `--single-threaded` (it compiles
  * and collects garbage on the isolate's thread: without it, when a background
  * compile lands varies from run to run and so does the count). Counted in user space
