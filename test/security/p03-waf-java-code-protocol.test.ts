@@ -230,6 +230,42 @@ describe("P3 WAF request rules: RFC 9110/9112 grammar", () => {
     expect(ids(request)).toContain(id);
   });
 
+  // Every name of the restricted list (a switch in the rule: one test per case, so a typo cannot hide).
+  it.each([
+    "proxy",
+    "content-encoding",
+    "lock-token",
+    "content-range",
+    "if",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-middleware-subrequest",
+    "request-range",
+    "translate",
+  ])("P3 (refuses): a %s header is refused as restricted", (name) => {
+    expect(ids(get("/v1/risks", [[name, "1"]]))).toContain(116);
+  });
+
+  it("P3: credentials and framing headers are not read as client text; any other header with the same value is", () => {
+    const attack = "' UNION SELECT password FROM users --";
+    const valueMatches = (name: string): boolean =>
+      inspect(get("/v1/risks", [[name, attack]]), compileRules(1, { skipAppRules: true })).some((m) => m.kind === "header");
+    for (const name of ["authorization", "proxy-authorization", "stripe-signature", "content-length", "transfer-encoding", "connection"])
+      expect(valueMatches(name), name).toBe(false);
+    for (const name of ["x-note", "user-agent", "accept", "authorisation", "connections"]) expect(valueMatches(name), name).toBe(true);
+  });
+
+  it("P3: a header name of every token character passes the field-name rule; one past 100 characters, or with a non-ASCII letter, does not", () => {
+    const tchars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz";
+    expect(ids(get("/v1/risks", [[tchars, "1"]]))).not.toContain(123);
+    expect(ids(get("/v1/risks", [["x".repeat(100), "1"]]))).not.toContain(123);
+    expect(ids(get("/v1/risks", [["x".repeat(101), "1"]]))).toContain(123);
+    expect(ids(get("/v1/risks", [["x-caf\u00e9", "1"]]))).toContain(123);
+    expect(ids(get("/v1/risks", [["", "1"]]))).toContain(123);
+    for (const c of '"(),/:;<=>?@[\\]{} ') expect(ids(get("/v1/risks", [[`x${c}y`, "1"]])), c).toContain(123);
+  });
+
   it.each([
     ["an empty User-Agent", get("/v1/risks", [["user-agent", ""]]), 128],
     ["an empty Accept", get("/v1/risks", [["accept", " "]]), 128],

@@ -12,22 +12,6 @@
 import { normalise } from "./normalise";
 import type { InspectionLimit, Target } from "./types";
 
-// Not inspected as header values: credentials (never inspected, never logged; Cookie is
-// split into cookies by the engine instead) and framing, whose grammar the request rules
-// enforce (103–105) and which the runtime re-frames anyway. Every other header a client
-// sends is client text, negotiation headers included: an attack there must not pass
-// uninspected because of the header's name. Host is inspected: it is client text too,
-// the runtime already routed on it, and a hostname matches no rule.
-const SKIPPED_HEADERS: ReadonlySet<string> = new Set([
-  "authorization",
-  "proxy-authorization",
-  "stripe-signature",
-  "cookie",
-  "content-length",
-  "transfer-encoding",
-  "connection",
-]);
-
 /** Past these the engine cannot inspect a request completely: it is refused (413), not waved through. */
 export const INSPECTION_LIMITS = {
   /** JSON nesting (objects and arrays). */
@@ -254,7 +238,26 @@ function addXml(out: Target[], body: string): InspectionLimit | undefined {
   return undefined;
 }
 
-/** True when a header carries client text the value rules read (cookies are split into pairs instead). */
+/**
+ * True when a header carries client text the value rules read. Not inspected as header
+ * values: credentials (never inspected, never logged; Cookie is split into cookies by the
+ * engine instead) and framing, whose grammar the request rules enforce (103–105) and which
+ * the runtime re-frames anyway. Every other header a client sends is client text,
+ * negotiation headers included: an attack there must not pass uninspected because of the
+ * header's name. Host is inspected: it is client text too, the runtime already routed on
+ * it, and a hostname matches no rule. A switch, not a Set: see headerTrait in engine.ts.
+ */
 export function isInspectedHeader(name: string): boolean {
-  return !SKIPPED_HEADERS.has(name);
+  switch (name) {
+    case "authorization":
+    case "proxy-authorization":
+    case "stripe-signature":
+    case "cookie":
+    case "content-length":
+    case "transfer-encoding":
+    case "connection":
+      return false;
+    default:
+      return true;
+  }
 }

@@ -17,21 +17,28 @@ const ALLOWED_TYPES: ReadonlySet<string> = new Set([
   "application/soap+xml",
 ]);
 const ALLOWED_CHARSETS: ReadonlySet<string> = new Set(["utf-8", "utf8", "iso-8859-1", "iso-8859-15", "windows-1252", "us-ascii"]);
-// Headers only a proxy, WebDAV or an exploit sends to an API.
-const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
-  "proxy",
-  // A compressed request body is one the WAF cannot read: what it hides passes uninspected.
-  "content-encoding",
-  "lock-token",
-  "content-range",
-  "if",
-  "x-http-method-override",
-  "x-http-method",
-  "x-method-override",
-  "x-middleware-subrequest",
-  "request-range",
-  "translate",
-]);
+// Headers only a proxy, WebDAV or an exploit sends to an API; Content-Encoding too: a
+// compressed request body is one the WAF cannot read, so what it hides would pass
+// uninspected. A switch, not a Set: every request's every header name is a new string,
+// which a Set lookup would first intern (see headerTrait in engine.ts).
+function isRestrictedName(name: string): boolean {
+  switch (name) {
+    case "proxy":
+    case "content-encoding":
+    case "lock-token":
+    case "content-range":
+    case "if":
+    case "x-http-method-override":
+    case "x-http-method":
+    case "x-method-override":
+    case "x-middleware-subrequest":
+    case "request-range":
+    case "translate":
+      return true;
+    default:
+      return false;
+  }
+}
 const INVALID_PERCENT = /%(?![0-9a-f]{2}|u[0-9a-f]{4})/i;
 const OVERLONG = /%c[01]%[89ab][0-9a-f]|%e0%[89][0-9a-f]%[89ab][0-9a-f]|%f0%8[0-9a-f]%/i;
 const UNICODE_ESCAPE = /%u[0-9a-f]{4}/i;
@@ -46,8 +53,21 @@ const RESTRICTED_EXTENSION =
 const BYTE_RANGE = /^(\d{0,15})-(\d{0,15})$/;
 // More ranges than any media player or download manager asks for: a many-ranges amplification.
 const MAX_RANGES = 5;
-// RFC 9110 §5.1 field-name: a token.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/;
+// RFC 9110 §5.1 field-name: a token (§5.6.2 tchar; the runtime hands names over in lower
+// case), at most 100 characters. A table, not a regex: names are short, and a regex call
+// costs more than walking one.
+const FIELD_NAME_MAX = 100;
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+function isFieldName(name: string): boolean {
+  const length = name.length;
+  if (length === 0 || length > FIELD_NAME_MAX) return false;
+  for (let i = 0; i < length; i++) {
+    const code = name.charCodeAt(i);
+    if (code >= 128 || TCHAR[code] !== 1) return false;
+  }
+  return true;
+}
 // Field values may hold visible ASCII, obs-text, space and tab; any other control character is a smuggling or injection tool.
 // eslint-disable-next-line no-control-regex
 const FIELD_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
@@ -123,10 +143,19 @@ const isJson = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^\s*application\/(?:[\w.-]{1,60}\+)?json\b/i.test(contentType);
 const bodyHasNul = (body: string | undefined, contentType: string | undefined): boolean =>
   body !== undefined && (isJson(contentType) ? body.includes("\u0000") || body.includes("\\u0000") : hasNulByte(body));
+type Header = WafRequest["headers"][number];
 // Header predicates made once, not per request (an arrow in a rule is a new closure each call).
-const hasNul = (h: readonly [string, string]): boolean => h[1].includes("\u0000");
-const isRestricted = (h: readonly [string, string]): boolean => RESTRICTED_HEADERS.has(h[0]);
-const isMalformedField = (h: readonly [string, string]): boolean => !TOKEN.test(h[0]) || FIELD_VALUE_CONTROL.test(h[1]);
+const hasNul = (h: Header): boolean => h[1].includes("\u0000");
+const isRestricted = (h: Header): boolean => isRestrictedName(h[0]);
+const isMalformedField = (h: Header): boolean => !isFieldName(h[0]) || FIELD_VALUE_CONTROL.test(h[1]);
+/** The first of `headers` that `test` holds for. An indexed loop: every request runs these over every header. */
+function firstHeader(headers: WafRequest["headers"], test: (h: Header) => boolean): Header | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i];
+    if (header !== undefined && test(header)) return header;
+  }
+  return undefined;
+}
 
 export const protocolRules: readonly RequestRule[] = [
   // method not allowed
@@ -287,7 +316,7 @@ export const protocolRules: readonly RequestRule[] = [
     paranoia: 1,
     score: 5,
     check: (r, f) =>
-      hasNulByte(r.target) ? "target" : bodyHasNul(r.body, f.contentType) ? "body" : r.headers.some(hasNul) ? "headers" : undefined,
+      hasNulByte(r.target) ? "target" : bodyHasNul(r.body, f.contentType) ? "body" : firstHeader(r.headers, hasNul) ? "headers" : undefined,
   },
   // control characters in the target
   { id: 114, group: "protocol", paranoia: 2, score: 5, check: (r) => (CONTROL.test(r.target) ? "target" : undefined) },
@@ -310,7 +339,7 @@ export const protocolRules: readonly RequestRule[] = [
     paranoia: 1,
     score: 5,
     check: (r) => {
-      const h = r.headers.find(isRestricted);
+      const h = firstHeader(r.headers, isRestricted);
       return h ? `header.${h[0]}` : undefined;
     },
   },
@@ -374,7 +403,7 @@ export const protocolRules: readonly RequestRule[] = [
     paranoia: 1,
     score: 5,
     check: (r) => {
-      const h = r.headers.find(isMalformedField);
+      const h = firstHeader(r.headers, isMalformedField);
       return h ? `header.${h[0].slice(0, 64)}` : undefined;
     },
   },
