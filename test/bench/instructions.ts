@@ -2,12 +2,17 @@
  * Instructions per request in workerd, counted by valgrind's callgrind: a second
  * view of the throughput row that a shared machine's noise cannot move. The req/s
  * ratio of two servers drifts by ±5–10% from round to round with the machine's load;
- * the instructions a request executes stay within ~1–3% between runs, so a change of
- * a few percent shows here and not there. V8 runs `--single-threaded` (it compiles
- * and collects garbage on the isolate's thread: without it, when a background
- * compile lands varies from run to run and so does the count). Counted in user space
- * only: the kernel's share of a request (the socket) is not in it, which is why this
- * ratio is lower than the req/s one. Skipped, and said so, without valgrind.
+ * the instructions a request executes repeat within 0.1% between runs of one bundle,
+ * so a change of a percent shows here and not there. Two V8 flags make it so:
+ * `--single-threaded` (V8 compiles and collects garbage on the isolate's thread:
+ * without it, when a background compile lands varies from run to run) and
+ * `--no-memory-reducer` (the memory reducer collects garbage on timers; under
+ * valgrind a request takes many times as long as in a real run, so those timers fire
+ * that much more often per request, and moved a bundle's count by up to 10% between
+ * runs). After the warm-up every hot function has reached its optimising tier.
+ * Counted in user space only: the kernel's share of a request (the socket) is not in
+ * it, which is why this ratio is lower than the req/s one. Skipped, and said so,
+ * without valgrind.
  */
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -20,7 +25,7 @@ import { serveWithWorkerd } from "./workerd.ts";
 const run = promisify(execFile);
 
 // Requests before counting (every hot function compiled by then), then the counted ones.
-const WARM_UP = 5000;
+const WARM_UP = 10_000;
 const COUNTED = 2000;
 const CONCURRENCY = 8;
 
@@ -55,7 +60,13 @@ export async function instructionsPerRequest(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${join(dir, "callgrind.%p")}`];
-  const server = await serveWithWorkerd({ mainPath, port, bindings: bindings(url), wrapper, v8Flags: ["--single-threaded"] });
+  const server = await serveWithWorkerd({
+    mainPath,
+    port,
+    bindings: bindings(url),
+    wrapper,
+    v8Flags: ["--single-threaded", "--no-memory-reducer"],
+  });
   try {
     await send(`${url}${path}`, WARM_UP);
     const pid = String(server.pid);
