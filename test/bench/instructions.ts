@@ -9,7 +9,7 @@
  * `--no-memory-reducer` (the memory reducer collects garbage on timers; under
  * valgrind a request takes many times as long as in a real run, so those timers fire
  * that much more often per request, and moved a bundle's count by up to 10% between
- * runs). After the warm-up every hot function has reached its optimising tier.
+ * runs). The warm-up is long enough that the count no longer moves with it.
  * Counted in user space only: the kernel's share of a request (the socket) is not in
  * it, which is why this ratio is lower than the req/s one. Skipped, and said so,
  * without valgrind.
@@ -24,7 +24,7 @@ import { serveWithWorkerd } from "./workerd.ts";
 
 const run = promisify(execFile);
 
-// Requests before counting (every hot function compiled by then), then the counted ones.
+// Requests before counting (the hot functions have tiered up by then), then the counted ones.
 const WARM_UP = 10_000;
 const COUNTED = 2000;
 const CONCURRENCY = 8;
