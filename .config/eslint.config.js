@@ -36,6 +36,26 @@ export default tseslint.config(
     rules: { "rampart/layers": ["error", { root }] },
   },
   {
+    // The edge runs in front of the router and hands the request id and the configuration
+    // over on `c.env.edge`. Read through `c.get`/`c.var` they type-check (hono/request-id
+    // declares a `requestId` variable for every Hono app) but are always undefined.
+    files: ["src/**/*.ts", "test/**/*.ts"],
+    ignores: ["test/bench/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.object.name='c'][callee.property.name='get'][arguments.0.value=/^(requestId|config)$/]",
+          message: "The edge's facts are on c.env.edge (c.env.edge.requestId, c.env.edge.config), not Hono variables.",
+        },
+        {
+          selector: "MemberExpression[object.property.name='var'][property.name=/^(requestId|config)$/]",
+          message: "The edge's facts are on c.env.edge (c.env.edge.requestId, c.env.edge.config), not Hono variables.",
+        },
+      ],
+    },
+  },
+  {
     // P3 "linear time, always": no regex in the worker may backtrack super-linearly
     // (the WAF's rule table is also checked pattern by pattern by `npm run redos`).
     files: ["src/**/*.ts"],

@@ -1,6 +1,6 @@
 /**
  * Stage 3 and the modules (src/app.ts has the whole order): mounts the modules
- * loaded so far behind the shell's edge and CORS frames, refuses a route declared
+ * loaded so far behind the shell's CORS frame, refuses a route declared
  * without authentication, and rebuilds what the WAF and the 404/405 answers read
  * from the mounted routes. Imported with the first module, so start-up never pays
  * for zod-openapi's router.
@@ -17,7 +17,7 @@ import type { RegisteredDefinition, WafRouteIndex } from "./pipeline/waf";
 
 /** What the shell built once, which every assembled router shares. */
 export interface Shell {
-  /** Puts stages 1–2 and CORS in front of a router: edge (with the WAF), then the browser app's CORS frame. */
+  /** Puts the browser app's CORS frame on a router (the edge, with the WAF, runs in front of the router). */
   readonly frame: (router: Hono<AppEnv>) => void;
   /** Stage 8. */
   readonly errors: ErrorHandler<AppEnv>;

@@ -4,8 +4,9 @@
  *
  *   0. modules   the modules whose routes match the path are loaded, once per isolate
  *                (src/app.modules.ts; README "Start-up"); a path no route has loads none
- *   1. edge      request line and headers read once → request id → config → HTTPS/TLS (P1);
- *                on the way out secure headers (P1 HSTS, P2)
+ *   1. edge      in front of the router: request line and headers read once → request id →
+ *                config → HTTPS/TLS (P1); on the way out secure headers (P1 HSTS, P2); its
+ *                refusals answered by the router's twin (refusalRouter)
  *   2. waf       linear-time checks on method, path, query, headers, body; anomaly score; no I/O (P3)
  *      cors      the browser app's origins (CORS_ORIGINS); preflights answered with the path's real methods
  *   3. route     Hono matches; unknown path 404, other method 405 + Allow (P3).
@@ -39,7 +40,7 @@ import { FILES_CSP, FILES_PATH } from "./modules/files/files.paths";
 import { CALLBACK_PATH as BANK_CALLBACK_PATH } from "./modules/integrations/bank.paths";
 import { withRefusalEvents } from "./pipeline/authorize/refusal-hook";
 import { cors } from "./pipeline/cors";
-import { API_CSP, edge, onError, type RequestStage } from "./pipeline/edge";
+import { API_CSP, edge, onError, refusalRouter, type EdgeTargets, type RequestStage } from "./pipeline/edge";
 import { buildMethodIndex, DEFAULT_BODY_LIMIT, routeNotMatched } from "./pipeline/request";
 import { waf, wafRouteIndex } from "./pipeline/waf";
 
@@ -53,8 +54,11 @@ export interface CreateAppOptions {
 
 /** The app: a fetch handler over the modules loaded so far. */
 export interface App {
-  /** Answers one request, loading the modules its path needs first. */
-  readonly fetch: (request: Request, env: Bindings, ctx?: ExecutionContext) => Promise<Response>;
+  /**
+   * Answers one request, loading the modules its path needs first. A request the
+   * current router answers at once is answered without a promise.
+   */
+  readonly fetch: (request: Request, env: Bindings, ctx?: ExecutionContext) => Response | Promise<Response>;
   /** Loads every module and resolves to the router with all of them (the OpenAPI document; tests). */
   readonly loadAll: () => Promise<OpenAPIHono<AppEnv>>;
   /** The modules mounted so far, in mounting order (tests and the start-up bench read it). */
@@ -89,10 +93,10 @@ export function modulesFor(path: string, skip: (name: ModuleName) => boolean = (
   return found;
 }
 
-/** Stage 0's failure, thrown inside the edge so it is answered (and logged) like any bug: a 500 with the request id. */
+/** Stage 0's failure, thrown by the edge so it is answered (and logged) like any bug: a 500 with the request id. */
 function failedLoads(failures: WeakMap<Request, Error>): RequestStage {
-  return (c) => {
-    const failure = failures.get(c.req.raw);
+  return (request) => {
+    const failure = failures.get(request.raw);
     if (failure !== undefined) throw failure;
     return undefined;
   };
@@ -110,9 +114,10 @@ function failedLoads(failures: WeakMap<Request, Error>): RequestStage {
  */
 export function createApp(options: CreateAppOptions = {}): App {
   const extras = options.modules ?? [];
-  // 1. Edge, outermost: request id, config, HTTPS/TLS; on the way out every
-  //    response gets the secure headers and the request id, errors included.
-  // 2. WAF (P3), run inside the edge's frame: after HTTPS, before any route work; no I/O.
+  // 1. Edge, outermost, in front of the router (not its middleware: src/pipeline/edge/edge.ts):
+  //    request id, config, HTTPS/TLS; on the way out every response gets the secure headers
+  //    and the request id, errors included.
+  // 2. WAF (P3), run by the edge: after HTTPS, before any route work; no I/O.
   //    It reads each mounted route's body limit and exclusions, indexed when modules are mounted.
   const wafRoutes = wafRouteIndex(DEFAULT_BODY_LIMIT);
   // Every failure, the edge's own (the WAF's) included, passes the refusal recorder on its way out:
@@ -128,11 +133,10 @@ export function createApp(options: CreateAppOptions = {}): App {
   ];
   const failures = new WeakMap<Request, Error>();
   const index = { methods: buildMethodIndex([]) };
-  const edgeStages = edge({ csp, onError: errors, stages: [failedLoads(failures), waf({ routes: wafRoutes })] });
+  const inFront = edge({ csp, stages: [failedLoads(failures), waf({ routes: wafRoutes })] });
   const corsFrame = cors(() => index.methods);
   const shell: Shell = {
     frame(router) {
-      router.use(edgeStages);
       // CORS before routing, so a preflight never meets a route. Only the API under /v1 is
       // called from browsers (other paths, health and docs, carry no CORS frame), and the
       // browser app uploads evidence files to their signed URLs (a cross-origin PUT).
@@ -153,6 +157,8 @@ export function createApp(options: CreateAppOptions = {}): App {
   const loaded = new Map<ModuleName, AppModule>();
   const loading = new Map<ModuleName, Promise<void>>();
   let router: Hono<AppEnv> = empty;
+  /** The edge's refusals are answered by a twin of the current router (refusalRouter says why). */
+  let refusals = refusalRouter([], errors);
   /** The last router assembled, and the modules it mounts. */
   let assembled: { readonly router: OpenAPIHono<AppEnv>; readonly modules: readonly ModuleName[] } | undefined;
   /** Set once every module is mounted: from then on a request skips stage 0. */
@@ -194,6 +200,7 @@ export function createApp(options: CreateAppOptions = {}): App {
     const built = assembleRouter(shell, [...modules, ...extras]);
     assembled = { router: built, modules: mounting };
     router = built;
+    refusals = refusalRouter(built.routes, errors);
     complete = mounting.length === MODULES.length;
   }
 
@@ -203,11 +210,18 @@ export function createApp(options: CreateAppOptions = {}): App {
     return assembled.router;
   }
 
+  // The edge hands a request to whichever router is current then.
+  const targets: EdgeTargets = {
+    route: (request, env, ctx) => router.fetch(request, env, ctx),
+    refuse: (request, env, ctx) => refusals.fetch(request, env, ctx),
+  };
+
   return {
     fetch(request, env, ctx) {
-      if (complete) return Promise.resolve(router.fetch(request, env, ctx));
-      // A warm isolate's requests mostly go to paths it served before: no module to match.
+      // The router's path of the request, as Hono's own `c.req.path` computes it.
       const path = getPath(request);
+      if (complete) return inFront(request, env, ctx, path, targets);
+      // A warm isolate's requests mostly go to paths it served before: no module to match.
       let names: readonly ModuleName[] = [];
       if (!settled.has(path)) {
         names = modulesFor(path, isLoaded);
@@ -216,12 +230,12 @@ export function createApp(options: CreateAppOptions = {}): App {
           settled.add(path);
         }
       }
-      if (ready(names)) return Promise.resolve(router.fetch(request, env, ctx));
+      if (ready(names)) return inFront(request, env, ctx, path, targets);
       return need(names).then(
-        () => router.fetch(request, env, ctx),
+        () => inFront(request, env, ctx, path, targets),
         (error: unknown) => {
           failures.set(request, error instanceof Error ? error : new Error(String(error)));
-          return router.fetch(request, env, ctx);
+          return inFront(request, env, ctx, path, targets);
         },
       );
     },

@@ -2,8 +2,8 @@
  * The request context: what the pipeline's stages put on a request for the ones
  * after them (request id, configuration, the authenticated principal, Redis reads
  * deferred into the rate limits' one round trip) and the Hono environment type
- * built from it. Types only, at the bottom of the import graph: every layer may
- * import it, it imports nothing of the app but the configuration's types.
+ * built from it. Types (and one accessor), at the bottom of the import graph: every
+ * layer may import it, it imports nothing of the app but the configuration's types.
  */
 import type { Pipeline } from "@upstash/redis/cloudflare";
 import type { Bindings, Config } from "./env";
@@ -96,12 +96,52 @@ export interface OrgAccess {
   readonly permission: Permission;
 }
 
-/** Per-request values set by the pipeline. */
+/**
+ * What the edge (stage 1) knows of a request before the router sees it. The edge runs
+ * in front of Hono, not as its middleware, so it hands these over on the request's
+ * `env` (see {@link RequestBindings}) rather than with `c.set`.
+ */
+export interface EdgeFacts {
+  /** Echoed in `X-Request-Id` and every problem. */
+  readonly requestId: string;
+  /**
+   * The parsed configuration: always complete and valid once a route runs. Only the
+   * error handler can meet a request refused before it was parsed (the configuration
+   * did not parse), and reads it as optional there.
+   */
+  readonly config: Config;
+}
+
+/** What a stage before routing (the WAF) reads and may change of a request. */
+export interface EdgeRequest {
+  /** The request the router will get; a stage that re-frames the body (the WAF) replaces it. */
+  raw: Request;
+  /** The path as the router matches it (Hono's `c.req.path`: decoded, no query). */
+  readonly path: string;
+  /** The edge's facts: the request id and the configuration. */
+  readonly facts: EdgeFacts;
+}
+
+/**
+ * The bindings as a request's handlers see them (`c.env`): the worker's own, plus the
+ * edge's facts under `edge`. Each request's object inherits the bindings from the
+ * worker's env (a prototype link, no copy), so `c.env.DB` reads as ever.
+ */
+export interface RequestBindings extends Bindings {
+  readonly edge: EdgeFacts;
+}
+
+/**
+ * The edge's facts as far as they got, for the error path: a request refused before
+ * its configuration was parsed has no `config`, and a context built outside the app
+ * (a unit test's) has no `edge` at all.
+ */
+export function edgeFactsSoFar(c: { readonly env: unknown }): Partial<EdgeFacts> {
+  return (c.env as Partial<RequestBindings> | undefined)?.edge ?? {};
+}
+
+/** Per-request values set by the stages after the edge (inside the router). */
 export interface Variables {
-  /** Set by the first stage; echoed in `X-Request-Id` and every problem. */
-  requestId: string;
-  /** Set by the config stage; always a complete, valid config. */
-  config: Config;
   /**
    * Who is calling. Set by stage 4 (authenticate) for a valid access token or API
    * key; unset for anonymous callers. Stage 5 keys per-user, per-key and
@@ -125,6 +165,6 @@ export interface Variables {
 
 /** The Hono environment of the whole app. */
 export interface AppEnv {
-  Bindings: Bindings;
+  Bindings: RequestBindings;
   Variables: Variables;
 }

@@ -221,11 +221,13 @@ const cache = new WeakMap<object, Result<Config, readonly ConfigIssue[]>>();
 
 /**
  * Parses the bindings into a `Config`, once per env object (WeakMap cache), so the
- * per-request cost is one map lookup. A failure is cached and logged once too.
+ * per-request cost is one map lookup. A failure is cached and logged once too. Give it
+ * the worker's own `env` (the edge does), not a request's `c.env`, which is a new
+ * object per request (RequestBindings): a handler reads `c.env.edge.config`.
  *
  * @example
  * ```ts
- * const config = getConfig(c.env);
+ * const config = getConfig(env);
  * if (!config.ok) throw new ConfigUnavailableError();
  * ```
  */

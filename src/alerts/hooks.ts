@@ -34,8 +34,8 @@ function afterResponse(c: Context<AppEnv>, work: Promise<void>): void {
 
 /** Counts `subject` for every kind `source` feeds, after the response. */
 function countAfterResponse(c: Context<AppEnv>, source: AlertSource, subject: () => Promise<AlertSubject>): void {
-  const config = c.get("config");
-  const requestId = c.get("requestId");
+  const config = c.env.edge.config;
+  const requestId = c.env.edge.requestId;
   const work = (async () => {
     const counters = await countersFor(config, kindsFedBy(source), await subject());
     await countNow(config, counters, requestId);
@@ -58,7 +58,7 @@ function countAfterResponse(c: Context<AppEnv>, source: AlertSource, subject: ()
 export function countSecurityEvent(c: Context<AppEnv>, type: SecurityEventType, facts: CountedEventFacts): void {
   if (type === "login_failed") {
     if (facts.details?.reason === "email_not_verified") return;
-    const secret = c.get("config").secrets.identifierHashSecret;
+    const secret = c.env.edge.config.secrets.identifierHashSecret;
     const header = c.req.header(CLIENT_IP_HEADER);
     countAfterResponse(c, "login_failed", async () => ({ userId: facts.userId, network: await networkPseudonym(secret, header) }));
   } else if (type === "refresh_token_reused") {
@@ -88,13 +88,13 @@ export function countDeletion(c: Context<AppEnv>, orgId: string): void {
 export async function requestCounters(c: Context<AppEnv>): Promise<RedisCheck[]> {
   const principal = c.get("principal");
   if (principal?.orgId === undefined) return [];
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const subject = principal.kind === "api_key" ? { orgId: principal.orgId, apiKeyId: principal.id } : { orgId: principal.orgId };
   try {
-    return counterChecks(config, await countersFor(config, kindsFedBy("admitted_request"), subject), c.get("requestId"));
+    return counterChecks(config, await countersFor(config, kindsFedBy("admitted_request"), subject), c.env.edge.requestId);
   } catch (error) {
     // Never in the way of the batch it rides: the organization's limits are consumed regardless.
-    log.warn("alert_count_failed", { request_id: c.get("requestId"), source: "admitted_request", error });
+    log.warn("alert_count_failed", { request_id: c.env.edge.requestId, source: "admitted_request", error });
     return [];
   }
 }

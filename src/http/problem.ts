@@ -4,7 +4,7 @@
  * validation and safe extension members. No stack, SQL or internal id, ever.
  */
 import type { Context } from "hono";
-import type { AppEnv, Variables } from "../context";
+import { edgeFactsSoFar, type AppEnv } from "../context";
 import { ERROR_CODES, PROBLEM_TYPE_BASE, type AppErrorOptions, type ErrorCode, type FieldError } from "./errors";
 
 /** The media type of every error response. */
@@ -47,9 +47,8 @@ export function problemBody(code: ErrorCode, requestId: string, options: Omit<Ap
  * ```
  */
 export function problem(c: Context<AppEnv>, code: ErrorCode, options: Omit<AppErrorOptions, "cause"> = {}): Response {
-  // Set by the first stage; unset (hence empty) only if the request id stage itself failed.
-  const vars: Partial<Variables> = c.var;
-  const requestId = vars.requestId ?? "";
+  // Set by the first stage; unset (hence empty) only for a context built outside the app.
+  const requestId = edgeFactsSoFar(c).requestId ?? "";
   const body = problemBody(code, requestId, options);
   return c.body(JSON.stringify(body), ERROR_CODES[code].status, {
     ...options.headers,

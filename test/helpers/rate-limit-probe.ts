@@ -104,7 +104,7 @@ function probeAuthenticate(state: RateLimitProbeState): MiddlewareHandler<AppEnv
         name: "session_revocation",
         add: (pipeline) => pipeline.exists(`${REVOKED_PREFIX}${session}`),
         decide: (outcome) => {
-          state.revocation.set(c.var.requestId, outcome);
+          state.revocation.set(c.env.edge.requestId, outcome);
         },
       });
     }

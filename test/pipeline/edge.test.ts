@@ -1,10 +1,12 @@
-/** The edge stages: request id, error path, config loading, HEAD. */
+/** The edge stages: request id, error path, config loading, HEAD, and the edge in front of the router. */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
 import { checkTransport, upgradeFor } from "../../src/pipeline/edge";
 import { expectProblem, expectSecureHeaders } from "../helpers/expect";
 import { captureLogs } from "../helpers/logs";
 import { BOOM_MESSAGE, probeApp } from "../helpers/probe-module";
-import { call, callApp, envWith } from "../helpers/worker";
+import { call, callApp, envWith, ORIGIN, testEnv } from "../helpers/worker";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -122,6 +124,32 @@ describe("error path", () => {
     } finally {
       logs.restore();
     }
+  });
+});
+
+describe("in front of the router", () => {
+  it("answers a handler that answers at once without a promise, with every secure header and the request id", async () => {
+    const app = createApp();
+    // The first request builds the platform module (a promise); later ones find it mounted.
+    expect((await callApp(app, "/healthz")).status).toBe(200);
+    const ctx = createExecutionContext();
+    const answer = app.fetch(new Request(`${ORIGIN}/healthz`, { headers: { "x-request-id": "sync-1" } }), testEnv, ctx);
+    expect(answer).toBeInstanceOf(Response);
+    const response = await answer;
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-request-id")).toBe("sync-1");
+    expectSecureHeaders(response);
+  });
+
+  it("answers its own refusals through the error path, with the request id and every secure header", async () => {
+    const app = createApp();
+    expect((await callApp(app, "/healthz")).status).toBe(200);
+    const response = await callApp(app, "/healthz?q=%27%20OR%201%3D1%20--", { headers: { "x-request-id": "refused-1" } });
+    const problem = await expectProblem(response, 403, "waf_blocked");
+    expect(problem.request_id).toBe("refused-1");
+    expect(response.headers.get("x-request-id")).toBe("refused-1");
+    expectSecureHeaders(response);
   });
 });
 

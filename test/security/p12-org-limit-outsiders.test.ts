@@ -51,7 +51,7 @@ const Answer = json("The caller's role", z.object({ role: z.string().nullable() 
 /** The handler's work: note the round trips so far when asked to, then the organization's transaction. */
 async function roleOf(c: Context<AppEnv>): Promise<string | null> {
   const tag = c.req.header("x-count-tag");
-  if (tag !== undefined) atHandler.set(c.var.requestId, await roundTrips(tag));
+  if (tag !== undefined) atHandler.set(c.env.edge.requestId, await roundTrips(tag));
   const { role } = await inOrg(c, (tx) => [tx.execute(sql`select 1`)]);
   return role;
 }

@@ -25,7 +25,7 @@ interface Filters {
 /** A page of events of `type` (every type when null), under the list name `list` (its cursors are its own). */
 async function page(c: Context<AppEnv>, list: string, type: string | null, query: Filters) {
   const before = query.cursor === undefined ? undefined : decodeCursor(list, Position, query.cursor);
-  const db = await createDatabase(c.get("config").database);
+  const db = await createDatabase(c.env.edge.config.database);
   const [result] = await inContext(db, { actor: { kind: "user", userId: currentUser(c).id } }, (tx) => [
     tx.execute<EventRow>(
       selectEvents({

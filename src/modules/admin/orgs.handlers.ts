@@ -52,7 +52,7 @@ const one = (id: string): OrgFilters => ({ id, name: null, plan: null, suspended
 
 async function asAdmin(c: Context<AppEnv>) {
   const user = currentUser(c);
-  return { db: await createDatabase(c.get("config").database), actor: { kind: "user", userId: user.id } as const, user };
+  return { db: await createDatabase(c.env.edge.config.database), actor: { kind: "user", userId: user.id } as const, user };
 }
 
 /** GET /v1/admin/orgs. */
@@ -100,9 +100,9 @@ export const getOrg: RouteHandler<typeof getOrgRoute, AppEnv> = async (c) => {
 
 /** Suspends or reinstates, and reads the organization back, in one transaction. */
 async function changeState(c: Context<AppEnv>, action: "suspend" | "reinstate", org: string, reason: string | null) {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const { db, actor, user } = await asAdmin(c);
-  const requestId = c.get("requestId");
+  const requestId = c.env.edge.requestId;
   const ipHash = await identifierHash(config.secrets.identifierHashSecret, "ip", clientAddress(c.req.header(CLIENT_IP_HEADER)));
   // An unknown organization raises RA404 in the function: 404, nothing written.
   const [changed, page] = await inContext(db, { actor }, (tx) => [

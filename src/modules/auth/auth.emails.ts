@@ -64,10 +64,10 @@ export function resetEmail(appUrl: string, to: string, name: string, token: stri
 
 /** Sends `email` after the response; a failure is logged (the user can ask again). */
 export function sendLater(c: Context<AppEnv>, email: EmailMessage): void {
-  const requestId = c.get("requestId");
+  const requestId = c.env.edge.requestId;
   afterResponse(
     c,
-    sendEmail(c.get("config"), email).catch((error: unknown) => {
+    sendEmail(c.env.edge.config, email).catch((error: unknown) => {
       log.error("email_failed", { request_id: requestId, subject: email.subject, error });
     }),
   );

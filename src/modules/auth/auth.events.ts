@@ -37,12 +37,12 @@ export function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void 
  * ```
  */
 export function recordEvent(c: Context<AppEnv>, type: SecurityEventType, facts: EventFacts = {}): void {
-  const requestId = c.get("requestId");
+  const requestId = c.env.edge.requestId;
   securityEvent(type, { request_id: requestId, user_id: facts.userId, ...facts.details });
   // Failed logins and reused refresh tokens feed the alerts (src/alerts), counted after the response.
   countSecurityEvent(c, type, facts);
   if (!SECURITY_EVENTS[type].stored) return;
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const store = (async () => {
     const ipHash = await identifierHash(config.secrets.identifierHashSecret, "ip", clientAddress(c.req.header(CLIENT_IP_HEADER)));
     const db = await createDatabase(config.database);

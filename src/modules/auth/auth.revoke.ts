@@ -10,6 +10,6 @@ import { afterResponse, recordEvent } from "./auth.events";
 
 /** Marks `sessionIds` revoked for their outstanding access tokens. */
 export async function revokeNow(c: Context<AppEnv>, userId: string | undefined, sessionIds: readonly string[]): Promise<void> {
-  const immediate = await revokeAtOnce(c.get("config"), sessionIds, (work) => afterResponse(c, work));
+  const immediate = await revokeAtOnce(c.env.edge.config, sessionIds, (work) => afterResponse(c, work));
   if (!immediate) recordEvent(c, "session_revocation_delayed", { userId, details: { sessions: sessionIds.length } });
 }

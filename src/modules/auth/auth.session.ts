@@ -26,13 +26,13 @@ export type ClientKind = "browser" | "native";
 export function clientKind(c: Context<AppEnv>): ClientKind {
   const origin = c.req.header("origin");
   if (origin === undefined) return "native";
-  if (!c.get("config").identity.corsOrigins.includes(origin)) throw new AppError("origin_not_allowed");
+  if (!c.env.edge.config.identity.corsOrigins.includes(origin)) throw new AppError("origin_not_allowed");
   return "browser";
 }
 
 /** A fresh refresh token and what the database stores of it and of the client. */
 export async function newSession(c: Context<AppEnv>): Promise<{ refreshToken: string; session: NewSession }> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const refreshToken = randomToken(REFRESH_TOKEN_PREFIX);
   const { ipPrefix, userAgent } = clientFacts(c);
   const { idleSeconds, maxAgeSeconds } = config.identity.sessions;
@@ -69,7 +69,7 @@ export async function sessionTokens(
   claims: AccessClaims,
   refreshToken: string,
 ): Promise<SessionTokensBody> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const { token, expiresIn } = await signAccessToken(config, claims);
   const body: SessionTokensBody = { access_token: token, token_type: "Bearer", expires_in: expiresIn, session_id: claims.sessionId };
   if (kind === "native") return { ...body, refresh_token: refreshToken };

@@ -66,13 +66,13 @@ export const mfaVerifyRoute = defineRoute(
 
 /** Remembers that this address signed in to this account (the login challenge's "known address"), after the response. */
 function rememberAddress(c: Context<AppEnv>, email: string): void {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const work = (async () => {
     const account = { field: "email", value: normalizeAccount(email) };
     const key = await recentSuccessKey(config.secrets.identifierHashSecret, account, clientAddress(c.req.header(CLIENT_IP_HEADER)));
     await createRedis(config.redis, { retry: false }).set(key, 1, { ex: RECENT_SUCCESS_SECONDS });
   })().catch((error: unknown) => {
-    log.warn("known_address_not_stored", { request_id: c.get("requestId"), error });
+    log.warn("known_address_not_stored", { request_id: c.env.edge.requestId, error });
   });
   afterResponse(c, work);
 }
@@ -80,7 +80,7 @@ function rememberAddress(c: Context<AppEnv>, email: string): void {
 const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const kind = clientKind(c);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const cost = config.identity.passwords.bcryptCost;
   const db = await createDatabase(config.database);
   const [found] = await inContext(db, {}, (tx) => [authSql.passwordLogin(tx, normaliseEmail(body.email))]);
@@ -116,7 +116,7 @@ const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
 
 /** The proof a code gives: a TOTP step checked here, or a recovery code's digest checked by the database. */
 async function proofOf(c: Context<AppEnv>, code: string, mfaDigest: string): Promise<{ step: number } | { recoveryDigest: string }> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   if (!TOTP_CODE.test(code)) {
     const recovery = normaliseRecoveryCode(code);
     if (recovery === undefined) throw new AppError("invalid_mfa_code");
@@ -128,7 +128,7 @@ async function proofOf(c: Context<AppEnv>, code: string, mfaDigest: string): Pro
   const secret = await open(config.secrets.dataEncryptionKeys, challenge.totp_secret, `totp:${challenge.user_id}`);
   if (secret === undefined) {
     // A sealed secret no configured key opens: an operator retired a key too early.
-    log.error("totp_secret_unreadable", { request_id: c.get("requestId"), user_id: challenge.user_id });
+    log.error("totp_secret_unreadable", { request_id: c.env.edge.requestId, user_id: challenge.user_id });
     throw new AppError("invalid_mfa_code");
   }
   const step = await totpStep(secret, code);
@@ -143,7 +143,7 @@ async function proofOf(c: Context<AppEnv>, code: string, mfaDigest: string): Pro
 const mfaVerify: RouteHandler<typeof mfaVerifyRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const kind = clientKind(c);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   if (!MFA_TOKEN_SHAPE.test(body.mfa_token)) throw new AppError("invalid_mfa_token");
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "mfa", body.mfa_token);
   const proof = await proofOf(c, body.code.trim(), digest);

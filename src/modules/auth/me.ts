@@ -22,7 +22,7 @@ export const meRoute = defineRoute(
 
 const me: RouteHandler<typeof meRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
-  const [result] = await inContext(await createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  const [result] = await inContext(await createDatabase(c.env.edge.config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     authSql.me(tx),
   ]);
   const row = first(result);

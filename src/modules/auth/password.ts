@@ -70,7 +70,7 @@ export const resetConfirmRoute = defineRoute(
 const changePassword: RouteHandler<typeof changePasswordRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
   const body = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const cost = config.identity.passwords.bcryptCost;
   const db = await createDatabase(config.database);
   const actor = { kind: "user", userId: user.id } as const;
@@ -102,7 +102,7 @@ const changePassword: RouteHandler<typeof changePasswordRoute, AppEnv> = async (
 
 const resetRequest: RouteHandler<typeof resetRequestRoute, AppEnv> = async (c) => {
   const email = normaliseEmail(c.req.valid("json").email);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const token = randomToken();
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);
   const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [
@@ -118,7 +118,7 @@ const resetRequest: RouteHandler<typeof resetRequestRoute, AppEnv> = async (c) =
 
 const resetConfirm: RouteHandler<typeof resetConfirmRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   if (!TOKEN_SHAPE.test(body.token)) throw new AppError("invalid_email_token");
   if ((await checkBreached(config, body.new_password)).breached) throw new AppError("breached_password");
   const [digest, newHash] = await Promise.all([

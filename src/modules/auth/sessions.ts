@@ -49,7 +49,7 @@ const listSessions: RouteHandler<typeof listSessionsRoute, AppEnv> = async (c) =
   const user = currentUser(c);
   const s = schema.sessions;
   const now = new Date();
-  const [rows] = await inContext(await createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  const [rows] = await inContext(await createDatabase(c.env.edge.config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx
       .select({
         id: s.id,
@@ -81,7 +81,7 @@ const listSessions: RouteHandler<typeof listSessionsRoute, AppEnv> = async (c) =
 const revokeSession: RouteHandler<typeof revokeSessionRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
   const { id } = c.req.valid("param");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const s = schema.sessions;
   const [revoked] = await inContext(await createDatabase(config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx

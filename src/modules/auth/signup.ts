@@ -73,7 +73,7 @@ export const resendVerificationRoute = defineRoute(
 );
 
 async function requireHuman(c: Context<AppEnv>, token: string | undefined): Promise<void> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   if (!config.identity.turnstile.enabled) return;
   const verdict = await verifyTurnstile(config, token, clientFacts(c).ip);
   if (!verdict.ok) throw new AppError(verdict.reason === "missing" ? "captcha_required" : "captcha_failed");
@@ -81,7 +81,7 @@ async function requireHuman(c: Context<AppEnv>, token: string | undefined): Prom
 
 const signup: RouteHandler<typeof signupRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   await requireHuman(c, body.turnstile_token);
   if ((await checkBreached(config, body.password)).breached) throw new AppError("breached_password");
   const email = normaliseEmail(body.email);
@@ -107,7 +107,7 @@ const signup: RouteHandler<typeof signupRoute, AppEnv> = async (c) => {
 
 const verifyEmail: RouteHandler<typeof verifyEmailRoute, AppEnv> = async (c) => {
   const { token } = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   if (!TOKEN_SHAPE.test(token)) throw new AppError("invalid_email_token");
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);
   const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [authSql.verifyEmail(tx, digest)]);
@@ -119,7 +119,7 @@ const verifyEmail: RouteHandler<typeof verifyEmailRoute, AppEnv> = async (c) => 
 
 const resendVerification: RouteHandler<typeof resendVerificationRoute, AppEnv> = async (c) => {
   const email = normaliseEmail(c.req.valid("json").email);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const token = randomToken();
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);
   const [result] = await inContext(await createDatabase(config.database), {}, (tx) => [

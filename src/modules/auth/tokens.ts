@@ -54,7 +54,7 @@ export const logoutRoute = defineRoute(
 
 const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) => {
   const kind = clientKind(c);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const token = presentedRefreshToken(c, kind, c.req.valid("json").refresh_token);
   const refuse = (): AppError => {
     if (kind === "browser") clearRefreshCookie(c);
@@ -87,7 +87,7 @@ const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) => {
 
 const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const sessions = schema.sessions;
   await inContext(await createDatabase(config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx

@@ -65,7 +65,7 @@ export const disableTotpRoute = defineRoute(
 
 const enrollTotp: RouteHandler<typeof enrollTotpRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const db = await createDatabase(config.database);
   const actor = { kind: "user", userId: user.id } as const;
   const secret = await newTotpSecret();
@@ -79,7 +79,7 @@ const enrollTotp: RouteHandler<typeof enrollTotpRoute, AppEnv> = async (c) => {
 const activateTotp: RouteHandler<typeof activateTotpRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
   const { code } = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const db = await createDatabase(config.database);
   const actor = { kind: "user", userId: user.id } as const;
   const [found] = await inContext(db, { actor }, (tx) => [authSql.totpPending(tx)]);
@@ -102,7 +102,7 @@ const activateTotp: RouteHandler<typeof activateTotpRoute, AppEnv> = async (c) =
 
 const disableTotp: RouteHandler<typeof disableTotpRoute, AppEnv> = async (c) => {
   const user = currentUser(c);
-  const [result] = await inContext(await createDatabase(c.get("config").database), { actor: { kind: "user", userId: user.id } }, (tx) => [
+  const [result] = await inContext(await createDatabase(c.env.edge.config.database), { actor: { kind: "user", userId: user.id } }, (tx) => [
     authSql.totpDisable(tx),
   ]);
   if (first(result)?.disabled !== true) throw new AppError("mfa_not_enabled");

@@ -76,7 +76,7 @@ export const restoreBackup: RouteHandler<typeof restoreBackupRoute, AppEnv> = as
   const { org, id } = c.req.valid("param");
   if (!UUID.test(id)) throw new AppError("not_found");
   const user = currentUser(c);
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const {
     results: [found],
   } = await inOrg(c, (tx) => [tx.execute<BackupRow>(selectBackup(org, id))]);
@@ -122,7 +122,7 @@ export const adminListBackups: RouteHandler<typeof adminListBackupsRoute, AppEnv
   const user = currentUser(c);
   const query = c.req.valid("query");
   const after = query.cursor === undefined ? undefined : decodeCursor("admin-backups", AdminCursor, query.cursor);
-  const db = await createDatabase(c.get("config").database);
+  const db = await createDatabase(c.env.edge.config.database);
   const [page] = await inContext(db, { actor: { kind: "user", userId: user.id } }, (tx) => [
     tx.execute<BackupRow & { org_name: string }>(
       sql`SELECT * FROM app.admin_backups(${query.org ?? null}::uuid, ${query.state ?? null}, ${after?.d ?? null}::date, ${after?.id ?? null}::uuid, ${query.limit + 1})`,

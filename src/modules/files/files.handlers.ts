@@ -44,7 +44,7 @@ export const createFile: RouteHandler<typeof createFileRoute, AppEnv> = async (c
   const record = idOf(id);
   const file = c.req.valid("json");
   if (!isAllowedMediaType(file.media_type)) throw new AppError("media_type_not_allowed");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const {
     results: [, inserted],
   } = await inOrg(c, (tx) => [checkLimits(tx, config, file.size), insertVersion(tx, org, record, file)]).catch((error: unknown) => {
@@ -78,7 +78,7 @@ export const deleteFile: RouteHandler<typeof deleteFileRoute, AppEnv> = async (c
   await removeObjects(
     c.env.EVIDENCE,
     deleted.rows.map((r) => r.object_key),
-    c.get("requestId"),
+    c.env.edge.requestId,
   );
   return c.body(null, 204);
 };

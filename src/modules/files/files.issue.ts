@@ -19,7 +19,7 @@ function actorOf(c: Context<AppEnv>): FileActor {
 }
 
 /** When a URL issued now expires, Unix seconds. */
-const expiryOf = (c: Context<AppEnv>): number => Math.floor(Date.now() / 1000) + c.get("config").evidence.urlTtlSeconds;
+const expiryOf = (c: Context<AppEnv>): number => Math.floor(Date.now() / 1000) + c.env.edge.config.evidence.urlTtlSeconds;
 
 const targetOf = (orgId: string, row: FileRow): FileTarget => ({ orgId, recordId: row.evidence_id, versionId: row.id });
 
@@ -39,7 +39,7 @@ export async function uploadInstructions(c: Context<AppEnv>, orgId: string, row:
   if (!isAllowedMediaType(file.media_type)) throw new Error("files: a stored version has a media type outside the allow-list");
   const expiresAt = expiryOf(c);
   const terms = { size: file.size, mediaType: file.media_type, sha256: file.sha256 };
-  const path = await fileUrl(c.get("config"), "PUT", targetOf(orgId, row), actorOf(c), expiresAt, terms);
+  const path = await fileUrl(c.env.edge.config, "PUT", targetOf(orgId, row), actorOf(c), expiresAt, terms);
   return {
     method: "PUT",
     url: absolute(c, path),
@@ -59,6 +59,6 @@ export async function uploadInstructions(c: Context<AppEnv>, orgId: string, row:
  */
 export async function downloadUrlOf(c: Context<AppEnv>, orgId: string, row: FileRow) {
   const expiresAt = expiryOf(c);
-  const path = await fileUrl(c.get("config"), "GET", targetOf(orgId, row), actorOf(c), expiresAt);
+  const path = await fileUrl(c.env.edge.config, "GET", targetOf(orgId, row), actorOf(c), expiresAt);
   return { url: absolute(c, path), expires_at: new Date(expiresAt * 1000).toISOString(), file: presentFile(row) };
 }

@@ -20,7 +20,7 @@ const BATCH = 1000;
  *
  * @example
  * ```ts
- * await removeObjects(c.env.EVIDENCE, deleted.rows.map((r) => r.object_key), c.get("requestId"));
+ * await removeObjects(c.env.EVIDENCE, deleted.rows.map((r) => r.object_key), c.env.edge.requestId);
  * ```
  */
 export async function removeObjects(bucket: R2Bucket, keys: readonly string[], requestId: string): Promise<boolean> {
@@ -43,7 +43,7 @@ export async function removeObjects(bucket: R2Bucket, keys: readonly string[], r
  *
  * @example
  * ```ts
- * c.executionCtx.waitUntil(purgeOrganization(c.env.EVIDENCE, orgId, c.get("requestId")));
+ * c.executionCtx.waitUntil(purgeOrganization(c.env.EVIDENCE, orgId, c.env.edge.requestId));
  * ```
  */
 export async function purgeOrganization(bucket: R2Bucket, orgId: string, requestId: string): Promise<void> {

@@ -44,7 +44,7 @@ export const EVIDENCE_FILE_HOOKS: RecordHooks = {
       return {
         statements: [
           tx.execute(sql`select app.authorize('evidence:write', ${aal})`),
-          checkLimits(tx, c.get("config"), file.size),
+          checkLimits(tx, c.env.edge.config, file.size),
           insertVersion(tx, target.org, target.id, file),
         ],
         settle: async (results) => {
@@ -61,7 +61,7 @@ export const EVIDENCE_FILE_HOOKS: RecordHooks = {
       statements: [recordObjectKeys(tx, target.id)],
       settle: async (results) => {
         const keys = (results[0] as Answer<{ object_key: string }>)?.rows.map((r) => r.object_key) ?? [];
-        await removeObjects(c.env.EVIDENCE, keys, c.get("requestId"));
+        await removeObjects(c.env.EVIDENCE, keys, c.env.edge.requestId);
       },
     }),
   },

@@ -27,10 +27,10 @@ import { verifyFileUrl, type FileGrant, type UploadTerms } from "./files.urls";
 /** The request's URL, verified for `method`, or 403 with a security event. */
 async function grantOf(c: Context<AppEnv>, method: SignedMethod): Promise<FileGrant> {
   const url = new URL(c.req.url);
-  const verdict = await verifyFileUrl(c.get("config"), method, url.pathname, url.search.slice(1), Date.now());
+  const verdict = await verifyFileUrl(c.env.edge.config, method, url.pathname, url.search.slice(1), Date.now());
   if (verdict.ok) return verdict.value;
   securityEvent("signed_url_refused", {
-    request_id: c.get("requestId"),
+    request_id: c.env.edge.requestId,
     reason: verdict.error,
     method: c.req.method,
     // The path holds ids only; the query (and its signature) is never logged.
@@ -53,11 +53,11 @@ async function refuse(c: Context<AppEnv>, grant: FileGrant, mismatch: UploadMism
     await removeObjects(
       c.env.EVIDENCE,
       dropped.rows.map((r) => r.object_key),
-      c.get("requestId"),
+      c.env.edge.requestId,
     );
   } catch (error) {
     // The refusal stands either way; a version left pending is never served and can be deleted.
-    log.warn("evidence_pending_not_removed", { request_id: c.get("requestId"), version: grant.versionId, error });
+    log.warn("evidence_pending_not_removed", { request_id: c.env.edge.requestId, version: grant.versionId, error });
   }
   throw new AppError(mismatch);
 }
@@ -81,7 +81,7 @@ export const upload: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
   const outcome = await storeUpload(c.env.EVIDENCE, grant.key, body, terms);
   if (outcome.kind === "refused") return refuse(c, grant, outcome.mismatch);
   if (outcome.kind === "failed") {
-    log.warn("evidence_upload_failed", { request_id: c.get("requestId"), version: grant.versionId, error: outcome.error });
+    log.warn("evidence_upload_failed", { request_id: c.env.edge.requestId, version: grant.versionId, error: outcome.error });
     throw new AppError("bad_request", { detail: "The upload did not complete; send it again.", headers: { Connection: "close" } });
   }
   let rows;
@@ -93,14 +93,14 @@ export const upload: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
   } catch (error) {
     // This request's object, but no version will serve it: remove it. Unless the database could not
     // answer: the commit may still have happened, and a pending version's object goes with the version.
-    if (outcome.kind === "stored" && !unreachable(error)) await removeObjects(c.env.EVIDENCE, [grant.key], c.get("requestId"));
+    if (outcome.kind === "stored" && !unreachable(error)) await removeObjects(c.env.EVIDENCE, [grant.key], c.env.edge.requestId);
     throw error;
   }
   const [completed, current] = rows;
   const row = completed.rows[0] ?? current.rows.find((r) => r.state === "available" && r.sha256 === terms.sha256);
   if (row !== undefined) return c.json(presentFile(row), 200);
   // The version was deleted while its bytes streamed: they have no row, so they go.
-  if (outcome.kind === "stored") await removeObjects(c.env.EVIDENCE, [grant.key], c.get("requestId"));
+  if (outcome.kind === "stored") await removeObjects(c.env.EVIDENCE, [grant.key], c.env.edge.requestId);
   throw new AppError("not_found");
 };
 
@@ -139,7 +139,7 @@ export const download: RouteHandler<typeof downloadRoute, AppEnv> = async (c) =>
     c.env.EVIDENCE.get(grant.key, range.kind === "part" ? { range: { offset: range.offset, length: range.length } } : {}));
   if (object === null) {
     // A row without its object: an upload whose completion outlived a database outage, or an operator's mistake.
-    log.error("evidence_object_missing", { request_id: c.get("requestId"), version: grant.versionId });
+    log.error("evidence_object_missing", { request_id: c.env.edge.requestId, version: grant.versionId });
     throw new AppError("not_found");
   }
   return new Response(object.body, { status, headers });

@@ -31,7 +31,7 @@ export async function inGrant<const Q extends Statements>(
   const actor: Actor =
     grant.actor.kind === "user" ? { kind: "user", userId: grant.actor.id } : { kind: "signed_api_key", keyId: grant.actor.id };
   const aal = grant.actor.kind === "user" ? grant.actor.aal : null;
-  const db = await createDatabase(c.get("config").database);
+  const db = await createDatabase(c.env.edge.config.database);
   const [, ...results] = await inTenant(db, { orgId: grant.orgId, actor }, (tx) => [
     tx.execute(sql`select app.authorize(${permission}, ${aal})`),
     ...build(tx),

@@ -58,7 +58,7 @@ const REFUSED_BY_ORG = new Set(["RA403", "RA404", "RAMFA", "RASUS", "42501"]);
 const contextOf = (orgId: string, column: "access_token" | "refresh_token"): SecretContext => ({ orgId, integration: INTEGRATION, column });
 
 function bankOf(c: Context<AppEnv>): BankConfig {
-  const bank = c.get("config").integrations.bank;
+  const bank = c.env.edge.config.integrations.bank;
   if (bank === undefined) throw new AppError("bank_not_configured");
   return bank;
 }
@@ -104,9 +104,9 @@ async function eventValues(
   actorUserId: string | null,
   details: Readonly<Record<string, string | number | boolean | readonly string[]>>,
 ): Promise<EventValues> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const ipHash = await identifierHash(config.secrets.identifierHashSecret, "ip", clientAddress(c.req.header(CLIENT_IP_HEADER)));
-  return { type, severity: SECURITY_EVENTS[type].severity, actorUserId, requestId: c.get("requestId"), ipHash, details };
+  return { type, severity: SECURITY_EVENTS[type].severity, actorUserId, requestId: c.env.edge.requestId, ipHash, details };
 }
 
 /** The log line of a stored (or log-only) event. */
@@ -117,12 +117,12 @@ function logEvent(
   userId: string | null,
   details: Record<string, unknown>,
 ): void {
-  securityEvent(type, { request_id: c.get("requestId"), org_id: orgId, user_id: userId ?? undefined, ...details });
+  securityEvent(type, { request_id: c.env.edge.requestId, org_id: orgId, user_id: userId ?? undefined, ...details });
 }
 
 /** Seals fresh tokens; no refresh token is null (on a refresh: keep the stored one). */
 async function sealTokens(c: Context<AppEnv>, orgId: string, tokens: BankTokens): Promise<SealedTokens> {
-  const keys = c.get("config").secrets.dataEncryptionKeys;
+  const keys = c.env.edge.config.secrets.dataEncryptionKeys;
   return {
     accessTokenSealed: await seal(keys, tokens.accessToken, contextOf(orgId, "access_token")),
     refreshTokenSealed: tokens.refreshToken === undefined ? null : await seal(keys, tokens.refreshToken, contextOf(orgId, "refresh_token")),
@@ -133,7 +133,7 @@ async function sealTokens(c: Context<AppEnv>, orgId: string, tokens: BankTokens)
 
 /** Back to the web app with the outcome (and a reason code, never anything secret). */
 function backToApp(c: Context<AppEnv>, result: { readonly ok: true } | { readonly ok: false; readonly reason: string }): Response {
-  const url = new URL(`${c.get("config").identity.appUrl}${APP_RETURN_PATH}`);
+  const url = new URL(`${c.env.edge.config.identity.appUrl}${APP_RETURN_PATH}`);
   url.searchParams.set("result", result.ok ? "connected" : "error");
   if (!result.ok) url.searchParams.set("reason", result.reason);
   c.header("Cache-Control", "no-store");
@@ -142,11 +142,11 @@ function backToApp(c: Context<AppEnv>, result: { readonly ok: true } | { readonl
 
 /** Revokes a token after the response (best effort: the connection is already gone here). */
 function revokeLater(c: Context<AppEnv>, bank: BankConfig, token: string, orgId: string): void {
-  const work = revokeToken(bank, c.get("config").secrets.bankClientSecret, token).then(
-    (revoked) => (revoked ? undefined : log.info("bank_revocation_unsupported", { request_id: c.get("requestId"), org_id: orgId })),
+  const work = revokeToken(bank, c.env.edge.config.secrets.bankClientSecret, token).then(
+    (revoked) => (revoked ? undefined : log.info("bank_revocation_unsupported", { request_id: c.env.edge.requestId, org_id: orgId })),
     (error: unknown) =>
       log.warn("bank_revocation_failed", {
-        request_id: c.get("requestId"),
+        request_id: c.env.edge.requestId,
         org_id: orgId,
         reason: error instanceof BankError ? error.reason : "error",
       }),
@@ -167,7 +167,7 @@ export const connectBank: RouteHandler<typeof connectRoute, AppEnv> = async (c) 
   const { verifier, challenge } = await pkcePair();
   const redirectUri = `${new URL(c.req.url).origin}${CALLBACK_PATH}`;
   const pending = await newState(
-    c.get("config"),
+    c.env.edge.config,
     { orgId: org, userId: user.id, sessionId: user.sessionId, aal: user.aal, redirectUri },
     verifier,
   );
@@ -190,9 +190,9 @@ export const connectBank: RouteHandler<typeof connectRoute, AppEnv> = async (c) 
 };
 
 export const bankCallback: RouteHandler<typeof callbackRoute, AppEnv> = async (c) => {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const query = c.req.valid("query");
-  const requestId = c.get("requestId");
+  const requestId = c.env.edge.requestId;
   let consumed;
   try {
     consumed = await consumeState(config, query.state, getCookie(c, BINDING_COOKIE));
@@ -259,8 +259,8 @@ export const disconnectBank: RouteHandler<typeof disconnectRoute, AppEnv> = asyn
   const row = gone.rows[0];
   if (row !== undefined) {
     logEvent(c, "bank_disconnected", org, user.id, {});
-    const bank = c.get("config").integrations.bank;
-    const keys = c.get("config").secrets.dataEncryptionKeys;
+    const bank = c.env.edge.config.integrations.bank;
+    const keys = c.env.edge.config.secrets.dataEncryptionKeys;
     // The refresh token is the grant; revoking it ends the access tokens too at most banks.
     const token =
       (row.refresh_token_sealed === null ? undefined : await open(keys, row.refresh_token_sealed, contextOf(org, "refresh_token"))) ??
@@ -283,7 +283,7 @@ async function breakConnection(c: Context<AppEnv>, org: string, version: number,
 
 /** Refreshes the row's tokens; the connection breaks when the bank refuses, or the refresh token does not open. */
 async function refreshed(c: Context<AppEnv>, bank: BankConfig, org: string, row: TokenRow): Promise<{ token: string; row: StatusRow }> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const refreshToken =
     row.refresh_token_sealed === null
       ? undefined
@@ -315,7 +315,7 @@ export const checkBankConnection: RouteHandler<typeof checkRoute, AppEnv> = asyn
   const row = rows.rows[0];
   if (row === undefined) throw new AppError("bank_not_connected");
   if (row.status !== "connected") throw new AppError("bank_connection_broken");
-  const keys = c.get("config").secrets.dataEncryptionKeys;
+  const keys = c.env.edge.config.secrets.dataEncryptionKeys;
   const expiresAt = row.access_token_expires_at === null ? null : new Date(row.access_token_expires_at).getTime();
   let current: { token: string; row: StatusRow };
   let renewed = false;

@@ -27,7 +27,7 @@ interface PendingRow {
 const contextOf = (orgId: string, column: string) => ({ orgId, integration: "bank", column });
 
 export const reencryptSecrets: RouteHandler<typeof reencryptRoute, AppEnv> = async (c) => {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const user = currentUser(c);
   const { batch_size: size, after } = c.req.valid("json");
   const keys = config.secrets.dataEncryptionKeys;
@@ -57,7 +57,7 @@ export const reencryptSecrets: RouteHandler<typeof reencryptRoute, AppEnv> = asy
       type: "data_keys_reencrypted",
       severity: SECURITY_EVENTS.data_keys_reencrypted.severity,
       actorUserId: user.id,
-      requestId: c.get("requestId"),
+      requestId: c.env.edge.requestId,
       ipHash,
       details: { key_version: keep, resealed: resealed.length, unreadable: unreadable.length },
     }),
@@ -71,7 +71,7 @@ export const reencryptSecrets: RouteHandler<typeof reencryptRoute, AppEnv> = asy
     next_after: rows.length === size ? (rows.at(-1)?.org_id ?? null) : null,
   };
   securityEvent("data_keys_reencrypted", {
-    request_id: c.get("requestId"),
+    request_id: c.env.edge.requestId,
     user_id: user.id,
     key_version: keep,
     resealed: body.resealed,

@@ -38,8 +38,8 @@ interface AppliedRow {
 }
 
 export const receiveStripeEvent: RouteHandler<typeof stripeWebhookRoute, AppEnv> = async (c) => {
-  const config = c.get("config");
-  const requestId = c.get("requestId");
+  const config = c.env.edge.config;
+  const requestId = c.env.edge.requestId;
   // The raw text the WAF and the JSON stage read: Hono keeps it, byte for byte as UTF-8.
   const raw = await c.req.text();
   const verified = await verifyWebhook(raw, c.req.header("stripe-signature"), webhookSecrets(config.secrets.stripeWebhookSecrets));

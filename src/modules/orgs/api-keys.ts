@@ -129,7 +129,7 @@ export const revokeApiKeyRoute = defineRoute(
 const createApiKey: RouteHandler<typeof createApiKeyRoute, AppEnv> = async (c) => {
   const { org } = c.req.valid("param");
   const body = c.req.valid("json");
-  const secret = c.get("config").secrets.apiKeyHashSecret;
+  const secret = c.env.edge.config.secrets.apiKeyHashSecret;
   const key = newApiKey();
   const digest = await apiKeyDigest(secret, key);
   const id = await apiKeyIdOf(secret, digest);

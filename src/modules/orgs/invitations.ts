@@ -136,7 +136,7 @@ const invite: RouteHandler<typeof inviteRoute, AppEnv> = async (c) => {
   const me = currentUser(c);
   const { org } = c.req.valid("param");
   const body = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const email = normaliseEmail(body.email);
   const id = crypto.randomUUID();
   const token = randomToken();
@@ -209,7 +209,7 @@ const revokeInvitation: RouteHandler<typeof revokeInvitationRoute, AppEnv> = asy
 const acceptInvitation: RouteHandler<typeof acceptInvitationRoute, AppEnv> = async (c) => {
   const me = currentUser(c);
   const { token } = c.req.valid("json");
-  const config = c.get("config");
+  const config = c.env.edge.config;
   // Not a token this API issues: the same answer as an unknown one, without a round trip.
   if (!TOKEN_SHAPE.test(token)) throw new AppError("invalid_invitation");
   const digest = await tokenDigest(config.secrets.tokenHashSecret, "email", token);

@@ -120,7 +120,7 @@ const createOrg: RouteHandler<typeof createOrgRoute, AppEnv> = async (c) => {
   if (body.require_mfa && user.aal !== "aal2") throw new AppError("mfa_required");
   const orgId = crypto.randomUUID();
   const event = await prepareOrgEvent(c, "org_created", { orgId });
-  const db = await createDatabase(c.get("config").database);
+  const db = await createDatabase(c.env.edge.config.database);
   // The new id is the request's org: the event after the creation lands in it.
   const [created] = await inContext(db, { orgId, actor: { kind: "user", userId: user.id } }, (tx) => [
     tx.execute<{
@@ -216,7 +216,7 @@ const deleteOrg: RouteHandler<typeof deleteOrgRoute, AppEnv> = async (c) => {
   if (deleted.rows.length === 0) throw new AppError("confirmation_mismatch");
   event.log();
   // Its evidence files' objects (everything under its R2 prefix, P12), after the commit and the response.
-  c.executionCtx.waitUntil(purgeOrganization(c.env.EVIDENCE, org, c.get("requestId")));
+  c.executionCtx.waitUntil(purgeOrganization(c.env.EVIDENCE, org, c.env.edge.requestId));
   return c.body(null, 204);
 };
 /** Registers the organization routes. */

@@ -41,9 +41,9 @@ export async function prepareOrgEvent(
   type: SecurityEventType,
   facts: { readonly orgId: string | null; readonly details?: Details },
 ): Promise<PreparedEvent> {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const principal = c.get("principal");
-  const requestId = c.get("requestId");
+  const requestId = c.env.edge.requestId;
   const ipHash = await identifierHash(config.secrets.identifierHashSecret, "ip", clientAddress(c.req.header(CLIENT_IP_HEADER)));
   const userId = principal?.kind === "user" ? principal.id : null;
   const apiKeyId = principal?.kind === "api_key" ? principal.id : null;

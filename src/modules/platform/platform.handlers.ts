@@ -24,7 +24,7 @@ export const health: RouteHandler<typeof healthRoute, AppEnv> = (c) => c.json({ 
 
 /** GET /readyz: 200 when all are up, else 503 `not_ready` with `checks`. */
 export const ready: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
-  const checks = await checkReadiness(c.get("config"), c.get("requestId"));
+  const checks = await checkReadiness(c.env.edge.config, c.env.edge.requestId);
   if (checks.database === "up" && checks.redis === "up") {
     return c.json({ status: "ready", checks: { database: "up", redis: "up" } } as const, 200);
   }
@@ -36,13 +36,13 @@ export const ready: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
 
 /** GET /.well-known/security.txt. */
 export const securityTxt: RouteHandler<typeof securityTxtRoute, AppEnv> = (c) => {
-  warnIfExpired(c.get("config"));
-  return c.text(renderSecurityTxt(c.get("config")), 200, { "Content-Type": "text/plain; charset=utf-8" });
+  warnIfExpired(c.env.edge.config);
+  return c.text(renderSecurityTxt(c.env.edge.config), 200, { "Content-Type": "text/plain; charset=utf-8" });
 };
 
 /** GET /.well-known/jwks.json: public keys only (the private `d` never leaves the config). */
 export const jwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) =>
-  c.json({ keys: [...(await publicJwks(c.get("config"))).keys] }, 200, { "Cache-Control": "public, max-age=300" });
+  c.json({ keys: [...(await publicJwks(c.env.edge.config)).keys] }, 200, { "Cache-Control": "public, max-age=300" });
 
 /** GET /openapi.json, from the document generated once per isolate. */
 export function openApi(document: () => Promise<OpenApiDocument>): RouteHandler<typeof openApiRoute, AppEnv> {

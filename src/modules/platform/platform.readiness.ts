@@ -54,7 +54,7 @@ async function probe(
  *
  * @example
  * ```ts
- * const checks = await checkReadiness(c.get("config"), c.get("requestId"));
+ * const checks = await checkReadiness(c.env.edge.config, c.env.edge.requestId);
  * ```
  */
 export async function checkReadiness(config: Config, requestId: string): Promise<ReadinessChecks> {

@@ -46,7 +46,7 @@ async function refusedUser(c: Context<AppEnv>): Promise<string | undefined> {
   if (principal !== undefined) return principal.kind === "user" ? principal.id : undefined;
   const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
   if (token === undefined || token.startsWith(API_KEY_PREFIX)) return undefined;
-  const verdict = await verifyAccessToken(c.get("config"), token);
+  const verdict = await verifyAccessToken(c.env.edge.config, token);
   return verdict.ok ? verdict.value.userId : undefined;
 }
 
@@ -60,8 +60,8 @@ function afterResponse(c: Context<AppEnv>, work: Promise<void>): void {
 
 /** Stores the `admin_action` of a super administrator's call. */
 async function storeAdminAction(c: Context<AppEnv>, userId: string, method: string, route: string, status: number): Promise<void> {
-  const config = c.get("config");
-  const requestId = c.get("requestId");
+  const config = c.env.edge.config;
+  const requestId = c.env.edge.requestId;
   const org = c.req.param("org");
   const details = { method, route, status, ...(org !== undefined && UUID.test(org) ? { target_org_id: org.toLowerCase() } : {}) };
   const ipHash = await identifierHash(config.secrets.identifierHashSecret, "ip", clientAddress(c.req.header(CLIENT_IP_HEADER)));
@@ -94,13 +94,13 @@ export function adminAudit(): MiddlewareHandler<AppEnv> {
     const code = refusalOf(c.error);
     const method = METHOD.test(c.req.method) ? c.req.method : "OTHER";
     const route = routePath(c, -1);
-    const requestId = c.get("requestId");
+    const requestId = c.env.edge.requestId;
     const principal = c.get("principal");
     const work = (async () => {
       if (code !== undefined) {
         const userId = await refusedUser(c);
         if (userId === undefined) return;
-        await storeAdminRefusal(c.get("config"), { userId, code, requestId, method, route }, c.req.header(CLIENT_IP_HEADER));
+        await storeAdminRefusal(c.env.edge.config, { userId, code, requestId, method, route }, c.req.header(CLIENT_IP_HEADER));
         return;
       }
       if (principal?.kind !== "user" || !principal.superAdmin) return;

@@ -39,7 +39,7 @@ export function invalidToken(detail?: string): AppError {
 const KEY_REFUSED = "The API key is malformed, unknown, revoked or expired.";
 
 function rejected(c: Context<AppEnv>, reason: "checksum" | "unknown", fields: Readonly<Record<string, string>> = {}): AppError {
-  securityEvent("api_key_rejected", { request_id: c.get("requestId"), reason, method: c.req.method, path: c.req.path, ...fields });
+  securityEvent("api_key_rejected", { request_id: c.env.edge.requestId, reason, method: c.req.method, path: c.req.path, ...fields });
   return invalidToken(KEY_REFUSED);
 }
 
@@ -63,7 +63,7 @@ function lastUsedCheck(c: Context<AppEnv>, throttleKey: string): RedisCheck {
  */
 export async function presentApiKey(c: Context<AppEnv>, key: string, orgId: string): Promise<void> {
   if (!isWellFormedApiKey(key)) throw rejected(c, "checksum");
-  const secrets = c.get("config").secrets;
+  const secrets = c.env.edge.config.secrets;
   const digest = await apiKeyDigest(secrets.apiKeyHashSecret, key);
   const id = await apiKeyIdOf(secrets.apiKeyHashSecret, digest);
   const principal: ApiKeyPrincipal = { kind: "api_key", id, orgId };
@@ -81,13 +81,13 @@ export function apiKeyActor(c: Context<AppEnv>): Actor {
 }
 
 function touchLater(c: Context<AppEnv>, digest: string): void {
-  const config = c.get("config");
+  const config = c.env.edge.config;
   const update = (async () => {
     const db = await createDatabase(config.database);
     await inContext(db, {}, (tx) => [tx.execute(sql`select auth.touch_api_key(${digest})`)]);
   })().catch((error: unknown) => {
     // A lost update costs a stale "last used" only: logged, not retried.
-    log.warn("api_key_last_used_failed", { request_id: c.get("requestId"), error });
+    log.warn("api_key_last_used_failed", { request_id: c.env.edge.requestId, error });
   });
   try {
     c.executionCtx.waitUntil(update);

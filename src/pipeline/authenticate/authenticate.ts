@@ -57,14 +57,14 @@ function lastSeenCheck(c: Context<AppEnv>, claims: AccessClaims): RedisCheck {
     add: (pipeline) => pipeline.set(`${SEEN_SESSION_PREFIX}${claims.sessionId}`, 1, { nx: true, ex: LAST_SEEN_INTERVAL_SECONDS }),
     decide: (outcome) => {
       if (!outcome.ok || outcome.result !== "OK") return;
-      const config = c.get("config");
+      const config = c.env.edge.config;
       const update = (async () => {
         const db = await createDatabase(config.database);
         await inContext(db, { actor: { kind: "user", userId: claims.userId } }, (tx) => [
           tx.update(schema.sessions).set({ lastSeenAt: new Date() }).where(eq(schema.sessions.id, claims.sessionId)),
         ]);
       })().catch((error: unknown) => {
-        log.warn("session_last_seen_failed", { request_id: c.get("requestId"), error });
+        log.warn("session_last_seen_failed", { request_id: c.env.edge.requestId, error });
       });
       try {
         c.executionCtx.waitUntil(update);
@@ -130,7 +130,7 @@ export function authenticate(
       return;
     }
     if (!acceptsUser) throw invalidToken();
-    const verdict = await verifyAccessToken(c.get("config"), token);
+    const verdict = await verifyAccessToken(c.env.edge.config, token);
     if (!verdict.ok) throw invalidToken();
     const claims = verdict.value;
     if (requirement.superAdmin === true && !claims.superAdmin) throw new AppError("forbidden");

@@ -82,7 +82,7 @@ export async function inOrg<const Q extends Statements>(c: Context<AppEnv>, buil
   if (access === undefined || principal === undefined) throw new Error("inOrg: not an organization route (declare its permission)");
   const aal = principal.kind === "user" ? principal.aal : null;
   const actor = actorOf(c, principal);
-  const db = await createDatabase(c.get("config").database);
+  const db = await createDatabase(c.env.edge.config.database);
   const [check, ...results] = await inTenant(db, { orgId: access.orgId, actor }, (tx) => [
     tx.execute<{ role: OrgRole | null }>(sql`select app.authorize(${access.permission}, ${aal}) as role`),
     ...build(tx),

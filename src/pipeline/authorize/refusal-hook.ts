@@ -12,8 +12,8 @@ import type { AppEnv } from "../../context";
  * @example
  * ```ts
  * const errors = withRefusalEvents(onError);
- * app.use(edge({ onError: errors, stages: [waf(…)] }));
  * app.onError(errors);
+ * const refusals = refusalRouter(app.routes, errors); // the edge's refusals
  * ```
  */
 export function withRefusalEvents(onError: ErrorHandler<AppEnv>): ErrorHandler<AppEnv> {

@@ -2,7 +2,7 @@
  * Requests refused on an organization's routes, as that organization's security
  * events (P16): which refusals count, in which organization, and by whom. The error
  * path (stage 8) hands every failure here before it answers (`withRefusalEvents`
- * wraps the app's `onError`, so the WAF's refusals in the edge's frame, stage 4's,
+ * wraps the app's `onError`, so the edge's refusals (the WAF's), stage 4's,
  * stage 5's 429s and the transaction's refusals all pass one place); what counts is
  * stored after the response, bounded (refusal-events.ts), so it costs the refused
  * request nothing and a flood of refusals costs the database one write per
@@ -23,7 +23,7 @@
  */
 import type { Context } from "hono";
 import { routePath } from "hono/route";
-import type { AppEnv, Variables } from "../../context";
+import { edgeFactsSoFar, type AppEnv } from "../../context";
 import { API_KEY_PREFIX, apiKeyDigest, apiKeyIdOf, isWellFormedApiKey } from "../../crypto/api-keys";
 import { verifyAccessToken } from "../../crypto/jwt";
 import { sqlState } from "../../db/errors";
@@ -115,9 +115,9 @@ export function noteRefusal(c: Context<AppEnv>, error: Error): void {
   if (code === undefined) return;
   const orgId = orgOfPath(c.req.path);
   // Unset when the configuration itself failed: nothing can be stored then.
-  const config = (c.var as Partial<Variables>).config;
+  const config = edgeFactsSoFar(c).config;
   if (orgId === undefined || config === undefined) return;
-  const requestId = c.get("requestId");
+  const requestId = c.env.edge.requestId;
   const method = METHOD.test(c.req.method) ? c.req.method : "OTHER";
   const work = (async () => {
     const by = await refusedBy(c, config);

@@ -29,7 +29,7 @@ const MAX_AGE_SECONDS = 600;
  */
 export function cors(methods: () => MethodIndex | undefined): MiddlewareHandler<AppEnv> {
   const handler = honoCors({
-    origin: (origin, c: Context<AppEnv>) => (c.get("config").identity.corsOrigins.includes(origin) ? origin : null),
+    origin: (origin, c: Context<AppEnv>) => (c.env.edge.config.identity.corsOrigins.includes(origin) ? origin : null),
     allowMethods: (_origin, c) => (methods()?.allowFor(c.req.path) ?? "").split(", ").filter((m) => m !== ""),
     allowHeaders: ALLOW_HEADERS,
     exposeHeaders: EXPOSE_HEADERS,

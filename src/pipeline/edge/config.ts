@@ -7,9 +7,7 @@
  * not at start-up: env only exists in a request, and the edge's refusals before it
  * (none today) would not need it.
  */
-import type { Context } from "hono";
-import type { Config } from "../../env";
-import type { AppEnv } from "../../context";
+import type { Bindings, Config } from "../../env";
 
 /** Thrown when the configuration does not parse; answered as a bare 500. */
 export class ConfigUnavailableError extends Error {
@@ -23,18 +21,17 @@ type GetConfig = (typeof import("../../env"))["getConfig"];
 // The parser, once imported: from then on a request reads its configuration without a promise.
 let parse: GetConfig | undefined;
 
-function put(c: Context<AppEnv>, getConfig: GetConfig): Config {
-  const config = getConfig(c.env);
+function parsed(env: Bindings, getConfig: GetConfig): Config {
+  const config = getConfig(env);
   if (!config.ok) throw new ConfigUnavailableError();
-  c.set("config", config.value);
   return config.value;
 }
 
 /**
- * Puts the configuration on the context, or throws {@link ConfigUnavailableError}.
+ * The configuration of the worker's `env`, or throws {@link ConfigUnavailableError}.
  * A promise only until the parser is imported (the isolate's first request).
  */
-export function requireConfig(c: Context<AppEnv>): Config | Promise<Config> {
-  if (parse !== undefined) return put(c, parse);
-  return import("../../env").then((env) => put(c, (parse = env.getConfig)));
+export function requireConfig(env: Bindings): Config | Promise<Config> {
+  if (parse !== undefined) return parsed(env, parse);
+  return import("../../env").then((module) => parsed(env, (parse = module.getConfig)));
 }

@@ -1,11 +1,21 @@
 /**
- * Stage 1, the edge, as ONE middleware: request id, configuration, HTTPS/TLS
- * (P1), and on the way out the secure headers (P1 HSTS, P2) and the error path
- * (stage 8). It runs on every request, so it is one frame, not five; each
- * concern is a plain function in its own file.
+ * Stage 1, the edge: request id, configuration, HTTPS/TLS (P1), the stages before
+ * routing (the WAF), and on the way out the secure headers (P1 HSTS, P2) on every
+ * response, the edge's own refusals included (stage 8 answers those).
+ *
+ * It wraps the router's `fetch` instead of being its first middleware: a middleware
+ * makes every route a chain, which Hono runs through its composer (a promise per
+ * link) even when the route itself is one synchronous handler. In front of the
+ * router, a request the stages pass costs one plain call into the router, and a
+ * handler that answers at once is answered without a promise (README "Benchmark").
+ * What the edge learnt (request id, configuration) reaches the router's context on
+ * the request's `env` ({@link RequestBindings}).
  */
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../context";
+import { Hono } from "hono";
+import type { Context, ErrorHandler } from "hono";
+import { METHOD_NAME_ALL } from "hono/router";
+import type { AppEnv, EdgeRequest, RequestBindings } from "../../context";
+import type { Bindings, Config } from "../../env";
 import { headerOf, readRequestHead, type RequestHead } from "../../http/request-head";
 import { requireConfig } from "./config";
 import { NonErrorThrown } from "./error-handler";
@@ -16,6 +26,25 @@ import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";
 // The request id's header as the runtime lists it (lower case).
 const REQUEST_ID_NAME = REQUEST_ID_HEADER.toLowerCase();
 
+/**
+ * A pre-routing stage run by the edge: throws to refuse; a promise only when it must wait
+ * (reading a body). `head` is the request line and headers the edge read once (no stage
+ * reads them again).
+ */
+export type RequestStage = (request: EdgeRequest, head: RequestHead) => Promise<void> | undefined;
+
+/** A router's `fetch`, as the edge calls it. */
+export type Downstream = (request: Request, env: RequestBindings, ctx: ExecutionContext | undefined) => Response | Promise<Response>;
+
+/**
+ * Where the edge sends a request: `route`, the app's router, when the stages passed it;
+ * `refuse`, the router {@link refusalRouter} built from the same routes, when one refused it.
+ */
+export interface EdgeTargets {
+  readonly route: Downstream;
+  readonly refuse: Downstream;
+}
+
 /** Options of {@link edge}. */
 export interface EdgeOptions {
   /**
@@ -23,64 +52,108 @@ export interface EdgeOptions {
    * the document-only headers too. Every other path gets the API's CSP and list.
    */
   readonly csp?: readonly CspRule[];
-  /** The app's error handler: a throw that reaches the edge leaves through it as problem+json. */
-  readonly onError: ErrorHandler<AppEnv>;
-  /**
-   * Stages that run before routing inside this frame (the WAF), in order, after the
-   * transport checks. A stage refuses by throwing, and returns a promise only when it
-   * has I/O-free async work (reading a body): an extra middleware frame per request
-   * was measurable in workerd.
-   */
+  /** Stages that run before routing (the WAF), in order, after the transport checks. */
   readonly stages?: readonly RequestStage[];
 }
 
-/**
- * A pre-routing stage run by the edge: throws to refuse; a promise only when it must wait.
- * `head` is the request line and headers the edge read once (no stage reads them again).
- */
-export type RequestStage = (c: Context<AppEnv>, head: RequestHead) => Promise<void> | undefined;
+/** One request through the edge; `path` is the router's path of it (Hono's `getPath`). */
+export type Edge = (
+  request: Request,
+  env: Bindings,
+  ctx: ExecutionContext | undefined,
+  path: string,
+  targets: EdgeTargets,
+) => Response | Promise<Response>;
+
+// The facts before the configuration is parsed; only the error path can read them so (EdgeFacts).
+interface PendingFacts {
+  readonly requestId: string;
+  config: Config | undefined;
+}
+
+/** The request's `env`: the worker's bindings by prototype (no copy), plus the edge's facts. */
+function requestBindings(env: Bindings, facts: PendingFacts): RequestBindings {
+  const bindings = Object.create(env) as { edge: PendingFacts };
+  bindings.edge = facts;
+  return bindings as unknown as RequestBindings;
+}
+
+// The refusal the edge noted for a request, by the request's `env` (one object per request).
+const refused = new WeakMap<object, Error>();
 
 /**
- * The edge stage, outermost: it sees every response last, whoever built it.
+ * The router that answers the edge's refusals: a route wherever the app's router has
+ * one (`routes`, as Hono lists them), each throwing the refusal the edge noted. So the
+ * error handler gets the context it is written for, naming the route the request
+ * would have reached (a refusal on an organization's route is recorded under it, P16).
+ */
+export function refusalRouter(
+  routes: readonly { readonly method: string; readonly path: string }[],
+  onError: ErrorHandler<AppEnv>,
+): Hono<AppEnv> {
+  const router = new Hono<AppEnv>();
+  const refuse = (c: Context<AppEnv>): never => {
+    throw refused.get(c.env) ?? new Error("edge: a refusal reached the refusal router without its error");
+  };
+  // First, so that it is the handler that runs; the routes after it only name the route matched.
+  router.all("*", refuse);
+  for (const { method, path } of routes) if (method !== METHOD_NAME_ALL) router.on(method, path, refuse);
+  router.onError(onError);
+  return router;
+}
+
+/**
+ * The edge, outermost: it sees every response last, whoever built it.
  *
  * @example
  * ```ts
- * app.use(edge({ csp: [{ prefix: "/docs", policy: DOCS_CSP }], onError }));
+ * const inFront = edge({ csp: [{ prefix: "/docs", policy: DOCS_CSP }], stages: [waf({ routes })] });
+ * const targets = { route: router.fetch, refuse: refusalRouter(router.routes, onError).fetch };
+ * export default { fetch: (request, env, ctx) => inFront(request, env, ctx, getPath(request), targets) };
  * ```
  */
-export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
+export function edge(options: EdgeOptions): Edge {
   const secureHeadersFor = headerListsFor(options.csp ?? []);
   const stages = options.stages ?? [];
-  return async function edge(c, next) {
-    const head = readRequestHead(c.req.raw);
+
+  /** Runs the stages from `from` on, synchronously until one has to wait. */
+  function runStages(request: EdgeRequest, head: RequestHead, from: number): Promise<void> | undefined {
+    for (let i = from; i < stages.length; i++) {
+      const pending = stages[i]?.(request, head);
+      if (pending !== undefined) return pending.then(() => runStages(request, head, i + 1));
+    }
+    return undefined;
+  }
+
+  return function edge(raw, env, ctx, path, targets) {
+    const head = readRequestHead(raw);
     const requestId = resolveRequestId(headerOf(head, REQUEST_ID_NAME));
-    c.set("requestId", requestId);
-    let response: Response;
+    const facts: PendingFacts = { requestId, config: undefined };
+    const bindings = requestBindings(env, facts);
+    const request: EdgeRequest = { raw, path, facts: bindings.edge };
+    const refuse = (thrown: unknown): Response | Promise<Response> => {
+      refused.set(bindings, thrown instanceof Error ? thrown : new NonErrorThrown(thrown));
+      return targets.refuse(request.raw, bindings, ctx);
+    };
+    const route = (config: Config): Response | Promise<Response> => {
+      facts.config = config;
+      const redirect = enforceTransport(raw, head, config);
+      if (redirect) return redirect;
+      const pending = runStages(request, head, 0);
+      if (pending !== undefined) return pending.then(() => targets.route(request.raw, bindings, ctx));
+      return targets.route(request.raw, bindings, ctx);
+    };
+    let response: Response | Promise<Response>;
     try {
-      const pending = requireConfig(c);
-      const config = pending instanceof Promise ? await pending : pending;
-      const redirect = enforceTransport(c, head, config);
-      if (redirect) {
-        response = redirect;
-      } else {
-        for (const stage of stages) {
-          const pending = stage(c, head);
-          if (pending !== undefined) await pending;
-        }
-        await next();
-        response = c.res;
-      }
+      const config = requireConfig(env);
+      response = config instanceof Promise ? config.then(route) : route(config);
+      // The router answers its own errors: what rejects here is the edge's (a stage that waited).
+      if (response instanceof Promise) response = response.catch(refuse);
     } catch (thrown) {
-      // Hono turns inner Errors into responses itself; what arrives here is the
-      // edge's own refusals, or a non-Error value Hono rethrows untouched.
-      response = await options.onError(thrown instanceof Error ? thrown : new NonErrorThrown(thrown), c);
+      response = refuse(thrown);
     }
-    const final = withSecureHeaders(response, secureHeadersFor(c.req.path), requestId);
-    if (final !== c.res) {
-      // Cleared first: assigning over an existing response makes Hono copy that
-      // response's headers onto the new one, one `set` each.
-      c.res = undefined;
-      c.res = final;
-    }
+    const headersOut = secureHeadersFor(path);
+    if (response instanceof Promise) return response.then((final) => withSecureHeaders(final, headersOut, requestId));
+    return withSecureHeaders(response, headersOut, requestId);
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv, Variables } from "../../context";
+import { edgeFactsSoFar, type AppEnv } from "../../context";
 import { databaseProblem } from "../../http/database-problems";
 import { AppError, codeForStatus } from "../../http/errors";
 import { problem } from "../../http/problem";
@@ -35,7 +35,7 @@ export class NonErrorThrown extends Error {
 
 function logUnexpected(c: Context<AppEnv>, error: Error): void {
   log.error("unhandled_error", {
-    request_id: c.get("requestId"),
+    request_id: edgeFactsSoFar(c).requestId,
     method: c.req.method,
     path: c.req.path,
     error,
@@ -43,8 +43,7 @@ function logUnexpected(c: Context<AppEnv>, error: Error): void {
   // In development the stack is also written as plain lines: `wrangler dev` maps plain
   // stack frames back to src/*.ts through the bundle's source map, but it cannot see
   // frames inside a JSON string. Unset when the configuration itself failed.
-  const vars: Partial<Variables> = c.var;
-  if (vars.config?.appEnv === "development" && error.stack !== undefined) console.error(scrub(error.stack));
+  if (edgeFactsSoFar(c).config?.appEnv === "development" && error.stack !== undefined) console.error(scrub(error.stack));
 }
 
 /**
@@ -67,7 +66,12 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const refused = databaseProblem(error);
   if (refused === "database_unavailable") {
     // An outage, not a bug: one warning line without a stack, and the client is told when to retry.
-    log.warn("database_unavailable", { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, error: describe(error) });
+    log.warn("database_unavailable", {
+      request_id: edgeFactsSoFar(c).requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: describe(error),
+    });
     return problem(c, refused, { headers: { "Retry-After": DATABASE_RETRY_AFTER } });
   }
   if (refused !== undefined) return problem(c, refused);

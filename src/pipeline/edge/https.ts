@@ -6,10 +6,8 @@
  * it) is refused with 426. The single exception is the configured local dev origin
  * (its port under each loopback name; see `parseLocalDevOrigin`), which has no TLS to check.
  */
-import type { Context } from "hono";
 import { AppError } from "../../http/errors";
 import { TLS_VERSIONS, type TlsVersion } from "../../config/tls";
-import type { AppEnv } from "../../context";
 import type { RequestHead } from "../../http/request-head";
 import { err, PASS, type Result } from "../../lib/result";
 
@@ -88,16 +86,16 @@ export function upgradeFor(minimum: TlsVersion): string {
  * an {@link AppError} (400 `https_required`, 426 `tls_version_too_low`) thrown.
  * Runs before any body is read or any route is matched.
  */
-export function enforceTransport(c: Context<AppEnv>, head: RequestHead, policy: TransportPolicy): Response | undefined {
+export function enforceTransport(request: Request, head: RequestHead, policy: TransportPolicy): Response | undefined {
   const url = head.url;
   // `cf` (a call into the runtime) is read only where its answer counts: over https.
-  const tlsVersion = url.startsWith("https:") ? c.req.raw.cf?.tlsVersion : undefined;
+  const tlsVersion = url.startsWith("https:") ? request.cf?.tlsVersion : undefined;
   const verdict = checkTransport({ url, method: head.method, tlsVersion }, policy);
   if (verdict.ok) return undefined;
   const refusal = verdict.error;
   switch (refusal.kind) {
     case "plain_http_redirect":
-      return c.redirect(refusal.location, 308);
+      return new Response(null, { status: 308, headers: { Location: refusal.location } });
     case "plain_http_refused":
       throw new AppError("https_required");
     case "tls_too_low":

@@ -1,5 +1,5 @@
 /** Stage 1, the edge: request id, configuration, HTTPS/TLS, secure headers, and the error path. */
-export { edge, type EdgeOptions, type RequestStage } from "./edge";
+export { edge, refusalRouter, type Downstream, type Edge, type EdgeOptions, type EdgeTargets, type RequestStage } from "./edge";
 export { resolveRequestId, REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from "./request-id";
 export {
   withSecureHeaders,

@@ -54,8 +54,8 @@ export async function answerChallenge(
   ip: string,
 ): Promise<void> {
   if (knownAddress) return;
-  const config = c.get("config");
-  const event = { request_id: c.get("requestId"), policy: policy.name, route };
+  const config = c.env.edge.config;
+  const event = { request_id: c.env.edge.requestId, policy: policy.name, route };
   const headers = rateLimitFields(states, nowMs);
   if (!config.identity.turnstile.enabled) {
     securityEvent("rate_limited", { ...event, limits: states.filter((s) => !s.allowed).map((s) => s.rule.name), from_cache: false });

@@ -71,7 +71,7 @@ function failsClosed(policy: RateLimitPolicy, config: Config): boolean {
 
 function deferToWaitUntil(c: Context<AppEnv>, work: Promise<unknown>): void {
   const settled = work.catch((error: unknown) => {
-    log.warn("rate_limit_deferred_failed", { request_id: c.get("requestId"), error });
+    log.warn("rate_limit_deferred_failed", { request_id: c.env.edge.requestId, error });
   });
   try {
     c.executionCtx.waitUntil(settled);
@@ -106,8 +106,8 @@ export function rateLimit(option?: RateLimitPolicyName | RateLimitPolicy): Middl
       await next();
       return;
     }
-    const config = c.get("config");
-    const requestId = c.get("requestId");
+    const config = c.env.edge.config;
+    const requestId = c.env.edge.requestId;
     // The matched route's pattern (the handler is the last match), e.g. `GET /v1/orgs/:org/risks`.
     const route = `${c.req.method} ${routePath(c, -1)}`;
     const sources: SubjectSources = {
@@ -219,7 +219,7 @@ function refuse(
   fromCache: boolean,
 ): never {
   securityEvent("rate_limited", {
-    request_id: c.get("requestId"),
+    request_id: c.env.edge.requestId,
     policy: policy.name,
     route,
     limits: states.filter((s) => !s.allowed).map((s) => s.rule.name),

@@ -74,7 +74,7 @@ export function exclusionTest(exclude: readonly WafExclusion[]): ExclusionTest |
  * @example
  * ```ts
  * const routes = wafRouteIndex(DEFAULT_BODY_LIMIT);
- * app.use(waf({ routes }));
+ * const inFront = edge({ stages: [waf({ routes })] });
  * // ... mount modules ...
  * routes.build(app.openAPIRegistry.definitions);
  * ```

@@ -1,5 +1,5 @@
 /**
- * Stage 2, the WAF (P3), run in the edge's frame: after the transport checks,
+ * Stage 2, the WAF (P3), run by the edge: after the transport checks,
  * before the router, no I/O. It builds the engine's view of the request (the raw
  * target, the headers, the whole body), runs the rules of the configured paranoia
  * level and scores them. At the threshold the request is refused with 403
@@ -12,9 +12,8 @@
  * `body_not_allowed`, and a body it cannot inspect whole (too large, too slow,
  * broken) is refused (413, 408, 400; see body.ts), never handed on uninspected.
  */
-import type { Context } from "hono";
-import type { AppEnv } from "../../context";
 import type { RequestHead } from "../../http/request-head";
+import type { EdgeRequest } from "../../context";
 import { AppError } from "../../http/errors";
 import { securityEvent } from "../../lib/security-events";
 import { readBodyBounded, refuseBody, WAF_INSPECTION_CAP } from "./body";
@@ -70,16 +69,16 @@ function report(
 }
 
 /**
- * The WAF stage, run by the edge middleware in its own frame (not a middleware of
- * its own: one frame less on every request). It refuses by throwing; it returns a
+ * The WAF stage, run by the edge before the router (not a middleware of its own:
+ * no router work for a request it refuses). It refuses by throwing; it returns a
  * promise only when it has a body to read, so a GET costs no promise at all.
  *
  * @example
  * ```ts
- * app.use(edge({ onError, stages: [waf({ routes })] }));
+ * const inFront = edge({ stages: [waf({ routes })] });
  * ```
  */
-export function waf(options: WafOptions): (c: Context<AppEnv>, head: RequestHead) => Promise<void> | undefined {
+export function waf(options: WafOptions): (edge: EdgeRequest, head: RequestHead) => Promise<void> | undefined {
   // Compiled once per paranoia level per isolate (the config decides which); the
   // last one is kept at hand, as the level does not change between requests.
   const compiled = new Map<Paranoia, CompiledRules>();
@@ -95,11 +94,11 @@ export function waf(options: WafOptions): (c: Context<AppEnv>, head: RequestHead
     current = rules;
     return rules;
   };
-  function check(c: Context<AppEnv>, request: WafRequest, route: WafRoute | null | undefined): void {
-    const config = c.get("config").waf;
+  function check(edge: EdgeRequest, request: WafRequest, route: WafRoute | null | undefined): void {
+    const config = edge.facts.config.waf;
     let found = route;
     const excluded: ExclusionTest = (t) => {
-      if (found === undefined) found = options.routes.match(request.method, c.req.path) ?? null;
+      if (found === undefined) found = options.routes.match(request.method, edge.path) ?? null;
       return found?.excluded?.(t) ?? 0;
     };
     // Blocking, the engine stops at the threshold (the verdict is made); log-only mode reads on, to show every rule that fires.
@@ -108,33 +107,33 @@ export function waf(options: WafOptions): (c: Context<AppEnv>, head: RequestHead
     // What the engine could not read whole is refused in log-only mode too: that mode trusts the
     // rules to be wrong sometimes, never lets a part of a request go unread.
     if (limitExceeded(matches)) {
-      report("waf_inspection_limit", c.get("requestId"), request, c.req.path, matches, scoreOf(matches), config);
+      report("waf_inspection_limit", edge.facts.requestId, request, edge.path, matches, scoreOf(matches), config);
       throw new AppError("inspection_limit_exceeded");
     }
     const score = scoreOf(matches);
     if (score < config.threshold) return;
     const blocking = config.mode === "block";
-    report(blocking ? "waf_blocked" : "waf_would_block", c.get("requestId"), request, c.req.path, matches, score, config);
+    report(blocking ? "waf_blocked" : "waf_would_block", edge.facts.requestId, request, edge.path, matches, score, config);
     // The request id only (added by the error path): the rule ids are in the event above.
     if (blocking) throw new AppError("waf_blocked");
   }
 
-  async function withBody(c: Context<AppEnv>, raw: Request, route: WafRoute, request: WafRequest): Promise<void> {
-    const read = await readBodyBounded(raw, Math.min(WAF_INSPECTION_CAP, route.bodyLimit), c.get("config").bodyReadTimeoutMs);
+  async function withBody(edge: EdgeRequest, raw: Request, route: WafRoute, request: WafRequest): Promise<void> {
+    const read = await readBodyBounded(raw, Math.min(WAF_INSPECTION_CAP, route.bodyLimit), edge.facts.config.bodyReadTimeoutMs);
     if (read.kind !== "read") {
       throw refuseBody(read, {
-        requestId: c.get("requestId"),
+        requestId: edge.facts.requestId,
         method: excerpt(request.method, 16),
-        path: excerpt(c.req.path, 128),
+        path: excerpt(edge.path, 128),
         routeLimit: route.bodyLimit,
       });
     }
-    if (read.request !== raw) c.req.raw = read.request;
-    check(c, { ...request, body: read.text }, route);
+    if (read.request !== raw) edge.raw = read.request;
+    check(edge, { ...request, body: read.text }, route);
   }
 
-  return function waf(c, head) {
-    const raw = c.req.raw;
+  return function waf(edge, head) {
+    const raw = edge.raw;
     const url = head.url;
     const hostStart = url.indexOf("//") + 2;
     const pathStart = url.indexOf("/", hostStart);
@@ -161,13 +160,13 @@ export function waf(options: WafOptions): (c: Context<AppEnv>, head: RequestHead
     if (carriesBody && BODILESS_METHODS.has(request.method)) throw new AppError("body_not_allowed");
     if (stream !== null) {
       // No route, no reader: a body the router will refuse (404/405) is not worth reading.
-      const route = options.routes.match(request.method, c.req.path);
+      const route = options.routes.match(request.method, edge.path);
       // A route that streams a file declared it (defineRoute's `body: "stream"`): everything but its bytes is inspected.
-      if (route !== undefined && !route.opaqueBody) return withBody(c, raw, route, request);
-      check(c, request, null);
+      if (route !== undefined && !route.opaqueBody) return withBody(edge, raw, route, request);
+      check(edge, request, null);
       return undefined;
     }
-    check(c, request, undefined);
+    check(edge, request, undefined);
     return undefined;
   };
 }
