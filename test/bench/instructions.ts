@@ -1,15 +1,19 @@
 /**
  * Instructions per request in workerd, counted by valgrind's callgrind: a second
- * view of the throughput row that a shared machine's noise cannot move. The req/s
+ * view of the throughput row that a shared machine's load does not move. The req/s
  * ratio of two servers drifts by ±5–10% from round to round with the machine's load;
- * the instructions a request executes repeat within 0.1% between runs of one bundle,
- * so a change of a percent shows here and not there. Two V8 flags make it so:
+ * the instructions a request executes move by about 1.5% between runs of one bundle
+ * (below), so a change of a few percent shows here when it drowns there. Two V8
+ * flags take out most of the spread:
  * `--single-threaded` (V8 compiles and collects garbage on the isolate's thread:
  * without it, when a background compile lands varies from run to run) and
  * `--no-memory-reducer` (the memory reducer collects garbage on timers; under
  * valgrind a request takes many times as long as in a real run, so those timers fire
  * that much more often per request, and moved a bundle's count by up to 10% between
- * runs). The warm-up is long enough that the count no longer moves with it.
+ * runs). The warm-up is long enough that the count no longer moves with it. What
+ * remains is where the young-generation collections land: under valgrind each costs
+ * ~9M instructions and comes every ~400 of the app's requests, and with 2,000 counted
+ * requests one bundle read 397.9k and 416.8k; {@link COUNTED} averages over ~25.
  * Counted in user space only: the kernel's share of a request (the socket) is not in
  * it, which is why this ratio is lower than the req/s one. Skipped, and said so,
  * without valgrind.
@@ -24,9 +28,9 @@ import { serveWithWorkerd } from "./workerd.ts";
 
 const run = promisify(execFile);
 
-// Requests before counting (the hot functions have tiered up by then), then the counted ones.
+// Requests before counting, then the counted ones (enough to average over the young-generation collections).
 const WARM_UP = 10_000;
-const COUNTED = 2000;
+const COUNTED = 10_000;
 const CONCURRENCY = 8;
 
 /** Whether valgrind and callgrind_control are installed. */

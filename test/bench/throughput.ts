@@ -28,7 +28,7 @@ import { spreadOf } from "./median.ts";
 import type { Row } from "./table.ts";
 
 const ROUND_SECONDS = 4;
-const ROUNDS = 9;
+const ROUNDS = 15;
 const CONNECTIONS = 16;
 const GOAL = 0.75;
 const AUTOCANNON = join(repoRoot, "node_modules/autocannon/autocannon.js");
