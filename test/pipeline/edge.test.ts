@@ -142,6 +142,17 @@ describe("in front of the router", () => {
     expectSecureHeaders(response);
   });
 
+  it("keeps each request's facts on its own env: concurrent requests never read each other's id, and the worker's env gets none", async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `concurrent-${String(i)}`);
+    const answers = await Promise.all(ids.map((id) => call("/missing", { headers: { "x-request-id": id } })));
+    for (const [i, response] of answers.entries()) {
+      const problem = await expectProblem(response, 404, "not_found");
+      expect(problem.request_id).toBe(ids[i]);
+    }
+    expect(Object.hasOwn(testEnv, "edge")).toBe(false);
+    expect((testEnv as unknown as Record<string, unknown>).edge).toBeUndefined();
+  });
+
   it("answers its own refusals through the error path, with the request id and every secure header", async () => {
     const app = createApp();
     expect((await callApp(app, "/healthz")).status).toBe(200);

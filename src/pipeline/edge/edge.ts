@@ -71,11 +71,14 @@ interface PendingFacts {
   config: Config | undefined;
 }
 
-/** The request's `env`: the worker's bindings by prototype (no copy), plus the edge's facts. */
+/**
+ * The request's `env`: the worker's bindings by prototype (no copy), plus the edge's facts
+ * as its own property. Defined, not assigned: an assignment looks up the prototype chain
+ * first, and an env that is a proxy (the test runtime's is) would take it onto the
+ * worker's one shared env, where concurrent requests would read each other's facts.
+ */
 function requestBindings(env: Bindings, facts: PendingFacts): RequestBindings {
-  const bindings = Object.create(env) as { edge: PendingFacts };
-  bindings.edge = facts;
-  return bindings as unknown as RequestBindings;
+  return Object.create(env, { edge: { value: facts, enumerable: true } }) as RequestBindings;
 }
 
 // The refusal the edge noted for a request, by the request's `env` (one object per request).
