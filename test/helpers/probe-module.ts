@@ -81,6 +81,18 @@ const banner = defineRoute(
   { auth: "public" },
 );
 
+const immutable = defineRoute(
+  {
+    method: "get",
+    path: "/__probe/immutable",
+    responses: { 302: { description: "A response whose headers the runtime made immutable (Response.redirect)" } },
+  },
+  { auth: "public" },
+);
+
+/** Where the immutable-headers probe redirects to. */
+export const PROBE_REDIRECT = "https://elsewhere.example/landing";
+
 /** The secret-looking text the failing handler throws; it must never reach a client. */
 export const BOOM_MESSAGE = "db exploded: select * from users where password='hunter2' at postgres://app:s3cret@db.internal/rampart";
 
@@ -114,6 +126,10 @@ export function createProbeRouter(state: ProbeState) {
     return new Response("hello", {
       headers: { Server: "nginx/1.0", "X-Powered-By": "PHP/5", "Content-Security-Policy": "default-src *", "X-Frame-Options": "ALLOWALL" },
     });
+  });
+  router.openapi(immutable, () => {
+    state.calls += 1;
+    return Response.redirect(PROBE_REDIRECT, 302);
   });
   return router;
 }

@@ -5,7 +5,7 @@ import { createApp } from "../../src/app";
 import { checkTransport, upgradeFor } from "../../src/pipeline/edge";
 import { expectProblem, expectSecureHeaders } from "../helpers/expect";
 import { captureLogs } from "../helpers/logs";
-import { BOOM_MESSAGE, probeApp } from "../helpers/probe-module";
+import { BOOM_MESSAGE, PROBE_REDIRECT, probeApp } from "../helpers/probe-module";
 import { call, callApp, envWith, ORIGIN, testEnv } from "../helpers/worker";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -151,6 +151,17 @@ describe("in front of the router", () => {
     }
     expect(Object.hasOwn(testEnv, "edge")).toBe(false);
     expect((testEnv as unknown as Record<string, unknown>).edge).toBeUndefined();
+  });
+
+  it("copies a response whose headers the runtime made immutable once, and puts every secure header and the request id on the copy", async () => {
+    // The case the copy exists for: workerd refuses to change these headers in place.
+    expect(() => Response.redirect(PROBE_REDIRECT, 302).headers.set("x-request-id", "x")).toThrow(TypeError);
+    const { app } = probeApp();
+    const response = await callApp(app, "/__probe/immutable", { headers: { "x-request-id": "immutable-1" } });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(PROBE_REDIRECT);
+    expect(response.headers.get("x-request-id")).toBe("immutable-1");
+    expectSecureHeaders(response);
   });
 
   it("answers its own refusals through the error path, with the request id and every secure header", async () => {

@@ -126,15 +126,17 @@ export function headerListsFor(rules: readonly CspRule[]): (path: string) => Sec
  */
 export function withSecureHeaders(response: Response, headersOut: SecureHeaders, requestId: string): Response {
   let target = response;
+  // Read once: each `headers` read is a call into the runtime.
+  let headers = response.headers;
   try {
-    target.headers.set("x-request-id", requestId);
+    headers.set("x-request-id", requestId);
   } catch (error) {
     // `set` fails here only on workerd's immutability guard, a TypeError: copy once.
     if (!(error instanceof TypeError)) throw error;
     target = new Response(response.body, response);
-    target.headers.set("x-request-id", requestId);
+    headers = target.headers;
+    headers.set("x-request-id", requestId);
   }
-  const headers = target.headers;
   const { set, drop } = headersOut;
   // Indexed loops: this runs on every response, and iterator destructuring allocates.
   for (let i = 0; i < set.length; i++) {
